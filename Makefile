@@ -1,0 +1,42 @@
+# The README's two commands: `make demo` and `make test`. Both set up
+# everything they need (venv, Python packages, Debian packages) and are
+# quick when run again.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint sysdeps-demo sysdeps-test clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+sysdeps-demo:
+	@scripts/sysdeps.sh demo
+
+sysdeps-test:
+	@scripts/sysdeps.sh test
+
+demo: $(STAMP) sysdeps-demo
+	mkdir -p out
+	$(BIN)/xlcrm demo -o out/sample.xlsx
+	$(BIN)/xlcrm analyze out/sample.xlsx -o out/sample.xlcrm.xlsx
+	$(BIN)/xlcrm report out/sample.xlsx -o out/brief.pdf
+	@echo "Wrote out/sample.xlsx, out/sample.xlcrm.xlsx and out/brief.pdf"
+
+lint: $(STAMP)
+	$(BIN)/ruff check xlcrm tests benchmarks
+	$(BIN)/ruff format --check xlcrm tests benchmarks
+	$(BIN)/mypy xlcrm
+
+test: $(STAMP) sysdeps-test lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) sysdeps-demo
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,149 @@
+"""Canonical column names, class/tier codes and their English and Chinese labels.
+
+The core works with the stable *codes* below (``"important_value"``,
+``"sleeping"`` …). Adapters and reports turn a code into a label with
+:func:`label`. Header aliases used by the workbook reader live here too, so
+that there is one place that knows what a column is called.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGS: Final = ("en", "zh")
+
+# --- canonical input columns --------------------------------------------------
+
+ORDER_COLUMNS: Final = ("customer_id", "order_date", "amount", "order_id")
+ORDER_REQUIRED: Final = ("customer_id", "order_date", "amount")
+CUSTOMER_COLUMNS: Final = (
+    "customer_id",
+    "name",
+    "owner",
+    "created",
+    "grade",
+    "expected_close",
+    "deal_status",
+    "need_status",
+    "last_contact",
+)
+CUSTOMER_REQUIRED: Final = ("customer_id",)
+ACTIVITY_COLUMNS: Final = ("customer_id", "date", "kind")
+ACTIVITY_REQUIRED: Final = ("customer_id", "date")
+
+# --- codes, in display order --------------------------------------------------
+
+RFM_CLASSES: Final = (
+    "important_value",
+    "important_retain",
+    "important_develop",
+    "important_winback",
+    "general_value",
+    "general_retain",
+    "general_develop",
+    "general_winback",
+)
+
+SEGMENTS: Final = (
+    "champions",
+    "loyal",
+    "potential_loyalist",
+    "new",
+    "promising",
+    "need_attention",
+    "about_to_sleep",
+    "at_risk",
+    "cant_lose",
+    "hibernating",
+    "lost",
+)
+
+TIERS: Final = ("potential", "new", "repeat", "mature", "loyal", "sleeping", "lost")
+
+GRADES: Final = ("A", "B", "C", "D", "E")
+
+URGENCIES: Final = ("urgent", "soon", "not_urgent", "slow")
+
+ABC_CLASSES: Final = ("A", "B", "C")
+
+ACTIVITY_KINDS: Final = ("call", "visit", "email", "meeting")
+
+# --- labels -------------------------------------------------------------------
+
+LABELS: Final[dict[str, dict[str, str]]] = {
+    # RFM classes
+    "important_value": {"en": "Important value", "zh": "重要价值客户"},
+    "important_retain": {"en": "Important retain", "zh": "重要保持客户"},
+    "important_develop": {"en": "Important develop", "zh": "重要发展客户"},
+    "important_winback": {"en": "Important win-back", "zh": "重要挽留客户"},
+    "general_value": {"en": "General value", "zh": "一般价值客户"},
+    "general_retain": {"en": "General retain", "zh": "一般保持客户"},
+    "general_develop": {"en": "General develop", "zh": "一般发展客户"},
+    "general_winback": {"en": "General win-back", "zh": "一般挽留客户"},
+    # named segments
+    "champions": {"en": "Champions", "zh": "核心冠军客户"},
+    "loyal": {"en": "Loyal", "zh": "忠诚客户"},
+    "potential_loyalist": {"en": "Potential loyalist", "zh": "潜力忠诚客户"},
+    "new": {"en": "New", "zh": "新客户"},
+    "promising": {"en": "Promising", "zh": "有潜力客户"},
+    "need_attention": {"en": "Need attention", "zh": "需要关注客户"},
+    "about_to_sleep": {"en": "About to sleep", "zh": "即将沉睡客户"},
+    "at_risk": {"en": "At risk", "zh": "流失风险客户"},
+    "cant_lose": {"en": "Can't lose them", "zh": "不能失去的客户"},
+    "hibernating": {"en": "Hibernating", "zh": "休眠客户"},
+    "lost": {"en": "Lost", "zh": "流失客户"},
+    # urgency
+    "urgent": {"en": "Urgent", "zh": "紧急"},
+    "soon": {"en": "Soon", "zh": "缓急"},
+    "not_urgent": {"en": "Not urgent", "zh": "不紧急"},
+    "slow": {"en": "Slow", "zh": "可慢反应"},
+}
+
+# Lifecycle tiers share codes with two segments ("new", "loyal", "lost"), so
+# they have their own table.
+TIER_LABELS: Final[dict[str, dict[str, str]]] = {
+    "potential": {"en": "Potential", "zh": "潜在客户"},
+    "new": {"en": "New", "zh": "新客户"},
+    "repeat": {"en": "Repeat", "zh": "复购客户"},
+    "mature": {"en": "Mature", "zh": "成熟客户"},
+    "loyal": {"en": "Loyal", "zh": "忠诚客户"},
+    "sleeping": {"en": "Sleeping", "zh": "沉睡客户"},
+    "lost": {"en": "Lost", "zh": "流失客户"},
+}
+
+GRADE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "A": {"en": "A – closing within 30 days", "zh": "A 类：30 天内成交"},
+    "B": {"en": "B – closing within 90 days", "zh": "B 类：90 天内成交"},
+    "C": {"en": "C – closing within 180 days", "zh": "C 类：180 天内成交"},
+    "D": {"en": "D – later or need unclear", "zh": "D 类：成交较远或需求不明"},
+    "E": {"en": "E – no need", "zh": "E 类：无需求"},
+}
+
+
+def label(code: str, lang: str = "en") -> str:
+    """Label of an RFM class, segment or urgency code in ``lang``."""
+    return LABELS[code][lang]
+
+
+def tier_label(code: str, lang: str = "en") -> str:
+    """Label of a lifecycle tier code in ``lang``."""
+    return TIER_LABELS[code][lang]
+
+
+def code_for_label(text: str, kind: str = "class") -> str | None:
+    """Reverse lookup: the code whose English or Chinese label is ``text``.
+
+    ``kind`` is ``"class"``, ``"segment"``, ``"tier"`` or ``"urgency"``.
+    """
+    table = {
+        "class": (RFM_CLASSES, LABELS),
+        "segment": (SEGMENTS, LABELS),
+        "urgency": (URGENCIES, LABELS),
+        "tier": (TIERS, TIER_LABELS),
+    }[kind]
+    wanted = text.strip().casefold()
+    for code in table[0]:
+        labels = table[1][code]
+        if wanted in (code, labels["en"].casefold(), labels["zh"]):
+            return code
+    return None
