@@ -1,0 +1,373 @@
+"""R/F/M, scores, thresholds, the eight classes and the eleven segments."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from xlcrm.errors import InputError, SettingsError
+from xlcrm.rfm import (
+    SEGMENT_GRID,
+    classify_rfm,
+    compute_rfm,
+    quantile_scores,
+    rfm_thresholds,
+    score_rfm,
+    segment_codes,
+)
+from xlcrm.schema import RFM_CLASSES, SEGMENTS
+from xlcrm.settings import Settings
+
+AS_OF = pd.Timestamp("2024-03-31")
+
+
+def orders(rows: list[tuple], with_id: bool = False) -> pd.DataFrame:
+    columns = ["customer_id", "order_date", "amount"]
+    if with_id:
+        columns = ["order_id", *columns]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["order_date"] = pd.to_datetime(frame["order_date"])
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame
+
+
+def expected_rfm(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "customer_id",
+            "first_purchase",
+            "last_purchase",
+            "recency_days",
+            "frequency",
+            "monetary",
+        ],
+    )
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    for col in ("first_purchase", "last_purchase"):
+        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+    frame["recency_days"] = frame["recency_days"].astype("float64")
+    frame["frequency"] = frame["frequency"].astype("int64")
+    frame["monetary"] = frame["monetary"].astype("float64")
+    return frame
+
+
+# --- compute_rfm ----------------------------------------------------------------
+
+
+def test_refund_lowers_monetary_but_is_not_a_purchase_and_keeps_last_date():
+    data = orders(
+        [
+            ("A", "2024-01-10", 100),
+            ("A", "2024-03-01", 50),
+            ("A", "2024-03-05", -30),
+            ("B", "2024-02-01", 20),
+        ]
+    )
+    expected = expected_rfm(
+        [
+            ("A", "2024-01-10", "2024-03-01", 30, 2, 120),
+            ("B", "2024-02-01", "2024-02-01", 59, 1, 20),
+        ]
+    )
+    assert_frame_equal(compute_rfm(data, as_of=AS_OF), expected)
+
+
+def test_orders_after_as_of_are_ignored_and_future_only_customers_vanish():
+    data = orders(
+        [
+            ("B", "2024-02-01", 20),
+            ("B", "2024-04-02", 500),
+            ("C", "2024-05-01", 10),
+        ]
+    )
+    expected = expected_rfm([("B", "2024-02-01", "2024-02-01", 59, 1, 20)])
+    assert_frame_equal(compute_rfm(data, as_of=AS_OF), expected)
+
+
+def test_order_on_as_of_day_counts_even_with_a_time_of_day():
+    data = orders([("A", "2024-03-31 17:45", 10)])
+    expected = expected_rfm([("A", "2024-03-31", "2024-03-31", 0, 1, 10)])
+    assert_frame_equal(compute_rfm(data, as_of="2024-03-31"), expected)
+
+
+def test_customer_with_only_refunds_has_no_rfm():
+    data = orders([("D", "2024-02-01", -10), ("E", "2024-02-01", 0)])
+    expected = expected_rfm(
+        [
+            ("D", None, None, np.nan, 0, np.nan),
+            ("E", "2024-02-01", "2024-02-01", 59, 1, 0),
+        ]
+    )
+    assert_frame_equal(compute_rfm(data, as_of=AS_OF), expected)
+
+
+def test_zero_amount_order_is_a_purchase():
+    result = compute_rfm(orders([("E", "2024-03-01", 0)]), as_of=AS_OF)
+    assert result["frequency"].tolist() == [1]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_rows_sharing_an_order_id_form_one_order_dated_on_its_first_row(shuffle):
+    rows = [
+        ("O1", "A", "2024-01-10", 100),
+        ("O1", "A", "2024-01-12", 50),
+        ("O2", "A", "2024-02-01", 10),
+        ("O3", "A", "2024-02-15", 10),
+        ("O3", "A", "2024-02-15", -30),
+        (None, "A", "2024-03-01", 5),
+        (None, "A", "2024-03-01", 5),
+    ]
+    if shuffle:
+        rows = [rows[i] for i in (3, 0, 5, 2, 6, 4, 1)]
+    data = orders(rows, with_id=True)
+    # O1 = one purchase of 150 on 01-10; O3 nets -20: a refund; two id-less purchases
+    expected = expected_rfm([("A", "2024-01-10", "2024-03-01", 30, 4, 150)])
+    assert_frame_equal(compute_rfm(data, as_of=AS_OF), expected)
+
+
+def test_same_order_id_for_two_customers_is_two_orders():
+    data = orders([("O1", "A", "2024-03-01", 10), ("O1", "B", "2024-03-01", 20)], with_id=True)
+    assert compute_rfm(data, as_of=AS_OF)["frequency"].tolist() == [1, 1]
+
+
+def test_no_orders_gives_an_empty_frame_with_the_columns():
+    result = compute_rfm(orders([]), as_of=AS_OF)
+    assert list(result.columns) == [
+        "customer_id",
+        "first_purchase",
+        "last_purchase",
+        "recency_days",
+        "frequency",
+        "monetary",
+    ]
+    assert result.empty
+
+
+def test_rows_without_customer_date_or_amount_are_skipped():
+    data = orders([("A", "2024-03-01", 10), (None, "2024-03-01", 5), ("A", None, 5)])
+    data.loc[len(data)] = ["A", pd.Timestamp("2024-03-02"), np.nan]
+    result = compute_rfm(data, as_of=AS_OF)
+    assert result["frequency"].tolist() == [1]
+    assert result["monetary"].tolist() == [10.0]
+
+
+def test_missing_orders_column_raises_input_error_naming_it():
+    with pytest.raises(InputError) as caught:
+        compute_rfm(pd.DataFrame({"customer_id": ["A"], "amount": [1.0]}), as_of=AS_OF)
+    assert caught.value.column == "order_date"
+
+
+def test_compute_rfm_does_not_modify_its_input():
+    data = orders([("A", "2024-01-10", 100), ("A", "2024-05-01", 1)])
+    before = data.copy()
+    compute_rfm(data, as_of=AS_OF)
+    assert_frame_equal(data, before)
+
+
+def test_as_of_must_be_a_date():
+    with pytest.raises(SettingsError):
+        compute_rfm(orders([]), as_of="not a date")
+
+
+# --- scores ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([10, 20, 30, 40, 50], [1, 2, 3, 4, 5]),
+        ([50, 40, 30, 20, 10], [5, 4, 3, 2, 1]),
+        (list(range(1, 11)), [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
+        ([7], [3]),
+        ([7, 7, 7, 7], [3, 3, 3, 3]),
+        ([1, 2], [2, 4]),
+        ([1, 1, 1, 1, 2], [2, 2, 2, 2, 5]),
+        ([], []),
+    ],
+)
+def test_quantile_scores_from_quintiles_with_ties_sharing_a_score(values, expected):
+    np.testing.assert_array_equal(quantile_scores(values), np.array(expected, dtype=float))
+
+
+def test_quantile_scores_lower_is_better_reverses_and_keeps_nan():
+    result = quantile_scores([5.0, np.nan, 50.0, 20.0, 40.0, 30.0], higher_is_better=False)
+    np.testing.assert_array_equal(result, [5, np.nan, 1, 4, 2, 3])
+
+
+def test_quantile_scores_accept_a_scalar_and_a_series():
+    np.testing.assert_array_equal(quantile_scores(4), [3.0])
+    series = pd.Series([1, None, 3], dtype="Int64")
+    np.testing.assert_array_equal(quantile_scores(series), [2.0, np.nan, 4.0])
+
+
+def test_score_rfm_scores_only_customers_with_a_purchase():
+    frame = pd.DataFrame(
+        {
+            "recency_days": [10.0, 200.0, np.nan],
+            "frequency": [3, 1, 0],
+            "monetary": [300.0, 10.0, np.nan],
+        },
+        index=[7, 8, 9],
+    )
+    expected = pd.DataFrame(
+        {
+            "r_score": pd.array([4, 2, None], dtype="Int64"),
+            "f_score": pd.array([4, 2, None], dtype="Int64"),
+            "m_score": pd.array([4, 2, None], dtype="Int64"),
+        },
+        index=[7, 8, 9],
+    )
+    assert_frame_equal(score_rfm(frame), expected)
+
+
+# --- thresholds and classes -------------------------------------------------------------
+
+FRAME = pd.DataFrame(
+    {
+        "recency_days": [10.0, 20.0, 30.0, 100.0, np.nan],
+        "frequency": [1, 2, 3, 10, 0],
+        "monetary": [10.0, 20.0, 30.0, 140.0, np.nan],
+    }
+)
+
+
+def test_mean_thresholds_over_customers_with_a_purchase():
+    assert rfm_thresholds(FRAME, method="mean") == {
+        "recency_days": 40.0,
+        "frequency": 4.0,
+        "monetary": 50.0,
+    }
+
+
+def test_median_thresholds():
+    assert rfm_thresholds(FRAME, method="median") == {
+        "recency_days": 25.0,
+        "frequency": 2.5,
+        "monetary": 25.0,
+    }
+
+
+def test_fixed_thresholds_come_from_settings():
+    settings = Settings(
+        threshold_method="fixed", fixed_recency_days=60, fixed_frequency=3, fixed_monetary=1000
+    )
+    assert rfm_thresholds(FRAME, settings=settings) == {
+        "recency_days": 60.0,
+        "frequency": 3.0,
+        "monetary": 1000.0,
+    }
+
+
+def test_fixed_method_without_numbers_raises():
+    with pytest.raises(SettingsError):
+        rfm_thresholds(FRAME, method="fixed")
+
+
+def test_score_thresholds_compare_each_score_with_its_mean_score():
+    # scores: R 5,4,2,1  F 1,2,4,5  M 1,2,4,5 -> every mean is 3
+    thresholds = rfm_thresholds(FRAME, method="score")
+    assert thresholds == {"recency_days": 30.0, "frequency": 2.0, "monetary": 20.0}
+    classes = classify_rfm(
+        FRAME["recency_days"], FRAME["frequency"], FRAME["monetary"], thresholds=thresholds
+    )
+    assert classes.tolist() == [
+        "general_develop",
+        "general_develop",
+        "important_retain",
+        "important_retain",
+        None,
+    ]
+
+
+def test_thresholds_without_purchases_are_nan():
+    empty = FRAME.iloc[[4]]
+    assert all(np.isnan(v) for v in rfm_thresholds(empty).values())
+
+
+def test_unknown_method_raises():
+    with pytest.raises(SettingsError):
+        rfm_thresholds(FRAME, method="mode")
+
+
+THRESHOLDS = {"recency_days": 30.0, "frequency": 2.0, "monetary": 100.0}
+
+
+def test_eight_classes_from_high_and_low_r_f_m():
+    recency = [10, 40, 10, 40, 10, 40, 10, 40]
+    frequency = [5, 5, 1, 1, 5, 5, 1, 1]
+    monetary = [500, 500, 500, 500, 50, 50, 50, 50]
+    result = classify_rfm(recency, frequency, monetary, thresholds=THRESHOLDS)
+    assert result.tolist() == list(RFM_CLASSES)
+
+
+def test_values_equal_to_the_threshold_are_low():
+    result = classify_rfm([30], [2], [100], thresholds=THRESHOLDS)
+    assert result.tolist() == ["general_winback"]
+
+
+def test_classify_rfm_gives_none_without_a_purchase_and_accepts_scalars():
+    assert classify_rfm([np.nan, 5], [0, 3], [np.nan, 200], thresholds=THRESHOLDS).tolist() == [
+        None,
+        "important_value",
+    ]
+    assert classify_rfm(5, 3, 200, thresholds=THRESHOLDS).tolist() == ["important_value"]
+
+
+# --- segments -------------------------------------------------------------------------
+
+
+def test_every_one_of_the_125_score_combinations_has_exactly_one_named_segment():
+    combos = list(itertools.product(range(1, 6), repeat=3))
+    assert len(combos) == 125
+    r, f, m = (np.array(c) for c in zip(*combos, strict=True))
+    result = segment_codes(r, f, m)
+    assert len(result) == 125
+    assert all(code in SEGMENTS for code in result)
+    assert set(result) == set(SEGMENTS)  # all eleven are used
+
+
+def test_segment_depends_on_r_and_the_mean_of_f_and_m():
+    for r, f, m in itertools.product(range(1, 6), repeat=3):
+        assert segment_codes(r, f, m)[0] == segment_codes(r, m, f)[0]
+        assert segment_codes(r, f, m)[0] == SEGMENT_GRID[r - 1, f + m - 2]
+
+
+@pytest.mark.parametrize(
+    ("scores", "segment"),
+    [
+        ((5, 5, 5), "champions"),
+        ((4, 5, 4), "champions"),
+        ((4, 4, 4), "loyal"),
+        ((3, 5, 5), "loyal"),
+        ((5, 3, 3), "potential_loyalist"),
+        ((5, 1, 1), "new"),
+        ((5, 1, 2), "new"),
+        ((4, 1, 1), "promising"),
+        ((3, 3, 2), "need_attention"),
+        ((3, 1, 2), "about_to_sleep"),
+        ((2, 3, 3), "at_risk"),
+        ((1, 5, 5), "cant_lose"),
+        ((2, 5, 4), "cant_lose"),
+        ((2, 1, 1), "hibernating"),
+        ((1, 1, 3), "hibernating"),
+        ((1, 1, 1), "lost"),
+    ],
+)
+def test_named_segment_examples(scores, segment):
+    assert segment_codes(*scores).tolist() == [segment]
+
+
+def test_segment_is_none_when_a_score_is_missing():
+    result = segment_codes(pd.array([5, None], dtype="Int64"), [5, 5], [5, 5])
+    assert result.tolist() == ["champions", None]
+
+
+@pytest.mark.parametrize("bad", [0, 6, 2.5])
+def test_segment_rejects_scores_outside_1_to_5(bad):
+    with pytest.raises(InputError):
+        segment_codes(bad, 3, 3)
