@@ -8,6 +8,7 @@ that there is one place that knows what a column is called.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 LANGS: Final = ("en", "zh")
@@ -147,3 +148,195 @@ def code_for_label(text: str, kind: str = "class") -> str | None:
         if wanted in (code, labels["en"].casefold(), labels["zh"]):
             return code
     return None
+
+
+# --- what users call sheets and columns (reader) ------------------------------
+#
+# Matching ignores case, spaces and punctuation (see :func:`header_key`), so
+# "Customer ID", "customer_id" and "CUSTOMER-ID" are one alias. Within a
+# table, earlier aliases win when a sheet has several matching headers.
+
+SHEET_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "orders": ("Orders", "Order", "订单", "订单记录", "销售记录", "销售", "Sales", "Transactions"),
+    "customers": ("Customers", "Customer", "客户", "客户信息", "客户列表", "客户档案", "Clients"),
+    "activities": (
+        "Activities",
+        "Activity",
+        "跟进记录",
+        "活动",
+        "跟进",
+        "联系记录",
+        "拜访记录",
+        "Follow-ups log",
+        "Contacts log",
+    ),
+    "settings": ("Settings", "设置", "参数", "配置", "Config"),
+}
+
+COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "orders": {
+        "customer_id": (
+            "Customer ID",
+            "Cust No",
+            "Customer No",
+            "Customer Number",
+            "Customer Code",
+            "Client ID",
+            "客户编号",
+            "客户ID",
+            "客户代码",
+            "客户号",
+            "会员编号",
+            "会员ID",
+            "Customer",
+            "客户",
+        ),
+        "order_date": (
+            "Order Date",
+            "Date",
+            "Purchase Date",
+            "Invoice Date",
+            "下单日期",
+            "订单日期",
+            "日期",
+            "下单时间",
+            "成交日期",
+            "购买日期",
+            "销售日期",
+        ),
+        "amount": (
+            "Amount",
+            "Sales",
+            "Order Amount",
+            "Total",
+            "Revenue",
+            "Value",
+            "金额",
+            "订单金额",
+            "实付金额",
+            "销售额",
+            "成交金额",
+            "实收金额",
+            "合计",
+        ),
+        "order_id": ("Order ID", "Order No", "Order Number", "Invoice No", "订单编号", "订单号"),
+    },
+    "customers": {
+        "customer_id": (
+            "Customer ID",
+            "Cust No",
+            "Customer No",
+            "Customer Number",
+            "Customer Code",
+            "Client ID",
+            "ID",
+            "客户编号",
+            "客户ID",
+            "客户代码",
+            "客户号",
+            "会员编号",
+            "会员ID",
+        ),
+        "name": (
+            "Name",
+            "Customer Name",
+            "Company",
+            "Client Name",
+            "客户名称",
+            "客户名",
+            "名称",
+            "公司名称",
+        ),
+        "owner": (
+            "Owner",
+            "Sales Rep",
+            "Salesperson",
+            "Account Manager",
+            "负责人",
+            "销售",
+            "业务员",
+            "客户经理",
+        ),
+        "created": (
+            "Created",
+            "Created On",
+            "Create Date",
+            "Since",
+            "创建日期",
+            "创建时间",
+            "建档日期",
+            "录入日期",
+        ),
+        "grade": ("Grade", "Class", "Level", "等级", "客户等级", "分级", "级别"),
+        "expected_close": (
+            "Expected Close",
+            "Expected Close Date",
+            "Close Date",
+            "预计成交日期",
+            "预计成交时间",
+        ),
+        "deal_status": ("Deal Status", "Deal", "Status", "成交状态", "状态"),
+        "need_status": ("Need Status", "Need", "需求状态", "需求"),
+        "last_contact": (
+            "Last Contact",
+            "Last Contacted",
+            "Last Contact Date",
+            "最后联系日期",
+            "最近联系日期",
+            "上次联系日期",
+            "最后跟进日期",
+        ),
+    },
+    "activities": {
+        "customer_id": (
+            "Customer ID",
+            "Cust No",
+            "Customer No",
+            "Customer Code",
+            "Client ID",
+            "客户编号",
+            "客户ID",
+            "客户代码",
+            "客户号",
+            "Customer",
+            "客户",
+        ),
+        "date": (
+            "Date",
+            "Activity Date",
+            "Contact Date",
+            "跟进日期",
+            "联系日期",
+            "日期",
+            "拜访日期",
+            "时间",
+        ),
+        "kind": ("Kind", "Type", "Channel", "Method", "方式", "跟进方式", "类型", "联系方式"),
+    },
+}
+
+# Activity kinds as users write them -> code in ACTIVITY_KINDS.
+ACTIVITY_KIND_ALIASES: Final[dict[str, str]] = {
+    "call": "call",
+    "phone": "call",
+    "phonecall": "call",
+    "电话": "call",
+    "打电话": "call",
+    "visit": "visit",
+    "拜访": "visit",
+    "上门": "visit",
+    "email": "email",
+    "mail": "email",
+    "邮件": "email",
+    "电子邮件": "email",
+    "meeting": "meeting",
+    "会议": "meeting",
+    "开会": "meeting",
+    "会面": "meeting",
+}
+
+
+def header_key(text: object) -> str:
+    """Matching form of a sheet name or header: case-folded, without spaces or punctuation."""
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())

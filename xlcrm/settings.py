@@ -134,7 +134,53 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "lang": "language",
     "日期先写日": "day_first",
     "货币": "currency",
+    # more Chinese keys for the Settings sheet (reader)
+    "固定最近天数": "fixed_recency_days",
+    "固定频次": "fixed_frequency",
+    "固定金额": "fixed_monetary",
+    "忠诚天数": "loyal_days",
+    "忠诚窗口数": "loyal_windows",
+    "窗口天数": "window_days",
+    "流失预警最少购买次数": "churn_min_purchases",
+    "流失预警下降比例": "churn_drop",
+    "a类成交天数": "grade_a_days",
+    "b类成交天数": "grade_b_days",
+    "c类成交天数": "grade_c_days",
+    "紧急天数": "urgent_days",
+    "缓急天数": "soon_days",
+    "不紧急天数": "not_urgent_days",
+    "头部客户比例": "pareto_top_share",
+    "abc_a类占比": "abc_a_share",
+    "abc_b类占比": "abc_b_share",
+    "日程天数": "agenda_days",
+    "重点客户数": "top_customers",
+    "日在前": "day_first",
 }
+
+# Mail (SMTP) keys of the Settings sheet; read by xlcrm.mail, known to the reader.
+# Settings sheet keys (after settings.normalise_key) -> SmtpConfig field.
+MAIL_SHEET_KEYS: Final[dict[str, str]] = {
+    "smtp_host": "host",
+    "smtp_server": "host",
+    "邮件服务器": "host",
+    "smtp_port": "port",
+    "邮件端口": "port",
+    "smtp_user": "user",
+    "smtp_username": "user",
+    "邮件用户名": "user",
+    "smtp_from": "sender",
+    "email_from": "sender",
+    "发件人": "sender",
+    "smtp_security": "security",
+    "邮件加密": "security",
+    "smtp_cafile": "cafile",
+}
+# Settings sheet keys holding the default recipients of the whole brief (--to).
+MAIL_RECIPIENT_KEYS: Final = frozenset({"email_to", "mail_to", "收件人", "邮件收件人"})
+# Keys that must never hold a password; their presence is reported, the value ignored.
+MAIL_PASSWORD_KEYS: Final = frozenset({"smtp_password", "smtp_pass", "邮件密码"})
+
+MAIL_SETTING_KEYS: Final = frozenset(MAIL_SHEET_KEYS) | MAIL_RECIPIENT_KEYS | MAIL_PASSWORD_KEYS
 
 _BOOL_TRUE: Final = {"1", "true", "yes", "y", "on", "是", "对"}
 _BOOL_FALSE: Final = {"0", "false", "no", "n", "off", "否", "不"}
@@ -193,7 +239,8 @@ def settings_from_mapping(
     """Apply key/value pairs (e.g. from a Settings sheet) on top of ``base``.
 
     Returns the new settings and the keys that are not settings (the caller
-    reports them; some, like ``as_of``, are read elsewhere). An invalid value
+    reports them; some, like ``as_of``, are read elsewhere). Mail keys
+    (``smtp_host`` …) are known and skipped: xlcrm.mail reads them. An invalid value
     raises :class:`SettingsError` naming the setting.
     """
     kinds = _field_types()
@@ -202,6 +249,8 @@ def settings_from_mapping(
     for raw_key, value in values.items():
         key = normalise_key(raw_key)
         name = SETTING_ALIASES.get(key, key)
+        if name in MAIL_SETTING_KEYS:
+            continue  # read by xlcrm.mail from the raw values
         if name not in kinds:
             unknown.append(str(raw_key))
             continue
