@@ -5,50 +5,205 @@ error. No traceback unless ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from xlcrm.errors import XlcrmError
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 console = Console(highlight=False, soft_wrap=True)
 
+
+def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    # ctx.meta is shared by all nested contexts: the group's error handler
+    # reads it to answer in the sub-command's language
+    if value is not None:
+        ctx.meta["xlcrm.lang"] = value
+    return value
+
+
 LANG_OPTION = click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
     default=None,
-    help="Language of sheet names, headers, labels and messages (default: Settings sheet, else en).",
+    callback=_remember_lang,
+    help="Language of sheet names, headers, labels and messages "
+    "(default: Settings sheet, else en).",
 )
 
 
+# User-facing messages of the commands, per language. `tr(key, lang, **fields)`.
+MESSAGES: dict[str, dict[str, str]] = {
+    "unexpected": {
+        "en": "unexpected error: {error} (run again with --debug for the traceback)",
+        "zh": "意外错误：{error}（加 --debug 重新运行可查看详细信息）",
+    },
+    "interrupted": {
+        "en": "interrupted; nothing was overwritten",
+        "zh": "已中断；没有覆盖任何文件",
+    },
+    "steps": {"en": "steps", "zh": "步"},
+    "demo.generating": {"en": "Generating the sample book", "zh": "正在生成示例数据"},
+    "demo.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
+    "demo.done": {
+        "en": "Wrote {file}: {customers:,} customers, {orders:,} orders ({refunds:,} refunds), "
+        "{activities:,} activities, as of {as_of}.",
+        "zh": "已写入 {file}：{customers:,} 个客户，{orders:,} 笔订单（含 {refunds:,} 笔退款），"
+        "{activities:,} 条跟进记录，截至 {as_of}。",
+    },
+    "demo.next": {
+        "en": "Next: xlcrm analyze {file}",
+        "zh": "下一步：xlcrm analyze {file} --lang zh",
+    },
+    "demo.exists": {
+        "en": "the file exists and is not an xlcrm sample workbook",
+        "zh": "文件已存在，且不是 xlcrm 示例工作簿",
+    },
+    "demo.exists_hint": {
+        "en": "choose another name with -o, or add --force to overwrite it",
+        "zh": "请用 -o 换一个文件名，或加 --force 覆盖",
+    },
+}
+
+
+def tr(key: str, lang: str | None = "en", **fields: Any) -> str:
+    """The message ``key`` in ``lang`` (English when missing), formatted with ``fields``."""
+    texts = MESSAGES[key]
+    return texts.get(lang or "en", texts["en"]).format(**fields)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _lang_of(ctx: click.Context) -> str:
+    """The --lang given to the running command (see LANG_OPTION), for messages."""
+    lang = ctx.meta.get("xlcrm.lang")
+    return lang if lang in ("en", "zh") else "en"
+
+
+def _debugging(ctx: click.Context) -> bool:
+    return (
+        "--debug" in sys.argv[1:]
+        or bool(ctx.params.get("debug"))
+        or os.environ.get("XLCRM_DEBUG", "") not in ("", "0")
+    )
+
+
 class XlcrmGroup(click.Group):
-    """Turns XlcrmError into one line and exit 2; anything else into exit 1."""
+    """Turns XlcrmError into one line and exit 2; anything else into exit 1.
+
+    A missing or unreadable file (``OSError`` with a file name) is bad input:
+    exit 2 naming the file. ``--debug`` (or ``XLCRM_DEBUG=1``) re-raises so the
+    traceback shows.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = "--debug" in sys.argv[1:] or bool(ctx.params.get("debug"))
+        debug = _debugging(ctx)
         try:
             return super().invoke(ctx)
         except XlcrmError as exc:
             if debug:
                 raise
-            err_console.print(f"[bold red]xlcrm:[/] {click.style('', reset=True)}{exc}", markup=True)
+            err_console.print(f"[bold red]xlcrm:[/] {escape(_one_line(exc))}")
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            err_console.print("xlcrm: interrupted; nothing was overwritten")
+            err_console.print(f"xlcrm: {tr('interrupted', _lang_of(ctx))}", markup=False)
             ctx.exit(130)
+        except OSError as exc:
+            if debug or not exc.filename:
+                if debug:
+                    raise
+                self._unexpected(ctx, exc)
+            reason = exc.strerror or type(exc).__name__
+            err_console.print(
+                f"[bold red]xlcrm:[/] {escape(_one_line(f'{exc.filename}: {reason}'))}"
+            )
+            ctx.exit(2)
         except Exception as exc:
             if debug:
                 raise
-            err_console.print(
-                f"[bold red]xlcrm: unexpected error:[/] {type(exc).__name__}: {exc} "
-                "(run again with --debug for the traceback)"
-            )
-            ctx.exit(1)
+            self._unexpected(ctx, exc)
+
+    @staticmethod
+    def _unexpected(ctx: click.Context, exc: BaseException) -> None:
+        error = _one_line(f"{type(exc).__name__}: {exc}")
+        err_console.print(
+            f"[bold red]xlcrm:[/] {escape(tr('unexpected', _lang_of(ctx), error=error))}"
+        )
+        ctx.exit(1)
+
+
+class Steps:
+    """Handle returned by :func:`progress`: one ``step()`` per named step."""
+
+    def __init__(self, bar: Progress | None, names: Sequence[str]) -> None:
+        self._bar = bar
+        self._names = list(names)
+        self._done = 0
+        self._task = (
+            bar.add_task(self._names[0] if names else "", total=len(names)) if bar else None
+        )
+
+    @contextmanager
+    def step(self, name: str | None = None) -> Iterator[None]:
+        """Show ``name`` (default: the next step's name) while the block runs."""
+        index = min(self._done, len(self._names) - 1)
+        label = name or (self._names[index] if self._names else "")
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, description=label)
+        yield
+        self._done += 1
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=1)
+
+
+@contextmanager
+def progress(steps: Sequence[str], lang: str | None = "en") -> Iterator[Steps]:
+    """A rich progress bar over named steps, on stderr, for work longer than ~1 s.
+
+    Drawn only when stderr is a terminal (never in pipes, CI or tests) and
+    cleared when done, so the command's summary line is what remains.
+
+    \b
+    Example::
+
+        with progress([tr("x.reading", lang), tr("x.writing", lang)], lang) as bar:
+            with bar.step():
+                frames = read(...)
+            with bar.step():
+                write(...)
+    """
+    if not err_console.is_terminal:
+        yield Steps(None, steps)
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(tr("steps", lang)),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        yield Steps(bar, steps)
 
 
 @click.group(cls=XlcrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,6 +218,732 @@ def cli(debug: bool) -> None:
       xlcrm analyze sample.xlsx
       xlcrm report sample.xlsx -o brief.pdf
     """
+
+
+@cli.command("report")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File to write. Default: BOOK.brief.pdf (BOOK.brief.html with --html) beside BOOK.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
+)
+@LANG_OPTION
+@click.option(
+    "--owner",
+    default=None,
+    metavar="NAME",
+    help="Only this sales owner's customers (as written in the Customers sheet).",
+)
+@click.option(
+    "--html", "as_html", is_flag=True, help="Write the HTML instead of the PDF (any browser)."
+)
+def report_command(
+    book: str,
+    output: str | None,
+    as_of: Any,
+    lang: str | None,
+    owner: str | None,
+    as_html: bool,
+) -> None:
+    """Write the segment strategy brief for BOOK as an A4 PDF.
+
+    Cover with key figures, overview charts, one section per RFM class and
+    lifecycle tier (who they are, what goes wrong, what to do, top
+    customers), the follow-up agenda for the next 14 days and the churn
+    warnings. --owner gives one sales rep's brief with only their customers.
+
+    \b
+    Example:
+      xlcrm report shop.xlsx                       # writes shop.brief.pdf
+      xlcrm report shop.xlsx --lang zh --owner 张伟 -o 张伟.pdf
+      xlcrm report shop.xlsx --html --as-of 2025-06-30
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    import pandas as pd
+
+    from xlcrm.analysis import analyze
+    from xlcrm.errors import OutputError
+    from xlcrm.reader import read_workbook
+    from xlcrm.report import build_context, render_html, to_pdf, write_atomic
+
+    source = Path(book)
+    suffix = ".brief.html" if as_html else ".brief.pdf"
+    target = Path(output) if output else source.with_name(source.stem + suffix)
+    msg_lang = lang or "en"
+    if target.exists() and target.resolve() == source.resolve():
+        raise OutputError(
+            "the brief would overwrite the workbook" if msg_lang == "en" else "简报会覆盖原工作簿",
+            file=str(target),
+            hint="choose another name with -o" if msg_lang == "en" else "请用 -o 换一个文件名",
+        )
+    steps = (
+        ["Reading", "Analysing", "Laying out", "Writing"]
+        if msg_lang == "en"
+        else ["读取", "分析", "排版", "写入"]
+    )
+    with progress(steps, msg_lang) as bar:
+        with bar.step():
+            data = read_workbook(source, lang=msg_lang)
+        settings = data.settings
+        lang = lang or settings.language or "en"
+        day = as_of or data.as_of or dt.date.today()
+        with bar.step():
+            result = analyze(
+                data.orders,
+                data.customers,
+                data.activities,
+                as_of=pd.Timestamp(day).normalize(),
+                settings=settings,
+            )
+            context = build_context(result, lang=lang, owner=owner)
+        with bar.step():
+            html = render_html(context)
+            payload = html.encode("utf-8") if as_html else to_pdf(html)
+        with bar.step():
+            write_atomic(target, payload)
+    size, day_text = f"{len(payload) / 1024:,.0f} KB", context["meta"]["created"]
+    done = (
+        f"Wrote {target} ({size}), as of {day_text}."
+        if lang == "en"
+        else f"已写入 {target}（{size}），数据截至 {day_text}。"
+    )
+    console.print(done, markup=False)
+
+
+@cli.command("demo")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Workbook to write (.xlsx). Default: sample_en.xlsx or sample_zh.xlsx here.",
+)
+@click.option(
+    "--customers",
+    type=click.IntRange(min=10, max=1_000_000),
+    default=2_000,
+    show_default=True,
+    help="Number of customers; orders scale with it (about 10 per customer).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=2026,
+    show_default=True,
+    help="Random seed: the same seed gives the same workbook.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default="2026-06-30",
+    show_default=True,
+    help="Last day of the two generated years (written to the Settings sheet).",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite OUTPUT even if it is not an xlcrm sample workbook."
+)
+@LANG_OPTION
+def demo(
+    output: str | None,
+    customers: int,
+    seed: int,
+    as_of: Any,
+    force: bool,
+    lang: str | None,
+) -> None:
+    """Write a realistic sample workbook to try xlcrm on.
+
+    Sheets Customers, Orders, Activities and Settings (with --lang zh: 客户,
+    订单, 跟进记录, 设置): prospects and open leads, one-off buyers, regulars,
+    big accounts, lapsed customers, refunds, six sales owners and their
+    call/visit/email/meeting logs, over two years ending at --as-of.
+    The same options always give the same workbook.
+
+    \b
+    Example:
+      xlcrm demo -o sample.xlsx
+      xlcrm demo --lang zh --customers 500 --seed 7 -o 示例.xlsx
+    """
+    from pathlib import Path
+
+    from xlcrm.errors import OutputError
+    from xlcrm.sample import generate_sample, is_sample_workbook, write_sample
+
+    lang = lang or "en"
+    target = Path(output) if output else Path(f"sample_{lang}.xlsx")
+    if target.suffix.lower() != ".xlsx":
+        raise click.BadParameter(
+            f"{target.name!r} must end in .xlsx", param_hint="'-o' / '--output'"
+        )
+    if target.exists() and not force and not is_sample_workbook(target):
+        raise OutputError(
+            tr("demo.exists", lang), file=str(target), hint=tr("demo.exists_hint", lang)
+        )
+    with progress(
+        [tr("demo.generating", lang), tr("demo.writing", lang, file=target)], lang
+    ) as bar:
+        with bar.step():
+            sample = generate_sample(customers=customers, seed=seed, lang=lang, as_of=as_of)
+        with bar.step():
+            write_sample(sample, target)
+    console.print(
+        tr(
+            "demo.done",
+            lang,
+            file=target,
+            customers=len(sample.customers),
+            orders=len(sample.orders),
+            refunds=int((sample.orders["amount"] < 0).sum()),
+            activities=len(sample.activities),
+            as_of=sample.as_of.date().isoformat(),
+        ),
+        markup=False,
+    )
+    console.print(tr("demo.next", lang, file=target), markup=False, style="dim")
+
+
+ANALYZE_MESSAGES: dict[str, dict[str, str]] = {
+    "analyze.reading": {"en": "Reading {file}", "zh": "正在读取 {file}"},
+    "analyze.computing": {"en": "Analysing", "zh": "正在分析"},
+    "analyze.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
+    "analyze.same_file": {
+        "en": "the output would overwrite the input workbook",
+        "zh": "输出会覆盖输入工作簿",
+    },
+    "analyze.same_file_hint": {
+        "en": "add --in-place to add the result sheets to it, or choose another -o",
+        "zh": "如需把结果写入原工作簿请加 --in-place，否则请用 -o 换一个文件名",
+    },
+    "analyze.read": {
+        "en": "Read {parts} from {file} (as of {as_of}).",
+        "zh": "已从 {file} 读取 {parts}（分析日期 {as_of}）。",
+    },
+    "analyze.left_out": {
+        "en": "Left out {n:,} rows; problems found (see the Data quality sheet):",
+        "zh": "跳过 {n:,} 行；发现的问题（详见“数据质量”工作表）：",
+    },
+    "analyze.none_left_out": {"en": "No rows left out.", "zh": "没有跳过任何行。"},
+    "analyze.classes": {"en": "RFM classes", "zh": "RFM 分类"},
+    "analyze.tiers": {"en": "Lifecycle tiers", "zh": "生命周期阶段"},
+    "analyze.followups": {
+        "en": "Follow-ups: {overdue:,} overdue, {week:,} due within 7 days.",
+        "zh": "跟进：{overdue:,} 个已逾期，{week:,} 个 7 天内到期。",
+    },
+    "analyze.done": {
+        "en": "Wrote {sheets} to {file}.",
+        "zh": "已写入 {file}：{sheets}。",
+    },
+}
+MESSAGES.update(ANALYZE_MESSAGES)
+
+
+@cli.command("analyze")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Workbook to write. Default: BOOK.xlcrm.xlsx beside BOOK.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
+)
+@LANG_OPTION
+@click.option(
+    "--threshold",
+    type=click.Choice(["mean", "median", "score"]),
+    default=None,
+    help="How R/F/M are split into high and low (default: Settings sheet, else mean).",
+)
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Add the result sheets to BOOK itself (refused when BOOK holds charts, pivot "
+    "tables, images or other parts that would be lost).",
+)
+@click.option("--strict", is_flag=True, help="Exit with 2 if any row cannot be read.")
+def analyze_command(
+    book: str,
+    output: str | None,
+    as_of: Any,
+    lang: str | None,
+    threshold: str | None,
+    in_place: bool,
+    strict: bool,
+) -> None:
+    """Read BOOK's Customers/Orders/Activities/Settings sheets and write the analysis.
+
+    Sheets RFM, Lifecycle, Follow-ups, Dashboard and Data quality (with
+    --lang zh: RFM分析, 生命周期, 跟进计划, 仪表盘, 数据质量) go to a new
+    workbook; BOOK is left as it is unless --in-place. Running again replaces
+    xlcrm's sheets only. Options win over the Settings sheet.
+
+    \b
+    Example:
+      xlcrm analyze shop.xlsx                      # writes shop.xlcrm.xlsx
+      xlcrm analyze shop.xlsx --as-of 2025-06-30 --lang zh -o 分析.xlsx
+      xlcrm analyze shop.xlsx --in-place --strict
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    import pandas as pd
+
+    from xlcrm.analysis import analyze
+    from xlcrm.errors import OutputError
+    from xlcrm.reader import read_workbook
+    from xlcrm.writer import check_in_place, default_output, write_results
+
+    source = Path(book)
+    msg_lang = lang or "en"
+    if in_place and output:
+        raise click.UsageError("--in-place and -o/--output cannot be used together")
+    target = source if in_place else Path(output) if output else default_output(source)
+    if in_place:
+        check_in_place(source)  # before anything is read: the file stays byte-identical
+    elif target.exists() and target.resolve() == source.resolve():
+        raise OutputError(
+            tr("analyze.same_file", msg_lang),
+            file=str(target),
+            hint=tr("analyze.same_file_hint", msg_lang),
+        )
+    with progress(
+        [
+            tr("analyze.reading", msg_lang, file=source.name),
+            tr("analyze.computing", msg_lang),
+            tr("analyze.writing", msg_lang, file=target.name),
+        ],
+        msg_lang,
+    ) as bar:
+        with bar.step():
+            data = read_workbook(source, strict=strict, lang=msg_lang)
+        settings = data.settings
+        if threshold:
+            settings = settings.replace(threshold_method=threshold)
+        lang = lang or settings.language or "en"
+        day = as_of or data.as_of or dt.date.today()
+        with bar.step():
+            result = analyze(
+                data.orders,
+                data.customers,
+                data.activities,
+                as_of=pd.Timestamp(day).normalize(),
+                settings=settings,
+            )
+        with bar.step():
+            written = write_results(result, data, target, lang=lang, in_place=in_place)
+    _print_analyze_summary(data, result, written, source, lang)
+
+
+def _print_analyze_summary(data: Any, result: Any, written: Any, source: Any, lang: str) -> None:
+    """Rows read and left out (by reason), customers per class and tier, where the file went."""
+    from xlcrm import schema
+    from xlcrm.writer import SHEET_NAMES
+
+    names = {
+        "orders": {"en": "orders", "zh": "笔订单"},
+        "customers": {"en": "customers", "zh": "个客户"},
+        "activities": {"en": "activities", "zh": "条跟进记录"},
+    }
+    counts = data.counts
+    parts = ", ".join(f"{counts[key].read:,} {names[key][lang]}" for key in names if key in counts)
+    as_of = result.as_of.date().isoformat()
+    console.print(
+        tr("analyze.read", lang, parts=parts or "-", file=source.name, as_of=as_of),
+        markup=False,
+    )
+    left_out = sum(c.left_out for c in counts.values())
+    quality = data.quality_table(lang)
+    if left_out or len(quality):
+        console.print(tr("analyze.left_out", lang, n=left_out), markup=False)
+        sheet, problem, effect = quality.columns[0], quality.columns[4], quality.columns[5]
+        for (where, what, how), n in quality.groupby([sheet, problem, effect]).size().items():
+            console.print(f"  {n:>7,}  {where}: {what} ({how})", markup=False)
+    else:
+        console.print(tr("analyze.none_left_out", lang), markup=False)
+    customers = result.customers
+    classes = customers["rfm_class"].value_counts()
+    tiers = customers["tier"].value_counts()
+    console.print(tr("analyze.classes", lang) + ":", markup=False)
+    for code in schema.RFM_CLASSES:
+        console.print(
+            f"  {int(classes.get(code, 0)):>7,}  {schema.label(code, lang)}", markup=False
+        )
+    console.print(tr("analyze.tiers", lang) + ":", markup=False)
+    for code in schema.TIERS:
+        console.print(
+            f"  {int(tiers.get(code, 0)):>7,}  {schema.tier_label(code, lang)}", markup=False
+        )
+    until = customers["days_until_due"]
+    console.print(
+        tr(
+            "analyze.followups",
+            lang,
+            overdue=int((until < 0).sum()),
+            week=int(((until >= 0) & (until <= 7)).sum()),
+        ),
+        markup=False,
+    )
+    sheets = ", ".join(
+        SHEET_NAMES[k][lang] for k in ("dashboard", "rfm", "lifecycle", "followups", "quality")
+    )
+    console.print(tr("analyze.done", lang, sheets=sheets, file=written), markup=False)
+
+
+@cli.group("addin")
+def addin_group() -> None:
+    """The Excel add-in: the xlcrm ribbon tab and =RFM_CLASS() worksheet functions.
+
+    \b
+    Example:
+      xlcrm addin build            # any OS: workbook/xlcrm.xlam + xlcrm_ribbon.bas
+      xlcrm addin install          # Windows/macOS with Excel: finish and install it
+    """
+
+
+@addin_group.command("build")
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, writable=True),
+    default=None,
+    help="Folder for xlcrm.xlam and xlcrm_ribbon.bas (default: workbook/ of the checkout).",
+)
+def addin_build(out_dir: str | None) -> None:
+    """Write the add-in parts that can be made on any OS.
+
+    \b
+    Example:
+      xlcrm addin build -o dist/
+    """
+    from pathlib import Path
+
+    from xlcrm.excel.addin import build_addin
+
+    built = build_addin(Path(out_dir) if out_dir else None)
+    console.print(f"Wrote {built.addin} ({built.addin.stat().st_size:,} bytes) and {built.bas}")
+    console.print(
+        "The ribbon callbacks are VBA source until `xlcrm addin install` imports them with Excel."
+    )
+
+
+@addin_group.command("install")
+def addin_install() -> None:
+    """Finish the add-in with Excel and install it (Windows, macOS).
+
+    Needs Excel's "Trust access to the VBA project object model" on Windows.
+    On Linux it explains what it cannot do and exits with 2.
+
+    \b
+    Example:
+      xlwings addin install && xlcrm addin install
+    """
+    from xlcrm.excel.addin import InstallUnsupported, install_addin
+
+    try:
+        done = install_addin()
+    except InstallUnsupported as exc:
+        err_console.print(str(exc), markup=False)
+        raise click.exceptions.Exit(2) from None
+    for line in done:
+        console.print(f"- {line}", markup=False)
+
+
+# --- email ---------------------------------------------------------------------
+
+EMAIL_TEXT: dict[str, dict[str, str]] = {
+    "reading": {"en": "Reading {file}", "zh": "正在读取 {file}"},
+    "computing": {"en": "Analysing", "zh": "正在分析"},
+    "rendering": {"en": "Rendering {n} brief(s)", "zh": "正在生成 {n} 份简报"},
+    "sending": {"en": "Sending", "zh": "正在发送"},
+    "note": {"en": "note", "zh": "提示"},
+    "via": {
+        "en": "send via {server} ({security}) from {sender}",
+        "zh": "经 {server}（{security}）由 {sender} 发送",
+    },
+    "as_drafts": {"en": "save as .eml drafts in {dir}", "zh": "保存为 .eml 草稿到 {dir}"},
+    "dry_run": {"en": "Dry run: would {how}:", "zh": "试运行：将{how}："},
+    "whole": {"en": "all customers", "zh": "全部客户"},
+    "customers": {"en": "{n} customers", "zh": "{n} 位客户"},
+    "already": {"en": "already sent", "zh": "已发送"},
+    "nothing": {"en": "nothing to send", "zh": "没有可发送的邮件"},
+    "wrote": {"en": "Wrote {n} draft(s) to {dir}:", "zh": "已写入 {n} 份草稿到 {dir}："},
+    "sent_one": {"en": "sent", "zh": "已发送"},
+    "skipped_one": {"en": "already sent earlier", "zh": "之前已发送"},
+    "failed_one": {"en": "NOT sent", "zh": "未发送"},
+    "sent": {"en": "Sent ({n}):", "zh": "已发送（{n}）："},
+    "not_sent": {"en": "Not sent ({n}):", "zh": "未发送（{n}）："},
+    "resume": {
+        "en": "Fix the problem and run the same command with --resume to send only these.",
+        "zh": "解决问题后加 --resume 重新运行同一命令，只发送这些邮件。",
+    },
+    "all_sent": {"en": "Sent {n} message(s).", "zh": "已发送 {n} 封邮件。"},
+}
+
+
+def _et(key: str, lang: str, **fields: Any) -> str:
+    return EMAIL_TEXT[key].get(lang, EMAIL_TEXT[key]["en"]).format(**fields)
+
+
+@cli.command("email")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR[,ADDR…]",
+    help="Send the whole brief to these addresses (repeatable; default: email_to on the "
+    "Settings sheet).",
+)
+@click.option(
+    "--per-owner",
+    is_flag=True,
+    help="Also send each sales owner a brief with only their customers, to the address in "
+    "the Owners table of the Settings sheet.",
+)
+@click.option(
+    "--smtp-host", metavar="H", default=None, help="SMTP server (else smtp_host, XLCRM_SMTP_HOST)."
+)
+@click.option(
+    "--smtp-port",
+    metavar="P",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="SMTP port (default 587, 465 with --ssl, 25 with --plain).",
+)
+@click.option(
+    "--starttls",
+    "security",
+    flag_value="starttls",
+    default=None,
+    help="Upgrade to TLS with STARTTLS (the default).",
+)
+@click.option("--ssl", "security", flag_value="ssl", help="Implicit TLS (SMTPS, usually port 465).")
+@click.option(
+    "--plain",
+    "security",
+    flag_value="plain",
+    help="No encryption (a relay on a trusted network only).",
+)
+@click.option(
+    "--user",
+    metavar="U",
+    default=None,
+    help="Log in as U; the password is read from XLCRM_SMTP_PASSWORD.",
+)
+@click.option(
+    "--from",
+    "sender",
+    metavar="ADDR",
+    default=None,
+    help="Sender address (else smtp_from, XLCRM_SMTP_FROM).",
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write .eml drafts (Outlook/Thunderbird open them) into this folder instead of sending.",
+)
+@click.option("--dry-run", is_flag=True, help="Print who would get what; send and render nothing.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Send only what an earlier run of the same batch did not deliver.",
+)
+@LANG_OPTION
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
+)
+def email_command(
+    book: str,
+    to: tuple[str, ...],
+    per_owner: bool,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    security: str | None,
+    user: str | None,
+    sender: str | None,
+    eml_dir: str | None,
+    dry_run: bool,
+    resume: bool,
+    lang: str | None,
+    as_of: Any,
+) -> None:
+    """Email the PDF brief, with key figures and this week's follow-ups in the body.
+
+    Failures (connection, login, a rejected recipient, an owner without an
+    address) are one line each, followed by what was and was not sent; the
+    exit code is then 2. See docs/email.md.
+
+    \b
+    Example:
+      export XLCRM_SMTP_PASSWORD=…
+      xlcrm email shop.xlsx --to boss@shop.com --smtp-host smtp.shop.com --user me@shop.com
+      xlcrm email shop.xlsx --per-owner --dry-run
+      xlcrm email shop.xlsx --per-owner --eml-dir drafts/
+      xlcrm email shop.xlsx --per-owner --resume
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    import pandas as pd
+
+    from xlcrm import mail
+    from xlcrm.analysis import analyze
+    from xlcrm.reader import read_workbook
+
+    source = Path(book)
+    msg_lang = lang or "en"
+    if resume and eml_dir and not dry_run:
+        raise click.UsageError("--resume applies to sending; drop it with --eml-dir")
+    with progress(
+        [_et("reading", msg_lang, file=source.name), _et("computing", msg_lang)],
+        msg_lang,
+    ) as bar:
+        with bar.step():
+            data = read_workbook(source, lang=msg_lang)
+        lang = lang or data.settings.language or "en"
+        day = as_of or data.as_of or dt.date.today()
+        with bar.step():
+            result = analyze(
+                data.orders,
+                data.customers,
+                data.activities,
+                as_of=pd.Timestamp(day).normalize(),
+                settings=data.settings,
+            )
+    recipients = mail.parse_addresses(to) if to else mail.sheet_recipients(data.settings_values)
+    plan = mail.plan_briefs(
+        result.customers, to=recipients, per_owner=per_owner, owners=data.owners
+    )
+    options = {
+        "host": smtp_host,
+        "port": smtp_port,
+        "security": security,
+        "user": user,
+        "sender": sender,
+    }
+    config = mail.SmtpConfig.from_sources(options, data.settings_values)
+    sending = eml_dir is None
+    for line in config.notes + plan.notes:
+        err_console.print(f"[yellow]xlcrm: {_et('note', lang)}:[/] {escape(line)}")
+    if sending and not dry_run:
+        config.check()  # before rendering: a missing host or password fails fast
+    digest = mail.content_digest(data)
+    batch_id = mail.batch_id_for(content_digest=digest, as_of=result.as_of, lang=lang)
+    journal = mail.journal_path(batch_id)
+
+    if dry_run:
+        how = (
+            _et("as_drafts", lang, dir=eml_dir)
+            if not sending
+            else _et(
+                "via",
+                lang,
+                server=config.address if config.host else "?",
+                security=config.security.upper(),
+                sender=config.sender or "?",
+            )
+        )
+        done = (
+            mail.sent_before(batch_id, plan, config.sender, journal) if resume and sending else {}
+        )
+        console.print(_et("dry_run", lang, how=how), markup=False)
+        for brief in plan.briefs:
+            who = brief.owner or _et("whole", lang)
+            left = [a for a in brief.to if a not in done.get(brief.key, [])]
+            mark = "" if left else f"  [{_et('already', lang)}]"
+            console.print(
+                f"  {', '.join(brief.to)}: {who}, {_et('customers', lang, n=brief.customers)}, "
+                f"{mail.brief_filename(result.as_of, brief.owner)}{mark}",
+                markup=False,
+            )
+        _email_problems(plan.problems)
+        if plan.problems:
+            raise click.exceptions.Exit(2)
+        return
+
+    if not plan.briefs:
+        _email_problems(plan.problems)
+        err_console.print(f"xlcrm: {_et('nothing', lang)}", markup=False)
+        raise click.exceptions.Exit(2)
+    with progress([_et("rendering", lang, n=len(plan.briefs))], lang) as bar, bar.step():
+        batch = mail.prepare_batch(
+            result,
+            plan,
+            digest=digest,
+            lang=lang,
+            sender=config.sender,
+        )
+
+    if not sending:
+        assert eml_dir is not None
+        paths = mail.write_eml(batch.messages, eml_dir)
+        console.print(_et("wrote", lang, n=len(paths), dir=eml_dir), markup=False)
+        for path in paths:
+            console.print(f"  {path}", markup=False)
+        _email_problems(plan.problems)
+        if plan.problems:
+            raise click.exceptions.Exit(2)
+        return
+
+    def report(delivery: Any) -> None:
+        status = {
+            "sent": "sent_one",
+            "already_sent": "skipped_one",
+        }.get(delivery.status, "failed_one")
+        console.print(
+            f"  {_et(status, lang)}: {delivery.subject} -> {', '.join(delivery.recipients)}",
+            markup=False,
+        )
+
+    outcome = mail.send_batch(
+        batch.messages,
+        config,
+        journal_path=journal,
+        resume=resume,
+        batch_id=batch.batch_id,
+        on_delivery=report,
+    )
+    _email_problems(outcome.errors + plan.problems)
+    if outcome.ok and not plan.problems:
+        console.print(_et("all_sent", lang, n=len(outcome.sent)), markup=False)
+        return
+    console.print(_et("sent", lang, n=len(outcome.sent)), markup=False)
+    for d in outcome.sent:
+        console.print(f"  {d.subject} -> {', '.join(d.sent)}", markup=False)
+    console.print(_et("not_sent", lang, n=len(outcome.not_sent)), markup=False)
+    for d in outcome.not_sent:
+        console.print(f"  {d.subject} -> {', '.join(d.pending)}", markup=False)
+    if outcome.not_sent:
+        console.print(_et("resume", lang), markup=False)
+    raise click.exceptions.Exit(2)
+
+
+def _email_problems(lines: Sequence[str]) -> None:
+    for line in lines:
+        err_console.print(f"[bold red]xlcrm:[/] {escape(_one_line(line))}")
 
 
 def main() -> None:
