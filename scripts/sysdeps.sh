@@ -8,6 +8,7 @@ want=()
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib 'libpango-1.0.so' || want+=(libpango-1.0-0)
 have_lib 'libpangoft2-1.0.so' || want+=(libpangoft2-1.0-0)
+have_lib 'libharfbuzz-subset.so' || want+=(libharfbuzz-subset0)
 fc-list :lang=zh 2>/dev/null | grep -q . || want+=(fonts-noto-cjk)
 command -v fc-list >/dev/null || want+=(fontconfig)
 if [ "${1:-demo}" = test ]; then

@@ -1,0 +1,489 @@
+"""The PDF brief: context, HTML snapshot, real WeasyPrint PDFs, the report command.
+
+PDFs are never compared by bytes or pixels: we check extracted text, page
+count, metadata and that WeasyPrint logged nothing. Set
+``XLCRM_UPDATE_SNAPSHOTS=1`` to rewrite ``tests/snapshots/*.html``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from xlcrm import charts, playbook, report, schema
+from xlcrm.analysis import Analysis, analyze
+from xlcrm.cli import cli
+from xlcrm.errors import XlcrmError
+from xlcrm.sample import generate_sample, write_sample
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE = os.environ.get("XLCRM_UPDATE_SNAPSHOTS", "") not in ("", "0")
+
+MARKUP_NAMES = (
+    "<b>Bold</b> & Sons",
+    '=HYPERLINK("http://evil.example","click")',
+    "=cmd|'/C calc'!A0",
+)
+
+
+# --- fixtures -------------------------------------------------------------------------
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _sample_analysis(lang: str, n: int = 300, seed: int = 11) -> Analysis:
+    """A sample book's analysis whose three biggest spenders have markup names."""
+    sample = generate_sample(customers=n, seed=seed, lang=lang)
+    first = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    top = first.customers.nlargest(3, "monetary")["customer_id"].tolist()
+    customers = sample.customers.copy()
+    for cid, name in zip(top, MARKUP_NAMES, strict=True):
+        customers.loc[customers["customer_id"] == cid, "name"] = name
+    return analyze(sample.orders, customers, sample.activities, as_of=sample.as_of)
+
+
+@pytest.fixture(scope="module")
+def analysis_en() -> Analysis:
+    return _sample_analysis("en")
+
+
+@pytest.fixture(scope="module")
+def analysis_zh() -> Analysis:
+    return _sample_analysis("zh")
+
+
+def _render(analysis: Analysis, lang: str, owner: str | None = None) -> dict[str, Any]:
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        context = report.build_context(analysis, lang=lang, owner=owner)
+        html = report.render_html(context)
+        pdf = report.to_pdf(html)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return {
+        "context": context,
+        "html": html,
+        "pdf": pdf,
+        "reader": reader,
+        "text": text,
+        "flat": re.sub(r"\s+", "", text),
+        "logs": handler.records,
+    }
+
+
+@pytest.fixture(scope="module")
+def brief_en(analysis_en: Analysis) -> dict[str, Any]:
+    return _render(analysis_en, "en")
+
+
+@pytest.fixture(scope="module")
+def brief_zh(analysis_zh: Analysis) -> dict[str, Any]:
+    return _render(analysis_zh, "zh")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# --- formatters -------------------------------------------------------------------------
+
+
+def test_formatters_group_thousands_and_mark_missing_values() -> None:
+    assert report.fmt_int(1234.4) == "1,234"
+    assert report.fmt_int(None) == "—"
+    assert report.fmt_money(1234567.8) == "1,234,568"
+    assert report.fmt_money(-1234.5, "¥") == "-¥1,234"
+    assert report.fmt_money(10, "RMB") == "RMB 10"
+    assert report.fmt_money(float("nan"), "$") == "—"
+    assert report.fmt_pct(0.4567) == "45.7%"
+    assert report.fmt_pct(0.2, 0) == "20%"
+    assert report.fmt_pct(pd.NA) == "—"
+    assert report.fmt_date(pd.Timestamp("2024-03-05")) == "2024-03-05"
+    assert report.fmt_date("2024-03-05", "zh", long=True) == "2024年3月5日"
+    assert report.fmt_date("2024-03-05", "en", long=True) == "5 March 2024"
+    assert report.fmt_date(pd.NaT) == "—"
+
+
+def test_formatters_are_jinja_filters() -> None:
+    env = report._environment(str(report.template_dir()))
+    for name in ("fmt_money", "fmt_pct", "fmt_date", "fmt_int"):
+        assert env.filters[name] is getattr(report, name)
+
+
+def test_templates_are_found_beside_the_package_or_in_the_repo() -> None:
+    assert (report.template_dir() / "base.html").is_file()
+    assert (report.template_dir() / "report.css").is_file()
+
+
+def test_templates_hold_no_web_urls() -> None:
+    for path in report.template_dir().iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, path.name
+
+
+# --- HTML snapshot of a small fixed context -------------------------------------------
+
+
+def small_context() -> dict[str, Any]:
+    """A hand-made context: one class, one tier, two agenda rows, one churn row."""
+    t = dict(report.TEXT["en"])
+    stats = [
+        {"label": t["count"], "value": "2"},
+        {"label": t["revenue"], "value": "¥3,000"},
+        {"label": t["revenue_share"], "value": "75.0%"},
+        {"label": t["aov"], "value": "¥600"},
+        {"label": t["median_recency"], "value": "12 days"},
+        {"label": t["typical_frequency"], "value": "5"},
+    ]
+    top = [
+        {
+            "name": "<b>Bold</b> & Sons",
+            "id": "C001",
+            "owner": "Ann",
+            "revenue": "¥2,000",
+            "orders": "6",
+            "recency": "10",
+            "other": "Mature",
+        }
+    ]
+    section = {
+        "id": "class-important_value",
+        "code": "important_value",
+        "title": "Important value",
+        "definition": "Bought in the last 30 days, more than 3 orders, spent more than ¥500.",
+        "summary": "Your best customers.",
+        "stats": stats,
+        "pitfalls": ["Taking them for granted."],
+        "actions": ["Thank them in person."],
+        "top": top,
+        "top_more": "… and 1 more",
+        "other_label": t["tier"],
+    }
+    tier = {**section, "id": "tier-mature", "code": "mature", "title": "Mature", "top_more": ""}
+    tier["other_label"] = t["class"]
+    row = {
+        "due": "2024-06-28",
+        "status": "2 d overdue",
+        "overdue": True,
+        "name": '=HYPERLINK("x")',
+        "id": "C002",
+        "grade": "A",
+        "segment": "Important value",
+        "last_contact": "2024-06-27",
+        "action": "Call & confirm the order.",
+    }
+    return {
+        "lang": "en",
+        "t": t,
+        "contents": [
+            {"href": "#overview", "title": t["overview"], "sub": False},
+            {"href": "#class-important_value", "title": "Important value", "sub": True},
+        ],
+        "meta": {
+            "title": "Customer segment strategy brief · Tiny & Co",
+            "author": "Tiny & Co",
+            "created": "2024-06-30",
+            "description": t["brief"],
+        },
+        "company": "Tiny & Co",
+        "brief": t["brief"],
+        "as_of": "30 June 2024",
+        "footer": "as of 2024-06-30",
+        "audience": t["everyone"],
+        "figures": [
+            {"label": t["customers"], "value": "3", "note": ""},
+            {"label": "Revenue from the top 20% of buyers", "value": "66.7%", "note": "1 customer"},
+        ],
+        "cuts": ["R high: last purchase fewer than 30 days ago"],
+        "charts": [
+            {
+                "title": t["chart_class_sizes"],
+                "svg": charts.bar_chart(
+                    [charts.Bar("Important value", 2, "2"), charts.Bar("A <&> B", 1, "1")],
+                    title=t["chart_class_sizes"],
+                ),
+                "wide": False,
+            },
+            {
+                "title": t["chart_pareto"],
+                "svg": charts.pareto_chart(
+                    [(0.5, 0.8), (1.0, 1.0)],
+                    title=t["chart_pareto"],
+                    x_label=t["pareto_x"],
+                    y_label=t["pareto_y"],
+                    marker=(0.5, 0.8),
+                    marker_label="top 50%: 80.0%",
+                ),
+                "wide": True,
+            },
+        ],
+        "class_sections": [section],
+        "tier_sections": [tier],
+        "agenda": {
+            "title": t["agenda"].format(days=14),
+            "intro": "2 follow-ups are overdue or due by 14 July 2024.",
+            "groups": [
+                {
+                    "owner": "Ann",
+                    "count": "2",
+                    "urgencies": [
+                        {"code": "urgent", "label": "Urgent", "rows": [row]},
+                        {
+                            "code": "soon",
+                            "label": "Soon",
+                            "rows": [{**row, "overdue": False, "status": "in 9 d"}],
+                        },
+                    ],
+                    "more": "",
+                }
+            ],
+            "more_owners": "",
+        },
+        "churn": {
+            "intro": "1 customer shows warning signs.",
+            "rows": [
+                {
+                    "name": "Tom & Jerry",
+                    "id": "C003",
+                    "owner": "—",
+                    "tier": "Repeat",
+                    "revenue": "¥1,000",
+                    "last_purchase": "2024-01-02",
+                    "recency": "180",
+                    "median_gap": "30 days",
+                    "reason": "no purchase for 180 days, 6× the usual gap of 30 days",
+                }
+            ],
+            "more": "… and 4 more",
+        },
+    }
+
+
+def _shape(value: Any) -> Any:
+    """Nested key structure of a context (lists by their first item)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [_shape(value[0])]
+    return type(value).__name__ if isinstance(value, bool) else "value"
+
+
+def test_html_snapshot_of_a_small_context() -> None:
+    html = report.render_html(small_context())
+    path = SNAPSHOTS / "brief_small.html"
+    if UPDATE or not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    assert html == path.read_text(encoding="utf-8")
+
+
+def test_small_context_has_the_shape_of_a_real_one(analysis_en: Analysis) -> None:
+    real = report.build_context(analysis_en, lang="en")
+    assert _shape(small_context()) == _shape(real)
+
+
+def test_html_escapes_markup_in_data() -> None:
+    html = report.render_html(small_context())
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Sons" in html
+    assert "<b>Bold" not in html
+    assert "A &lt;&amp;&gt; B" in html  # chart labels are escaped too
+    assert "Tiny &amp; Co" in html
+
+
+# --- context -----------------------------------------------------------------------------
+
+
+def test_context_has_a_section_per_class_and_tier_present(analysis_en: Analysis) -> None:
+    ctx = report.build_context(analysis_en, lang="en")
+    frame = analysis_en.customers
+    present = [c for c in schema.RFM_CLASSES if (frame["rfm_class"] == c).any()]
+    assert [s["code"] for s in ctx["class_sections"]] == present
+    tiers = [c for c in schema.TIERS if (frame["tier"] == c).any()]
+    assert [s["code"] for s in ctx["tier_sections"]] == tiers
+    first = ctx["class_sections"][0]
+    assert first["actions"] == playbook.entry("class", first["code"], "en")["actions"]
+    counts = frame["rfm_class"].value_counts()
+    assert first["stats"][0]["value"] == report.fmt_int(counts[first["code"]])
+
+
+def test_context_does_not_change_the_analysis(analysis_en: Analysis) -> None:
+    before = analysis_en.customers.copy()
+    report.build_context(analysis_en, lang="zh", owner=None)
+    pd.testing.assert_frame_equal(analysis_en.customers, before)
+
+
+def test_lists_are_capped_whatever_the_customer_count() -> None:
+    big = _sample_analysis("en", n=3000, seed=5)
+    ctx = report.build_context(big, lang="en")
+    top_n = big.settings.top_customers
+    assert all(len(s["top"]) <= top_n for s in ctx["class_sections"])
+    assert all(len(s["top"]) <= report.TIER_TOP for s in ctx["tier_sections"])
+    rows = sum(len(u["rows"]) for g in ctx["agenda"]["groups"] for u in g["urgencies"])
+    assert rows <= report.AGENDA_ROWS + len(ctx["agenda"]["groups"]) * 8
+    assert len(ctx["churn"]["rows"]) <= report.CHURN_ROWS
+    flagged = int(big.customers["churn_warning"].sum())
+    if flagged > report.CHURN_ROWS:
+        assert ctx["churn"]["more"] == f"… and {flagged - report.CHURN_ROWS:,} more"
+
+
+def test_owner_filter_keeps_only_that_owners_customers(analysis_en: Analysis) -> None:
+    owners = analysis_en.customers["owner"].dropna()
+    owner = owners.value_counts().index[0]
+    mine = analysis_en.customers[analysis_en.customers["owner"] == owner]
+    ctx = report.build_context(analysis_en, lang="en", owner=owner.upper())
+    assert ctx["audience"] == owner
+    assert ctx["figures"][0]["value"] == report.fmt_int(len(mine))
+    listed = {r["owner"] for s in ctx["class_sections"] for r in s["top"]}
+    assert listed == {owner}
+    assert [g["owner"] for g in ctx["agenda"]["groups"]] in ([owner], [])
+    assert {r["owner"] for r in ctx["churn"]["rows"]} <= {owner}
+
+
+def test_unknown_owner_lists_the_owners_found(analysis_en: Analysis) -> None:
+    with pytest.raises(XlcrmError) as info:
+        report.build_context(analysis_en, lang="en", owner="Nobody Here")
+    message = str(info.value)
+    assert "Nobody Here" in message
+    for owner in analysis_en.customers["owner"].dropna().unique():
+        assert owner in message
+
+
+def test_unknown_language_is_an_xlcrm_error(analysis_en: Analysis) -> None:
+    with pytest.raises(XlcrmError):
+        report.build_context(analysis_en, lang="fr")
+
+
+# --- the PDF -------------------------------------------------------------------------------
+
+
+def test_english_pdf_names_classes_figures_and_actions(brief_en: dict[str, Any]) -> None:
+    flat, ctx = brief_en["flat"], brief_en["context"]
+    for section in ctx["class_sections"]:
+        assert _flat(section["title"]) in flat
+        assert _flat(section["actions"][0]) in flat
+    for section in ctx["tier_sections"]:
+        assert _flat(section["title"]) in flat
+    for figure in ctx["figures"]:
+        assert _flat(figure["value"]) in flat
+    assert "Follow-upagenda" in flat and "Churnwarnings" in flat
+
+
+def test_chinese_pdf_has_real_chinese_text(brief_zh: dict[str, Any]) -> None:
+    flat, ctx = brief_zh["flat"], brief_zh["context"]
+    assert "客户分层策略简报" in flat
+    for section in ctx["class_sections"]:
+        assert _flat(section["title"]) in flat
+        assert _flat(section["actions"][0]) in flat
+    for figure in ctx["figures"]:
+        assert _flat(figure["value"]) in flat
+    assert "跟进日程" in flat and "流失预警" in flat
+    # no tofu: every glyph maps back to a character, so nothing extracts as U+FFFD or blank boxes
+    assert "\ufffd" not in brief_zh["text"] and "□" not in brief_zh["text"]
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in brief_zh["reader"].pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("CJK" in f or "YaHei" in f or "PingFang" in f for f in fonts), fonts
+
+
+def test_pdf_page_count_stays_short(brief_en: dict[str, Any], brief_zh: dict[str, Any]) -> None:
+    for brief in (brief_en, brief_zh):
+        assert 8 <= len(brief["reader"].pages) <= 22
+
+
+def test_pdf_metadata_has_title_author_and_date(brief_en: dict[str, Any]) -> None:
+    meta = brief_en["reader"].metadata
+    ctx = brief_en["context"]
+    assert meta.title == ctx["meta"]["title"]
+    assert meta.author == ctx["company"]
+    assert meta.creation_date is not None
+    assert meta.creation_date.date().isoformat() == ctx["meta"]["created"]
+
+
+def test_weasyprint_logs_no_warnings(brief_en: dict[str, Any], brief_zh: dict[str, Any]) -> None:
+    for brief in (brief_en, brief_zh):
+        assert [r.getMessage() for r in brief["logs"]] == []
+
+
+def test_pages_carry_running_header_and_page_numbers(brief_en: dict[str, Any]) -> None:
+    pages = brief_en["reader"].pages
+    total = len(pages)
+    for number in (2, total):
+        text = pages[number - 1].extract_text()
+        assert f"{number} / {total}" in text
+        assert brief_en["context"]["company"] in text
+
+
+def test_markup_names_come_out_as_literal_text(brief_en: dict[str, Any]) -> None:
+    html, flat = brief_en["html"], brief_en["flat"]
+    assert "<b>Bold</b>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Sons" in html
+    for name in MARKUP_NAMES:
+        assert _flat(name) in flat, name
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("book")
+    path = folder / "shop.xlsx"
+    write_sample(generate_sample(customers=80, seed=3, lang="en"), path)
+    yield path
+
+
+def test_report_command_writes_the_pdf_beside_the_book(book: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", str(book)])
+    assert result.exit_code == 0, result.output
+    target = book.with_name("shop.brief.pdf")
+    reader = PdfReader(target)
+    text = _flat("".join(p.extract_text() for p in reader.pages))
+    assert "customersegmentstrategybrief" in text.casefold()
+    assert not [p for p in book.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_report_command_html_owner_and_language(book: Path, tmp_path: Path) -> None:
+    sample = generate_sample(customers=80, seed=3, lang="en")
+    owner = str(sample.customers["owner"].dropna().iloc[0])
+    out = tmp_path / "brief.html"
+    args = ["report", str(book), "--html", "--lang", "zh", "--owner", owner, "-o", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--as-of", "2026-05-31"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "2026年5月31日" in html
+    assert owner in html
+
+
+def test_report_command_unknown_owner_exits_2(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    result = CliRunner().invoke(cli, ["report", str(book), "--owner", "Nobody", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "owners found" in result.output
+    assert not out.exists()
