@@ -6,6 +6,7 @@ error. No traceback unless ``--debug``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +59,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已中断；没有覆盖任何文件",
     },
     "steps": {"en": "steps", "zh": "步"},
+    "open_in_excel": {
+        "en": "note: {file} is open in Excel ({lock} exists); reading the last saved version",
+        "zh": "提示：{file} 正在 Excel 中打开（存在 {lock}）；读取的是上次保存的内容",
+    },
+    "output_is_dir": {"en": "the output is a folder, not a file", "zh": "输出路径是文件夹，不是文件"},
+    "output_is_dir_hint": {
+        "en": "give a file name with -o, e.g. -o result.xlsx",
+        "zh": "请用 -o 指定文件名，例如 -o 结果.xlsx",
+    },
+    "addin.built": {
+        "en": "Wrote {addin} ({size:,} bytes) and {bas}",
+        "zh": "已写出 {addin}（{size:,} 字节）和 {bas}",
+    },
+    "addin.vba_note": {
+        "en": "The ribbon callbacks are VBA source until `xlcrm addin install` imports them "
+        "with Excel.",
+        "zh": "功能区回调目前是 VBA 源码，需在装有 Excel 的电脑上运行 `xlcrm addin install` 导入。",
+    },
     "demo.generating": {"en": "Generating the sample book", "zh": "正在生成示例数据"},
     "demo.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
     "demo.done": {
@@ -88,13 +107,60 @@ def tr(key: str, lang: str | None = "en", **fields: Any) -> str:
 
 
 def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
+    # control characters from a damaged file (NUL, escapes) must not reach the terminal
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+# How an XlcrmError's location reads in each language (English is str(exc)).
+_WHERE_ZH: dict[str, str] = {
+    "sheet": "工作表“{}”",
+    "row": "第 {} 行",
+    "column": "列“{}”",
+}
+
+
+def error_line(exc: XlcrmError, lang: str = "en") -> str:
+    """The one-line message for ``exc``: where, what, and the hint, in ``lang``."""
+    if lang != "zh":
+        return _one_line(exc)
+    parts = [exc.file] if exc.file else []
+    for key, value in (("sheet", exc.sheet), ("row", exc.row), ("column", exc.column)):
+        if value is not None and value != "":
+            parts.append(_WHERE_ZH[key].format(value))
+    text = f"{'，'.join(parts)}：{exc.message}" if parts else exc.message
+    if exc.hint:
+        text = f"{text}（{exc.hint}）"
+    return _one_line(text)
 
 
 def _lang_of(ctx: click.Context) -> str:
     """The --lang given to the running command (see LANG_OPTION), for messages."""
     lang = ctx.meta.get("xlcrm.lang")
     return lang if lang in ("en", "zh") else "en"
+
+
+def warn_if_open(book: Any, lang: str) -> None:
+    """A note on stderr when Excel's lock file ``~$BOOK`` sits beside BOOK (it is open there)."""
+    from pathlib import Path
+
+    lock = Path(book).with_name("~$" + Path(book).name)
+    if lock.exists():
+        text = tr("open_in_excel", lang, file=Path(book).name, lock=lock.name)
+        err_console.print(f"[yellow]xlcrm:[/] {escape(_one_line(text))}")
+
+
+def check_output(target: Any, lang: str) -> None:
+    """Refuse an output path that is an existing folder, in one line (not a usage error)."""
+    from pathlib import Path
+
+    from xlcrm.errors import OutputError
+
+    if Path(target).is_dir():
+        raise OutputError(
+            tr("output_is_dir", lang), file=str(target), hint=tr("output_is_dir_hint", lang)
+        )
 
 
 def _debugging(ctx: click.Context) -> bool:
@@ -120,7 +186,7 @@ class XlcrmGroup(click.Group):
         except XlcrmError as exc:
             if debug:
                 raise
-            err_console.print(f"[bold red]xlcrm:[/] {escape(_one_line(exc))}")
+            err_console.print(f"[bold red]xlcrm:[/] {escape(error_line(exc, _lang_of(ctx)))}")
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -225,7 +291,7 @@ def cli(debug: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
     help="File to write. Default: BOOK.brief.pdf (BOOK.brief.html with --html) beside BOOK.",
 )
@@ -281,6 +347,8 @@ def report_command(
     suffix = ".brief.html" if as_html else ".brief.pdf"
     target = Path(output) if output else source.with_name(source.stem + suffix)
     msg_lang = lang or "en"
+    check_output(target, msg_lang)
+    warn_if_open(source, msg_lang)
     if target.exists() and target.resolve() == source.resolve():
         raise OutputError(
             "the brief would overwrite the workbook" if msg_lang == "en" else "简报会覆盖原工作簿",
@@ -454,7 +522,7 @@ MESSAGES.update(ANALYZE_MESSAGES)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
     help="Workbook to write. Default: BOOK.xlcrm.xlsx beside BOOK.",
 )
@@ -516,14 +584,18 @@ def analyze_command(
     if in_place and output:
         raise click.UsageError("--in-place and -o/--output cannot be used together")
     target = source if in_place else Path(output) if output else default_output(source)
+    check_output(target, msg_lang)
     if in_place:
-        check_in_place(source)  # before anything is read: the file stays byte-identical
+        # before anything is read: the file stays byte-identical
+        check_in_place(source, lang=msg_lang)
     elif target.exists() and target.resolve() == source.resolve():
         raise OutputError(
             tr("analyze.same_file", msg_lang),
             file=str(target),
             hint=tr("analyze.same_file_hint", msg_lang),
         )
+    else:
+        warn_if_open(source, msg_lang)
     with progress(
         [
             tr("analyze.reading", msg_lang, file=source.name),
@@ -626,7 +698,8 @@ def addin_group() -> None:
     default=None,
     help="Folder for xlcrm.xlam and xlcrm_ribbon.bas (default: workbook/ of the checkout).",
 )
-def addin_build(out_dir: str | None) -> None:
+@LANG_OPTION
+def addin_build(out_dir: str | None, lang: str | None) -> None:
     """Write the add-in parts that can be made on any OS.
 
     \b
@@ -638,14 +711,14 @@ def addin_build(out_dir: str | None) -> None:
     from xlcrm.excel.addin import build_addin
 
     built = build_addin(Path(out_dir) if out_dir else None)
-    console.print(f"Wrote {built.addin} ({built.addin.stat().st_size:,} bytes) and {built.bas}")
-    console.print(
-        "The ribbon callbacks are VBA source until `xlcrm addin install` imports them with Excel."
-    )
+    size = built.addin.stat().st_size
+    console.print(tr("addin.built", lang, addin=built.addin, size=size, bas=built.bas))
+    console.print(tr("addin.vba_note", lang))
 
 
 @addin_group.command("install")
-def addin_install() -> None:
+@LANG_OPTION
+def addin_install(lang: str | None) -> None:
     """Finish the add-in with Excel and install it (Windows, macOS).
 
     Needs Excel's "Trust access to the VBA project object model" on Windows.
@@ -658,7 +731,7 @@ def addin_install() -> None:
     from xlcrm.excel.addin import InstallUnsupported, install_addin
 
     try:
-        done = install_addin()
+        done = install_addin(lang=lang or "en")
     except InstallUnsupported as exc:
         err_console.print(str(exc), markup=False)
         raise click.exceptions.Exit(2) from None
@@ -817,6 +890,7 @@ def email_command(
     msg_lang = lang or "en"
     if resume and eml_dir and not dry_run:
         raise click.UsageError("--resume applies to sending; drop it with --eml-dir")
+    warn_if_open(source, msg_lang)
     with progress(
         [_et("reading", msg_lang, file=source.name), _et("computing", msg_lang)],
         msg_lang,

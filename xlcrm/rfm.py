@@ -25,6 +25,7 @@ from xlcrm.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
 __all__ = [
     "SEGMENT_GRID",
     "OrderBook",
+    "class_index",
     "classify_rfm",
     "compute_rfm",
     "prepare_orders",

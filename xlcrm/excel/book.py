@@ -1,0 +1,300 @@
+"""The one small workbook interface the ribbon actions use.
+
+:class:`Book` has two implementations: :class:`XlwingsBook` reads and writes
+the workbook open in Excel (classic xlwings or xlwings Lite); :class:`FileBook`
+reads a workbook file with :mod:`xlcrm.reader` and writes results next to it
+with :mod:`xlcrm.writer`, exactly as ``xlcrm analyze`` does. So every button's
+action runs in CI on a file.
+
+What gets written is laid out once, here, from the writer's pure
+specifications (:func:`xlcrm.writer.build_result_sheets`,
+:func:`xlcrm.writer.build_dashboard`): :func:`table_rows`,
+:func:`dashboard_rows`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from xlcrm.errors import OutputError
+
+Rows = list[list[Any]]
+#: column index (0-based) -> Excel number format
+Formats = Mapping[int, str]
+
+_FORMAT_KINDS = {
+    "int": "#,##0",
+    "money": "#,##0.00",
+    "pct": "0.0%",
+    "text": "@",
+    "date": "yyyy-mm-dd",
+}
+
+
+class Book(Protocol):
+    """A workbook the actions read from and write to."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def folder(self) -> Path:
+        """Where files made from the workbook (PDF brief, e-mail drafts) go."""
+        ...
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_sheet(self, name: str) -> Rows:
+        """The sheet's used range as rows of cell values (``None`` for empty)."""
+        ...
+
+    def read_data(self, lang: str = "en") -> Any:
+        """The workbook as :class:`xlcrm.reader.WorkbookData`."""
+        ...
+
+    def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
+        """Write every result sheet of ``analysis``; return where."""
+        ...
+
+    def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
+        """Replace (or add) sheet ``name`` with ``rows``; return where."""
+        ...
+
+    def notify(self, message: str) -> None:
+        """Tell the user (a message box in Excel)."""
+        ...
+
+
+# --- layout shared by both implementations -----------------------------------------
+
+
+def cell_value(value: Any) -> Any:
+    """A frame value as a plain Python cell value (None for missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def table_rows(sheet: Any) -> tuple[Rows, dict[int, str]]:
+    """Header + values of a :class:`xlcrm.writer.ResultSheet`, and its number formats."""
+    header = [c.header for c in sheet.columns]
+    frame = sheet.frame[[c.key for c in sheet.columns]]
+    body = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    formats = {i: c.number_format for i, c in enumerate(sheet.columns)}
+    return [header, *body], formats
+
+
+def dashboard_rows(dashboard: Any) -> Rows:
+    """Title, subtitle, key figures and the summary tables of a writer ``Dashboard``."""
+    rows: Rows = [[dashboard.title], [dashboard.subtitle], []]
+    rows += [[label, cell_value(value)] for label, value, _kind in dashboard.figures]
+    for block in dashboard.blocks:
+        rows += [[], list(block.headers)]
+        rows += [[cell_value(v) for v in row] for row in block.rows]
+    return rows
+
+
+def _rectangular(rows: Rows) -> Rows:
+    width = max((len(r) for r in rows), default=1) or 1
+    return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+# --- the file implementation ----------------------------------------------------------
+
+
+class FileBook:
+    """A workbook file: read with the reader, results written to ``output``.
+
+    ``output`` defaults to ``BOOK.xlcrm.xlsx`` beside the file, as ``xlcrm
+    analyze`` writes; the input file is never changed.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
+        from xlcrm.writer import default_output
+
+        self.path = Path(path)
+        self.output = Path(output) if output else default_output(self.path)
+        self.messages: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def folder(self) -> Path:
+        return self.path.resolve().parent
+
+    def sheet_names(self) -> list[str]:
+        from python_calamine import CalamineWorkbook
+
+        return list(CalamineWorkbook.from_path(str(self.path)).sheet_names)
+
+    def read_sheet(self, name: str) -> Rows:
+        from python_calamine import CalamineWorkbook
+
+        sheet = CalamineWorkbook.from_path(str(self.path)).get_sheet_by_name(name)
+        return [[None if v == "" else v for v in row] for row in sheet.to_python()]
+
+    def read_data(self, lang: str = "en") -> Any:
+        from xlcrm.reader import read_workbook
+
+        return read_workbook(self.path, lang=lang)
+
+    def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
+        from xlcrm.writer import write_results
+
+        return str(write_results(analysis, data, self.output, lang=lang))
+
+    def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
+        from openpyxl import Workbook, load_workbook
+
+        if self.output.exists():
+            wb = load_workbook(self.output)
+            if name in wb.sheetnames:
+                index = wb.sheetnames.index(name)
+                wb.remove(wb[name])
+                ws = wb.create_sheet(name, index)
+            else:
+                ws = wb.create_sheet(name)
+        else:
+            wb = Workbook()
+            ws = wb.active
+            ws.title = name
+        for row in rows:
+            ws.append(row)
+        for col, fmt in (formats or {}).items():
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
+                cell.number_format = fmt
+        ws.freeze_panes = "A2" if formats else None
+        wb.active = wb.sheetnames.index(name)
+        fd, tmp = tempfile.mkstemp(prefix=".~xlcrm-", suffix=".xlsx", dir=self.output.parent)
+        os.close(fd)
+        try:
+            wb.save(tmp)
+            os.replace(tmp, self.output)
+        except OSError as exc:
+            raise OutputError(f"cannot write ({exc.strerror})", file=str(self.output)) from None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return f"{self.output} › {name}"
+
+    def notify(self, message: str) -> None:
+        self.messages.append(message)
+
+
+# --- the xlwings implementation --------------------------------------------------------
+
+
+class XlwingsBook:
+    """The workbook open in Excel, through xlwings (``xw.Book.caller()`` in a ribbon action)."""
+
+    def __init__(self, book: Any):
+        self.book = book
+
+    @classmethod
+    def caller(cls) -> XlwingsBook:
+        import xlwings as xw
+
+        return cls(xw.Book.caller())
+
+    @property
+    def name(self) -> str:
+        return str(self.book.name)
+
+    @property
+    def folder(self) -> Path:
+        full = str(getattr(self.book, "fullname", "") or "")
+        parent = Path(full).parent if full and "://" not in full else None
+        return parent if parent and parent.is_dir() else Path.home()
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def read_sheet(self, name: str) -> Rows:
+        value = self.book.sheets[name].used_range.options(ndim=2).value
+        return [list(row) for row in (value or [])]
+
+    def read_data(self, lang: str = "en") -> Any:
+        """Read the open sheets' values through the same reader as a file.
+
+        The values are copied into a temporary .xlsx (the reader works on
+        files), so an unsaved workbook is read as it is on screen.
+        """
+        from openpyxl import Workbook
+
+        from xlcrm.reader import read_workbook
+
+        wb = Workbook(write_only=True)
+        for name in self.sheet_names():
+            ws = wb.create_sheet(name)
+            for row in self.read_sheet(name):
+                ws.append([_file_value(v) for v in row])
+        with tempfile.TemporaryDirectory(prefix="xlcrm-") as folder:
+            stem = Path(self.name).stem or "workbook"
+            copy = Path(folder) / f"{stem}.xlsx"
+            wb.save(copy)
+            return read_workbook(copy, lang=lang)
+
+    def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
+        from xlcrm.writer import SHEET_NAMES, build_dashboard, build_result_sheets
+
+        quality = getattr(data, "quality", None)
+        written = [
+            self.write_rows(
+                SHEET_NAMES["dashboard"][lang], dashboard_rows(build_dashboard(analysis, lang=lang))
+            )
+        ]
+        for sheet in build_result_sheets(analysis, quality, lang=lang):
+            rows, formats = table_rows(sheet)
+            written.append(self.write_rows(sheet.name, rows, formats))
+        return ", ".join(written)
+
+    def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
+        names = self.sheet_names()
+        if name in names:
+            sheet = self.book.sheets[name]
+            sheet.clear()
+        else:
+            sheet = self.book.sheets.add(name=name, after=self.book.sheets[len(names) - 1])
+        rows = _rectangular(rows)
+        sheet["A1"].value = rows
+        n = len(rows)
+        for col, fmt in (formats or {}).items():
+            if n > 1:
+                sheet.range((2, col + 1), (n, col + 1)).number_format = fmt
+        with contextlib.suppress(Exception):  # cosmetic; not every xlwings (Lite) has it
+            sheet.autofit()
+        return name
+
+    def notify(self, message: str) -> None:
+        self.book.app.alert(message, title="xlcrm")
+
+
+def _file_value(value: Any) -> Any:
+    """A cell value openpyxl can store (Excel hands over dates as datetime)."""
+    if (
+        isinstance(value, dt.time | dt.datetime | dt.date | int | float | str | bool)
+        or value is None
+    ):
+        return value
+    return str(value)
