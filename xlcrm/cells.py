@@ -473,6 +473,23 @@ def _all_dates(arr: np.ndarray) -> Parsed | None:
     )
 
 
+def _day_stamps(dates: np.ndarray) -> pd.Series:
+    """Date and datetime objects -> naive timestamps at midnight (NaT where impossible).
+
+    Excel dates have no time zone; a zone-aware value (only from other
+    front ends) keeps its wall-clock date.
+    """
+    series = pd.Series(dates, dtype=object)
+    try:
+        stamps = pd.to_datetime(series, errors="coerce")
+    except (ValueError, TypeError):  # mixed or aware time zones
+        naive = [v.replace(tzinfo=None) if getattr(v, "tzinfo", None) else v for v in dates]
+        stamps = pd.to_datetime(pd.Series(naive, dtype=object), errors="coerce")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.dt.floor("D")
+
+
 def parse_dates(values: object, *, day_first: bool = False) -> Parsed:
     """Dates as datetime64[ns] at midnight (a time of day is dropped).
 
@@ -493,10 +510,10 @@ def parse_dates(values: object, *, day_first: bool = False) -> Parsed:
     problem = np.full(n, None, dtype=object)
     if is_date.any():
         idx = np.flatnonzero(is_date)
-        stamps = pd.to_datetime(pd.Series(arr[is_date], dtype=object), errors="coerce")
-        unit = stamps.dt.floor("D")
+        unit = _day_stamps(arr[is_date])
         low = (unit < MIN_DATE) | (unit > MAX_DATE)
         problem[idx[low.to_numpy()]] = DATE_OUT_OF_RANGE
+        problem[idx[unit.isna().to_numpy()]] = BAD_DATE
         fine = ~low & unit.notna()
         out[idx[fine.to_numpy()]] = unit[fine].to_numpy(dtype="datetime64[ns]")
     if is_num.any():

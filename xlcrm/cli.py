@@ -63,7 +63,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "note: {file} is open in Excel ({lock} exists); reading the last saved version",
         "zh": "提示：{file} 正在 Excel 中打开（存在 {lock}）；读取的是上次保存的内容",
     },
-    "output_is_dir": {"en": "the output is a folder, not a file", "zh": "输出路径是文件夹，不是文件"},
+    "output_is_dir": {
+        "en": "the output is a folder, not a file",
+        "zh": "输出路径是文件夹，不是文件",
+    },
     "output_is_dir_hint": {
         "en": "give a file name with -o, e.g. -o result.xlsx",
         "zh": "请用 -o 指定文件名，例如 -o 结果.xlsx",

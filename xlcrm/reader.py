@@ -160,6 +160,14 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "the workbook is password-protected or not an .xlsx file",
         "zh": "工作簿有密码保护，或不是 .xlsx 文件",
     },
+    "password": {
+        "en": "the workbook is password-protected; xlcrm cannot read it",
+        "zh": "工作簿有密码保护，xlcrm 无法读取",
+    },
+    "xls_renamed": {
+        "en": "this is a legacy .xls workbook with an {suffix} name",
+        "zh": "这是改成 {suffix} 扩展名的旧版 .xls 工作簿",
+    },
     "encrypted_hint": {
         "en": "remove the password (File > Info > Protect Workbook) and save again",
         "zh": "请取消密码保护（文件 > 信息 > 保护工作簿）后重新保存",
@@ -188,6 +196,14 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
     "no_column_hint": {
         "en": "rename the header, or map it on the Settings sheet with map.{table}.{column}",
         "zh": "请修改表头，或在设置表中用 map.{table}.{column} 指定",
+    },
+    "no_sheet_hint": {
+        "en": "rename the sheet, or name it on the Settings sheet with map.{table}.sheet",
+        "zh": "请修改工作表名称，或在设置表中用 map.{table}.sheet 指定",
+    },
+    "csv_column_hint": {
+        "en": "rename the header in the CSV file (a CSV has no Settings sheet for a column map)",
+        "zh": "请修改 CSV 文件中的表头（CSV 没有可指定列名的设置表）",
     },
     "strict": {
         "en": "cannot read {value!r}: {reason}{more}",
@@ -342,14 +358,51 @@ def _head_bytes(path: Path, lang: str) -> bytes:
         ) from None
 
 
+# Stream names in an OLE2 directory are UTF-16LE: Excel saves a password-protected
+# .xlsx as an OLE2 file holding EncryptionInfo + EncryptedPackage streams; a
+# legacy .xls holds a Workbook (or, before Excel 97, Book) stream.
+_OLE_ENCRYPTED: Final = "EncryptionInfo".encode("utf-16-le")
+_OLE_WORKBOOK: Final = ("Workbook".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
+
+
+def _ole_kind(path: Path) -> str:
+    """``"encrypted"``, ``"xls"`` or ``"unknown"`` for an OLE2 file (scans its stream names)."""
+    found = "unknown"
+    keep = len(_OLE_ENCRYPTED)
+    tail = b""
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                data = tail + chunk
+                if _OLE_ENCRYPTED in data:
+                    return "encrypted"
+                if any(name in data for name in _OLE_WORKBOOK):
+                    found = "xls"
+                tail = data[-keep:]
+    except OSError:
+        return found
+    return found
+
+
 def _open_workbook(path: Path, lang: str) -> Any:
     import python_calamine
 
     head = _head_bytes(path, lang)
     if head.startswith(_OLE_MAGIC):
         # An OLE2 container: a legacy .xls, or an encrypted (password) .xlsx.
+        kind = _ole_kind(path)
+        if kind == "encrypted":
+            raise InputError(
+                _msg("password", lang), file=str(path), hint=_msg("encrypted_hint", lang)
+            )
         if path.suffix.lower() == ".xls":
             raise InputError(_msg("xls", lang), file=str(path), hint=_msg("xls_hint", lang))
+        if kind == "xls":
+            raise InputError(
+                _msg("xls_renamed", lang, suffix=path.suffix),
+                file=str(path),
+                hint=_msg("xls_hint", lang),
+            )
         raise InputError(_msg("encrypted", lang), file=str(path), hint=_msg("encrypted_hint", lang))
     if path.suffix.lower() == ".xls":
         raise InputError(_msg("xls", lang), file=str(path), hint=_msg("xls_hint", lang))
@@ -506,6 +559,11 @@ def _match_columns(
 ) -> dict[str, int]:
     """Canonical column -> position; mapped headers (Settings sheet) are claimed first."""
     keys = [header_key(c) if isinstance(c, str) else "" for c in cells_]
+    # "金额（元）", "Amount (USD)": a unit in brackets after a known header
+    bare = [
+        header_key(_UNIT_SUFFIX.sub("", c)) if isinstance(c, str) and _UNIT_SUFFIX.search(c) else ""
+        for c in cells_
+    ]
     found: dict[str, int] = {}
     used: set[int] = set()
     mapped = [c for c in COLUMNS[table] if c in column_map]
@@ -516,13 +574,24 @@ def _match_columns(
         else:
             wanted = [header_key(a) for a in COLUMN_ALIASES[table].get(column, ())]
             wanted.append(header_key(column))
-        for alias in wanted:
-            hits = [i for i, k in enumerate(keys) if k == alias and i not in used]
-            if hits:
-                found[column] = hits[0]
-                used.add(hits[0])
+        for forms in (keys, bare):
+            hit = next(
+                (
+                    i
+                    for alias in wanted
+                    for i, k in enumerate(forms)
+                    if k == alias and i not in used
+                ),
+                None,
+            )
+            if hit is not None:
+                found[column] = hit
+                used.add(hit)
                 break
     return {c: found[c] for c in COLUMNS[table] if c in found}
+
+
+_UNIT_SUFFIX: Final = re.compile(r"\s*[(（\[【][^()（）\[\]【】]*[)）\]】]\s*$")
 
 
 def _find_header(
@@ -576,7 +645,9 @@ def _missing_column_error(
         file=str(file),
         sheet=sheet,
         column=expected,
-        hint=_msg("no_column_hint", lang, table=table, column=column),
+        hint=_msg("csv_column_hint", lang)
+        if file.suffix.lower() == ".csv"
+        else _msg("no_column_hint", lang, table=table, column=column),
     )
 
 
@@ -1045,7 +1116,7 @@ def read_workbook(
                         found=", ".join(names) or _msg("none", lang),
                     ),
                     file=str(file),
-                    hint=_msg("no_column_hint", lang, table="orders", column="sheet"),
+                    hint=_msg("no_sheet_hint", lang, table="orders"),
                 )
             sheet_names["orders"] = name
 

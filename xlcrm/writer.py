@@ -1025,12 +1025,21 @@ _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTAL
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 
 
-def save_workbook(wb: Any, pending: Sequence[_Pending], path: str | os.PathLike[str]) -> Path:
+def save_workbook(
+    wb: Any,
+    pending: Sequence[_Pending],
+    path: str | os.PathLike[str],
+    *,
+    lang: str = "en",
+    original: str | os.PathLike[str] | None = None,
+) -> Path:
     """Save ``wb`` to ``path`` atomically, filling in the generated sheet data.
 
     The file is written to a temporary file in the same folder, flushed to
     disk and renamed over ``path``, so an interrupted run leaves either the
-    old file or the new one.
+    old file or the new one. ``original`` is the workbook ``wb`` was loaded
+    from (``--in-place``): the last calculated values of its formula cells,
+    which openpyxl drops, are put back.
     """
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -1038,18 +1047,80 @@ def save_workbook(wb: Any, pending: Sequence[_Pending], path: str | os.PathLike[
     by_name = {p.sheet.name: p for p in pending}
     target = Path(path)
     with zipfile.ZipFile(buffer) as src:
-        parts = {part: by_name[name] for name, part in _sheet_parts(src).items() if name in by_name}
+        new_parts = _sheet_parts(src)
+        parts = {part: by_name[name] for name, part in new_parts.items() if name in by_name}
+        cached = _formula_values(original, new_parts, set(by_name)) if original else {}
 
         def write(dst: zipfile.ZipFile) -> None:
             for info in src.infolist():
                 data = src.read(info.filename)
                 if info.filename in parts:
                     _write_filled_sheet(dst, info.filename, data, parts[info.filename])
+                elif info.filename in cached:
+                    data = _restore_values(data, cached[info.filename])
+                    dst.writestr(info.filename, data, zipfile.ZIP_DEFLATED, compresslevel=6)
                 else:
                     dst.writestr(info.filename, data, zipfile.ZIP_DEFLATED, compresslevel=6)
 
-        atomic_write(target, write)
+        atomic_write(target, write, lang=lang)
     return target
+
+
+# A formula cell as Excel saves it (last result in <v>) and as openpyxl saves it (<v/>).
+_CACHED_CELL = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)<v>([^<]*)</v>'
+)
+_UNCACHED_CELL = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
+)
+_TYPE_ATTR = re.compile(rb'\st="([a-z]+)"')
+
+
+def _formula_values(
+    original: str | os.PathLike[str], new_parts: dict[str, str], own: set[str]
+) -> dict[str, dict[bytes, tuple[bytes, bytes]]]:
+    """New part name -> {cell ref: (type, cached value)} of the user's formula cells.
+
+    Read from the workbook as it was before openpyxl loaded it: openpyxl keeps
+    formulas but not their results, and a reader that does not recalculate
+    (xlcrm itself, pandas, previewers) would see those cells empty.
+    """
+    out: dict[str, dict[bytes, tuple[bytes, bytes]]] = {}
+    with zipfile.ZipFile(original) as archive:
+        old_parts = _sheet_parts(archive)
+        for name, part in new_parts.items():
+            old = old_parts.get(name)
+            if name in own or not old or not part:
+                continue
+            try:
+                xml = archive.read(old)
+            except KeyError:
+                continue
+            if b"<f" not in xml:
+                continue
+            values = {}
+            for match in _CACHED_CELL.finditer(xml):
+                kind = _TYPE_ATTR.search(match.group(2))
+                values[match.group(1)] = (kind.group(1) if kind else b"", match.group(3))
+            if values:
+                out[part] = values
+    return out
+
+
+def _restore_values(xml: bytes, values: dict[bytes, tuple[bytes, bytes]]) -> bytes:
+    """Put the cached results ``values`` back into openpyxl's formula cells of a sheet."""
+
+    def put(match: re.Match[bytes]) -> bytes:
+        ref, attrs, formula = match.group(1), match.group(2), match.group(3)
+        if ref not in values:
+            return match.group(0)
+        kind, value = values[ref]
+        attrs = _TYPE_ATTR.sub(b"", attrs)
+        if kind and kind != b"n":
+            attrs += b' t="' + kind + b'"'
+        return b'<c r="' + ref + b'"' + attrs + b">" + formula + b"<v>" + value + b"</v></c>"
+
+    return _UNCACHED_CELL.sub(put, xml)
 
 
 def _write_filled_sheet(dst: zipfile.ZipFile, name: str, xml: bytes, pending: _Pending) -> None:
@@ -1100,31 +1171,91 @@ def _write_overlapped(out: IO[bytes], pieces: Iterator[bytes]) -> None:
         raise failed[0]
 
 
-def atomic_write(target: Path, write: Callable[[zipfile.ZipFile], None]) -> None:
+# Messages of the output side, per language: (message, hint).
+_OUTPUT_MESSAGES: Final[dict[str, dict[str, tuple[str, str]]]] = {
+    "locked": {
+        "en": (
+            "the file is open in Excel (its lock file exists)",
+            "close it in Excel and run again",
+        ),
+        "zh": ("文件正在 Excel 中打开（存在锁定文件）", "请在 Excel 中关闭该文件后重新运行"),
+    },
+    "folder": {
+        "en": ("cannot write in folder {folder!r}: {reason}", "choose another output with -o"),
+        "zh": ("无法写入文件夹 {folder!r}：{reason}", "请用 -o 选择其他输出位置"),
+    },
+    "write": {
+        "en": (
+            "cannot write the file: {reason}; nothing was overwritten",
+            "free some disk space or choose another output with -o",
+        ),
+        "zh": (
+            "无法写入文件：{reason}；没有覆盖任何文件",
+            "请腾出磁盘空间，或用 -o 选择其他输出位置",
+        ),
+    },
+    "replace": {
+        "en": (
+            "cannot replace the file: {reason}; it was left unchanged",
+            "close it in any program that has it open, or choose another output with -o",
+        ),
+        "zh": (
+            "无法替换该文件：{reason}；文件未被改动",
+            "请关闭占用该文件的程序，或用 -o 选择其他输出位置",
+        ),
+    },
+    "suffix": {
+        "en": ("--in-place works on .xlsx and .xlsm workbooks only", "write to a new file with -o"),
+        "zh": ("--in-place 只适用于 .xlsx 和 .xlsm 工作簿", "请用 -o 写入新文件"),
+    },
+    "lose": {
+        "en": (
+            "--in-place would lose {what}; the file was left unchanged",
+            "run without --in-place to write the results to a new file",
+        ),
+        "zh": ("--in-place 会丢失{what}；文件未被改动", "请去掉 --in-place，把结果写入新文件"),
+    },
+    "not_workbook": {
+        "en": ("not an Excel workbook (.xlsx/.xlsm)", "save it as .xlsx"),
+        "zh": ("不是 Excel 工作簿（.xlsx/.xlsm）", "请另存为 .xlsx"),
+    },
+}
+
+
+def _output_error(code: str, lang: str, file: Path, **fields: object) -> OutputError:
+    table = _OUTPUT_MESSAGES[code]
+    message, hint = table.get(lang, table["en"])
+    return OutputError(message.format(**fields), file=str(file), hint=hint)
+
+
+def _lock_file(target: Path) -> Path:
+    """Excel's owner file ``~$NAME`` beside a workbook it has open."""
+    return target.with_name(f"~${target.name}")
+
+
+def atomic_write(
+    target: Path, write: Callable[[zipfile.ZipFile], None], *, lang: str = "en"
+) -> None:
     """Write a zip package to ``target`` via a synced temporary file and a rename."""
     folder = target.parent if str(target.parent) else Path(".")
-    lock = folder / f"~${target.name}"
-    if lock.exists():
-        raise OutputError(
-            "the file is open in Excel (its lock file exists)",
-            file=str(target),
-            hint="close it in Excel and run again",
-        )
+    if _lock_file(target).exists():
+        raise _output_error("locked", lang, target)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".~xlcrm-", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(
-            f"cannot write in folder {str(folder)!r}: {exc.strerror}",
-            file=str(target),
-            hint="choose another output with -o",
+        raise _output_error(
+            "folder", lang, target, folder=str(folder), reason=exc.strerror or exc
         ) from None
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
-                write(dst)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
+                    write(dst)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:  # disk full, quota, I/O error: the target is untouched
+            raise _output_error("write", lang, target, reason=exc.strerror or exc) from None
         try:
             mode = stat.S_IMODE(target.stat().st_mode)
         except FileNotFoundError:
@@ -1132,7 +1263,10 @@ def atomic_write(target: Path, write: Callable[[zipfile.ZipFile], None]) -> None
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:  # a folder by that name, an immutable or busy file
+            raise _output_error("replace", lang, target, reason=exc.strerror or exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -1175,7 +1309,7 @@ _UNSAFE_PARTS: Final[tuple[tuple[str, str], ...]] = (
 _EXTENSION_MARK: Final = b"<extLst"
 
 
-def unsafe_parts(path: str | os.PathLike[str]) -> list[str]:
+def unsafe_parts(path: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
     """What in the workbook at ``path`` openpyxl would drop on saving (empty = safe).
 
     Reads only the zip directory and the package's XML parts, never loads the
@@ -1187,9 +1321,7 @@ def unsafe_parts(path: str | os.PathLike[str]) -> list[str]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise OutputError(
-            "not an Excel workbook (.xlsx/.xlsm)", file=str(path), hint="save it as .xlsx"
-        ) from None
+        raise _output_error("not_workbook", lang, path) from None
     found: list[str] = []
     with archive:
         names = archive.namelist()
@@ -1286,22 +1418,20 @@ def _part_contains(archive: zipfile.ZipFile, name: str, needle: bytes) -> bool:
     return False
 
 
-def check_in_place(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`OutputError` unless xlcrm can add sheets to ``path`` without loss."""
+def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
+    """Raise :class:`OutputError` unless xlcrm can add sheets to ``path`` without loss.
+
+    Also refuses a workbook open in Excel (its ``~$`` lock file exists): Excel
+    would later save its own copy over ours.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise OutputError(
-            "--in-place works on .xlsx and .xlsm workbooks only",
-            file=str(path),
-            hint="write to a new file with -o",
-        )
-    found = unsafe_parts(path)
+        raise _output_error("suffix", lang, path)
+    if _lock_file(path).exists():
+        raise _output_error("locked", lang, path)
+    found = unsafe_parts(path, lang=lang)
     if found:
-        raise OutputError(
-            "--in-place would lose " + ", ".join(found) + "; the file was left unchanged",
-            file=str(path),
-            hint="run without --in-place to write the results to a new file",
-        )
+        raise _output_error("lose", lang, path, what=", ".join(found))
 
 
 # --- the entry point -------------------------------------------------------------------
@@ -1341,10 +1471,10 @@ def write_results(
     quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
     path = Path(path)
     if in_place:
-        check_in_place(path)
+        check_in_place(path, lang=lang)
         wb = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
     else:
         wb = Workbook()
         wb.remove(wb.active)
     pending = add_result_sheets(wb, analysis, quality, lang=lang, in_place=in_place)
-    return save_workbook(wb, pending, path)
+    return save_workbook(wb, pending, path, lang=lang, original=path if in_place else None)

@@ -1,0 +1,233 @@
+"""Awkward files built in code for the bad-input and safety tests.
+
+Things openpyxl cannot write directly: formula cells carrying cached values,
+a macro-enabled .xlsm with a vbaProject.bin part, OLE2 files (legacy .xls and
+password-protected .xlsx), and a sheet filled to Excel's last row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rewrite_part(path: Path, part: str, edit: object) -> None:
+    """Replace one part of a zip package with ``edit(old_bytes) -> new_bytes``."""
+    with zipfile.ZipFile(path) as src:
+        items = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in items:
+            if info.filename == part:
+                data = edit(data)  # type: ignore[operator]
+            dst.writestr(info.filename, data)
+
+
+def cache_formula_values(path: Path, part: str, values: Mapping[str, object]) -> None:
+    """Give the formula cells ``values`` (ref -> value) cached results, as Excel saves them.
+
+    openpyxl writes ``<c r="C2"><f>5*2</f><v /></c>``; Excel writes the last
+    result in ``<v>`` (with ``t="str"`` for text, ``t="e"`` for errors).
+    """
+
+    def edit(xml: bytes) -> bytes:
+        text = xml.decode()
+        for ref, value in values.items():
+            pattern = re.compile(rf'<c r="{ref}"([^>]*)><f>(.*?)</f>(?:<v\s*/>|<v></v>)?</c>')
+            match = pattern.search(text)
+            assert match, f"no formula cell {ref}"
+            attrs, formula = match.group(1), match.group(2)
+            if isinstance(value, str) and value.startswith("#"):
+                attrs, shown = f'{attrs} t="e"', value
+            elif isinstance(value, str):
+                attrs, shown = f'{attrs} t="str"', value
+            else:
+                shown = repr(value)
+            cell = f'<c r="{ref}"{attrs}><f>{formula}</f><v>{shown}</v></c>'
+            text = text[: match.start()] + cell + text[match.end() :]
+        return text.encode()
+
+    rewrite_part(path, part, edit)
+
+
+VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+VBA_TYPE = "application/vnd.ms-office.vbaProject"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def make_xlsm(xlsx: Path, target: Path) -> Path:
+    """A macro-enabled copy of ``xlsx``: vbaProject.bin part, relationship and content type."""
+    with zipfile.ZipFile(xlsx) as src:
+        items = {info.filename: src.read(info.filename) for info in src.infolist()}
+    types = items["[Content_Types].xml"].decode().replace(XLSX_MAIN, XLSM_MAIN)
+    types = types.replace(
+        "<Default Extension",
+        f'<Default Extension="bin" ContentType="{VBA_TYPE}"/><Default Extension',
+        1,
+    )
+    rels = items["xl/_rels/workbook.xml.rels"].decode()
+    rels = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rIdVba" Type="{VBA_REL}" Target="vbaProject.bin"/></Relationships>',
+    )
+    items["[Content_Types].xml"] = types.encode()
+    items["xl/_rels/workbook.xml.rels"] = rels.encode()
+    # a VBA project is an OLE2 file; its bytes only have to survive untouched
+    items["xl/vbaProject.bin"] = ole2_file(["VBA", "dir", "Module1"]) + b"Sub Hello()\nEnd Sub\n"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in items.items():
+            dst.writestr(name, data)
+    return target
+
+
+def ole2_file(streams: list[str], payload: bytes = b"") -> bytes:
+    """A small OLE2 compound file whose directory names ``streams``.
+
+    Header (512 bytes), one FAT sector, one directory sector. Enough for a
+    reader that looks at the signature and stream names, as xlcrm does.
+    """
+    header = bytearray(512)
+    header[0:8] = OLE_MAGIC
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<I", header, 44, 1)  # FAT sectors
+    struct.pack_into("<I", header, 48, 1)  # first directory sector
+    struct.pack_into("<I", header, 56, 4096)  # mini stream cutoff
+    struct.pack_into("<I", header, 60, 0xFFFFFFFE)
+    struct.pack_into("<I", header, 68, 0xFFFFFFFE)
+    struct.pack_into("<I", header, 76, 0)  # DIFAT[0]: FAT in sector 0
+    for k in range(1, 109):
+        struct.pack_into("<I", header, 76 + 4 * k, 0xFFFFFFFF)
+    fat = bytearray(b"\xff" * 512)
+    struct.pack_into("<III", fat, 0, 0xFFFFFFFD, 0xFFFFFFFE, 0xFFFFFFFE)
+    directory = bytearray()
+    for i, name in enumerate(["Root Entry", *streams][:4]):
+        entry = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        entry[0 : len(encoded)] = encoded
+        struct.pack_into("<H", entry, 64, len(encoded))
+        entry[66] = 5 if i == 0 else 2
+        struct.pack_into("<III", entry, 68, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+        directory += entry[:128]
+    directory = directory[:512].ljust(512, b"\0")
+    return bytes(header) + bytes(fat) + bytes(directory) + payload
+
+
+def encrypted_xlsx(path: Path) -> Path:
+    """What Excel writes for a password-protected .xlsx: an OLE2 file with
+    EncryptionInfo and EncryptedPackage streams (the package bytes are noise)."""
+    path.write_bytes(
+        ole2_file(["EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"], b"\x8f" * 4096)
+    )
+    return path
+
+
+def legacy_xls(path: Path) -> Path:
+    """A BIFF8 .xls: an OLE2 file with a Workbook stream."""
+    path.write_bytes(ole2_file(["Workbook", "\x05SummaryInformation"], b"\x09\x08" + b"\0" * 510))
+    return path
+
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{XLSX_MAIN}"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Orders" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+    'Target="styles.xml"/></Relationships>'
+)
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+    '<borders count="1"><border/></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs></styleSheet>"
+)
+
+
+def full_orders_sheet(path: Path, *, customers: int = 1000, last_id: str = "LAST") -> int:
+    """An Orders sheet filled to Excel's last row (1,048,576), written as XML directly.
+
+    Row 1 is the header; every other row an order (customer id as a number,
+    a real date, an amount). The last row's customer id is ``last_id``.
+    Returns the number of orders.
+    """
+    n = EXCEL_MAX_ROWS - 1
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="A1:C{EXCEL_MAX_ROWS}"/><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Customer ID</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Order Date</t></is></c>'
+        '<c r="C1" t="inlineStr"><is><t>Amount</t></is></c></row>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _ROOT_RELS)
+        z.writestr("xl/workbook.xml", _WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        z.writestr("xl/styles.xml", _STYLES)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
+            out.write(head.encode())
+            step = 65536
+            for start in range(2, EXCEL_MAX_ROWS + 1, step):
+                stop = min(start + step, EXCEL_MAX_ROWS + 1)
+                out.write(
+                    "".join(
+                        f'<row r="{r}"><c r="A{r}"><v>{r % customers}</v></c>'
+                        f'<c r="B{r}" s="1"><v>{44927 + r % 700}</v></c>'
+                        f'<c r="C{r}"><v>{r % 97 + 1}</v></c></row>'
+                        for r in range(start, min(stop, EXCEL_MAX_ROWS))
+                    ).encode()
+                )
+            r = EXCEL_MAX_ROWS
+            out.write(
+                (
+                    f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{last_id}</t></is></c>'
+                    f'<c r="B{r}" s="1"><v>45000</v></c><c r="C{r}"><v>12345</v></c></row>'
+                    "</sheetData></worksheet>"
+                ).encode()
+            )
+    return n
