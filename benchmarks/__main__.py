@@ -1,7 +1,7 @@
 """Run every case in benchmarks/bench_*.py and print one table.
 
-    python -m benchmarks            all cases
-    python -m benchmarks core rfm   only cases whose module or name contains a word
+python -m benchmarks            all cases
+python -m benchmarks core rfm   only cases whose module or name contains a word
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def discover(words: list[str]) -> list[Case]:
 
 
 def main(argv: list[str]) -> int:
-    console = Console()
+    console = Console(width=150)  # a readable table when piped (make bench | tee)
     table = Table(title="xlcrm benchmarks (median of repeats; ratio = candidate / baseline)")
     for col in ("case", "baseline", "baseline s", "candidate s", "ratio", "peak MB", "limit", ""):
         table.add_column(col, justify="right" if col.endswith(("s", "ratio", "MB")) else "left")

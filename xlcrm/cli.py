@@ -339,10 +339,8 @@ def report_command(
     import datetime as dt
     from pathlib import Path
 
-    import pandas as pd
-
-    from xlcrm.analysis import analyze
     from xlcrm.errors import OutputError
+    from xlcrm.job import run_job
     from xlcrm.reader import read_workbook
     from xlcrm.report import build_context, render_html, to_pdf, write_atomic
 
@@ -366,18 +364,10 @@ def report_command(
     with progress(steps, msg_lang) as bar:
         with bar.step():
             data = read_workbook(source, lang=msg_lang)
-        settings = data.settings
-        lang = lang or settings.language or "en"
-        day = as_of or data.as_of or dt.date.today()
         with bar.step():
-            result = analyze(
-                data.orders,
-                data.customers,
-                data.activities,
-                as_of=pd.Timestamp(day).normalize(),
-                settings=settings,
-            )
-            context = build_context(result, lang=lang, owner=owner)
+            job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
+            lang = job.lang
+            context = build_context(job.analysis, lang=lang, owner=owner)
         with bar.step():
             html = render_html(context)
             payload = html.encode("utf-8") if as_html else to_pdf(html)
@@ -506,6 +496,10 @@ ANALYZE_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "跳过 {n:,} 行；发现的问题（详见“数据质量”工作表）：",
     },
     "analyze.none_left_out": {"en": "No rows left out.", "zh": "没有跳过任何行。"},
+    "analyze.future": {
+        "en": "Ignored {n:,} orders dated after {as_of} (the analysis date).",
+        "zh": "忽略了 {n:,} 笔晚于分析日期 {as_of} 的订单。",
+    },
     "analyze.classes": {"en": "RFM classes", "zh": "RFM 分类"},
     "analyze.tiers": {"en": "Lifecycle tiers", "zh": "生命周期阶段"},
     "analyze.followups": {
@@ -575,10 +569,8 @@ def analyze_command(
     import datetime as dt
     from pathlib import Path
 
-    import pandas as pd
-
-    from xlcrm.analysis import analyze
     from xlcrm.errors import OutputError
+    from xlcrm.job import run_job
     from xlcrm.reader import read_workbook
     from xlcrm.writer import check_in_place, default_output, write_results
 
@@ -609,26 +601,16 @@ def analyze_command(
     ) as bar:
         with bar.step():
             data = read_workbook(source, strict=strict, lang=msg_lang)
-        settings = data.settings
-        if threshold:
-            settings = settings.replace(threshold_method=threshold)
-        lang = lang or settings.language or "en"
-        day = as_of or data.as_of or dt.date.today()
         with bar.step():
-            result = analyze(
-                data.orders,
-                data.customers,
-                data.activities,
-                as_of=pd.Timestamp(day).normalize(),
-                settings=settings,
-            )
+            job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang, threshold=threshold)
         with bar.step():
-            written = write_results(result, data, target, lang=lang, in_place=in_place)
-    _print_analyze_summary(data, result, written, source, lang)
+            written = write_results(job.analysis, data, target, lang=job.lang, in_place=in_place)
+    _print_analyze_summary(job, written, source)
 
 
-def _print_analyze_summary(data: Any, result: Any, written: Any, source: Any, lang: str) -> None:
+def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
     """Rows read and left out (by reason), customers per class and tier, where the file went."""
+    data, result, lang = job.data, job.analysis, job.lang
     from xlcrm import schema
     from xlcrm.writer import SHEET_NAMES
 
@@ -653,6 +635,8 @@ def _print_analyze_summary(data: Any, result: Any, written: Any, source: Any, la
             console.print(f"  {n:>7,}  {where}: {what} ({how})", markup=False)
     else:
         console.print(tr("analyze.none_left_out", lang), markup=False)
+    if job.future_orders:
+        console.print(tr("analyze.future", lang, n=job.future_orders, as_of=as_of), markup=False)
     customers = result.customers
     classes = customers["rfm_class"].value_counts()
     tiers = customers["tier"].value_counts()
@@ -883,10 +867,8 @@ def email_command(
     import datetime as dt
     from pathlib import Path
 
-    import pandas as pd
-
     from xlcrm import mail
-    from xlcrm.analysis import analyze
+    from xlcrm.job import run_job
     from xlcrm.reader import read_workbook
 
     source = Path(book)
@@ -900,16 +882,9 @@ def email_command(
     ) as bar:
         with bar.step():
             data = read_workbook(source, lang=msg_lang)
-        lang = lang or data.settings.language or "en"
-        day = as_of or data.as_of or dt.date.today()
         with bar.step():
-            result = analyze(
-                data.orders,
-                data.customers,
-                data.activities,
-                as_of=pd.Timestamp(day).normalize(),
-                settings=data.settings,
-            )
+            job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
+        lang, result = job.lang, job.analysis
     recipients = mail.parse_addresses(to) if to else mail.sheet_recipients(data.settings_values)
     plan = mail.plan_briefs(
         result.customers, to=recipients, per_owner=per_owner, owners=data.owners

@@ -18,43 +18,21 @@ import datetime as dt
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pandas as pd
-
 from xlcrm.errors import XlcrmError
 from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
+from xlcrm.job import Job, run_job
 
 __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", "show_help"]
 
 _F = TypeVar("_F", bound=Callable[..., str])
 
 
-@dataclass(frozen=True)
-class Context:
-    """A workbook read and analysed, with the language and date used."""
-
-    data: Any
-    analysis: Any
-    lang: str
-
-
-def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Context:
-    from xlcrm.analysis import analyze as run_analysis
-
+def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Job:
     data = book.read_data(lang=lang or "en")
-    lang = lang or data.settings.language or "en"
-    day = as_of or data.as_of or dt.date.today()
-    result = run_analysis(
-        data.orders,
-        data.customers,
-        data.activities,
-        as_of=pd.Timestamp(day).normalize(),
-        settings=data.settings,
-    )
-    return Context(data, result, lang)
+    return run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
 
 
 def _action(f: _F) -> _F:
