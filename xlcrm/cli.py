@@ -47,6 +47,14 @@ LANG_OPTION = click.option(
     "(default: Settings sheet, else en).",
 )
 
+AS_OF_OPTION = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
+)
+
 
 # User-facing messages of the commands, per language. `tr(key, lang, **fields)`.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -298,13 +306,7 @@ def cli(debug: bool) -> None:
     default=None,
     help="File to write. Default: BOOK.brief.pdf (BOOK.brief.html with --html) beside BOOK.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
-)
+@AS_OF_OPTION
 @LANG_OPTION
 @click.option(
     "--owner",
@@ -523,13 +525,7 @@ MESSAGES.update(ANALYZE_MESSAGES)
     default=None,
     help="Workbook to write. Default: BOOK.xlcrm.xlsx beside BOOK.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
-)
+@AS_OF_OPTION
 @LANG_OPTION
 @click.option(
     "--threshold",
@@ -828,13 +824,7 @@ def _et(key: str, lang: str, **fields: Any) -> str:
     help="Send only what an earlier run of the same batch did not deliver.",
 )
 @LANG_OPTION
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
-)
+@AS_OF_OPTION
 def email_command(
     book: str,
     to: tuple[str, ...],
