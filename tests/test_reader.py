@@ -859,3 +859,31 @@ def test_mail_settings_are_known_not_reported_as_unknown(make_workbook):
     data = read_workbook(path)
     assert data.unknown_settings == ["not_a_setting"]
     assert data.settings_values["smtp_host"] == "mail.example.test"
+
+
+def test_activities_of_customers_nowhere_else_are_listed_as_not_used(make_workbook):
+    path = make_workbook(
+        {
+            "Customers": [["Customer ID", "Name"], ["C1", "Acme"]],
+            "Orders": [
+                ["Customer ID", "Order date", "Amount"],
+                ["C1", "2024-01-05", 10],
+                ["X9", "2024-01-06", 20],
+            ],
+            "Activities": [
+                ["Customer ID", "Date"],
+                ["X9", "2024-01-07"],  # known from Orders: used, not listed
+                ["Y1", "2024-01-08"],  # nowhere else: not used
+                ["Y1", "2024-01-09"],
+            ],
+        }
+    )
+    data = read_workbook(path)
+    table = quality_table(data, "en")
+    rows = list(table.itertuples(index=False, name=None))
+    assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
+        ("Orders", 3, "X9", "kept"),
+        ("Activities", 3, "Y1", "activity not used"),
+    ]
+    zh = quality_table(data, "zh")
+    assert zh.iloc[1, 5] == "该跟进记录未使用"

@@ -108,8 +108,9 @@ MAP_PREFIX: Final = "map."
 MISSING: Final = "missing"
 DUPLICATE_ID: Final = "duplicate_id"
 UNKNOWN_CUSTOMER: Final = "unknown_customer"
+UNKNOWN_CONTACT: Final = "unknown_contact"
 BAD_EMAIL: Final = "bad_email"
-INFO_REASONS: Final = frozenset({UNKNOWN_CUSTOMER})
+INFO_REASONS: Final = frozenset({UNKNOWN_CUSTOMER, UNKNOWN_CONTACT})
 REASONS: Final[dict[str, dict[str, str]]] = {
     MISSING: {"en": "required value is empty", "zh": "必填值为空"},
     cells.BAD_ID: {
@@ -132,12 +133,17 @@ REASONS: Final[dict[str, dict[str, str]]] = {
         "en": "customer not on the Customers sheet (kept; add it there)",
         "zh": "客户不在客户表中（已保留，请补充到客户表）",
     },
+    UNKNOWN_CONTACT: {
+        "en": "customer neither on the Customers sheet nor in Orders (add it to Customers)",
+        "zh": "客户既不在客户表也不在订单中（请补充到客户表）",
+    },
     BAD_EMAIL: {"en": "not an email address", "zh": "不是有效的邮箱地址"},
 }
 _EFFECTS: Final[dict[str, dict[str, str]]] = {
     "left_out": {"en": "row left out", "zh": "该行未计入"},
     "blanked": {"en": "value ignored", "zh": "该值已忽略"},
     "kept": {"en": "kept", "zh": "已保留"},
+    "unused": {"en": "activity not used", "zh": "该跟进记录未使用"},
 }
 QUALITY_COLUMNS: Final = ("sheet", "row", "column", "value", "reason", "left_out")
 _QUALITY_HEADERS: Final[dict[str, tuple[str, ...]]] = {
@@ -308,10 +314,15 @@ def quality_table(data: WorkbookData | pd.DataFrame, lang: str = "en") -> pd.Dat
     quality = data.quality if isinstance(data, WorkbookData) else data
     lang = lang if lang in _QUALITY_HEADERS else "en"
     problem = quality["reason"].map(lambda code: REASONS.get(code, {}).get(lang, code))
-    effect_key = np.where(
-        quality["left_out"].to_numpy(dtype=bool),
-        "left_out",
-        np.where(quality["reason"].isin(INFO_REASONS), "kept", "blanked"),
+    reason = quality["reason"]
+    effect_key = np.select(
+        [
+            quality["left_out"].to_numpy(dtype=bool),
+            reason == UNKNOWN_CONTACT,
+            reason.isin(INFO_REASONS),
+        ],
+        ["left_out", "unused", "kept"],
+        default="blanked",
     )
     effect = [_EFFECTS[k][lang] for k in effect_key]
     out = pd.DataFrame(
@@ -829,10 +840,11 @@ def _read_table(
 
 
 def _unknown_customers(
-    read: _TableRead, customers: pd.DataFrame, sheet: str, header: str
+    read: _TableRead, known: pd.Series, sheet: str, header: str, reason: str
 ) -> pd.DataFrame | None:
+    """The first row of each customer id of ``read`` that is not in ``known``."""
     ids = read.frame["customer_id"]
-    unknown = ~ids.isin(customers["customer_id"]).to_numpy()
+    unknown = ~ids.isin(known).to_numpy()
     if not unknown.any():
         return None
     first = ~ids[unknown].duplicated().to_numpy()
@@ -842,9 +854,33 @@ def _unknown_customers(
         read.rows[picked],
         header,
         ids.to_numpy(dtype=object)[picked],
-        np.full(len(picked), UNKNOWN_CUSTOMER, dtype=object),
+        np.full(len(picked), reason, dtype=object),
         np.zeros(len(picked), dtype=bool),
     )
+
+
+def _unknown_customer_rows(
+    reads: Mapping[str, _TableRead], sheet_names: Mapping[str, str]
+) -> list[pd.DataFrame]:
+    """Orders of customers missing from Customers (the order adds the customer),
+    and activities of customers in neither Customers nor Orders (not used: the
+    analysis knows customers only from those two sheets)."""
+    listed = reads["customers"].frame["customer_id"] if "customers" in reads else None
+    checks: list[tuple[str, pd.Series, str]] = []
+    if listed is not None and "orders" in reads:
+        checks.append(("orders", listed, UNKNOWN_CUSTOMER))
+    if "activities" in reads:
+        known = [s for s in (listed,) if s is not None]
+        if "orders" in reads:
+            known.append(reads["orders"].frame["customer_id"])
+        checks.append(("activities", pd.concat(known), UNKNOWN_CONTACT))
+    rows = []
+    for table, ids, reason in checks:
+        read = reads[table]
+        extra = _unknown_customers(read, ids, sheet_names[table], read.id_header, reason)
+        if extra is not None:
+            rows.append(extra)
+    return rows
 
 
 # --- the Settings sheet -------------------------------------------------------
@@ -1138,13 +1174,7 @@ def read_workbook(
         if table in reads:
             quality_parts.extend(reads[table].quality)
     customers = reads["customers"].frame if "customers" in reads else None
-    if customers is not None:
-        for table in ("orders", "activities"):
-            if table in reads:
-                header = reads[table].id_header
-                extra = _unknown_customers(reads[table], customers, sheet_names[table], header)
-                if extra is not None:
-                    quality_parts.append(extra)
+    quality_parts.extend(_unknown_customer_rows(reads, sheet_names))
     quality = _collect(quality_parts)
     if strict:
         _check_strict(quality, file, lang)
