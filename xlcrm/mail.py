@@ -32,7 +32,6 @@ import re
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -44,7 +43,7 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
-from xlcrm import schema
+from xlcrm import files, schema
 from xlcrm.errors import OutputError, SettingsError
 from xlcrm.settings import (
     MAIL_PASSWORD_KEYS,
@@ -777,19 +776,9 @@ def _draft_stem(msg: EmailMessage, index: int) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write here: {exc.strerror}", file=str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise OutputError(f"cannot write: {exc.strerror}", file=str(path)) from None
+        files.write_bytes(path, data)
+    except files.WriteFailed as exc:
+        raise OutputError(f"cannot write: {exc.reason}", file=str(path)) from None
 
 
 # --- journal ---------------------------------------------------------------------

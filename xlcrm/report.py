@@ -14,10 +14,8 @@ how many were left out.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +26,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from xlcrm import analysis as core
-from xlcrm import charts, lifecycle, playbook, schema
+from xlcrm import charts, files, lifecycle, playbook, schema
 from xlcrm.errors import OutputError, XlcrmError
 from xlcrm.pareto import ParetoSummary, pareto_summary
 
@@ -991,44 +989,20 @@ def to_pdf(html: str) -> bytes:
     return bytes(pdf)
 
 
-def _file_mode(path: Path) -> int:
-    """The existing file's mode, else what a plain ``open(path, "w")`` would give."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def write_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``target`` via a temporary file in the same folder and a rename.
+    """Write ``data`` to ``target`` atomically (:func:`xlcrm.files.write_bytes`).
 
-    A reader never sees a half-written brief, and an interrupted run leaves
-    the previous file as it was. Raises :class:`~xlcrm.errors.OutputError`
-    when the folder is not writable or the file is locked.
+    Raises :class:`~xlcrm.errors.OutputError` when the folder is not writable
+    or the file is locked.
     """
-    path = Path(target)
-    folder = path.resolve().parent
-    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
+        return files.write_bytes(target, data)
+    except files.WriteFailed as exc:
         raise OutputError(
-            f"cannot write the brief: {exc.strerror or exc}",
-            file=str(path),
+            f"cannot write the brief: {exc.reason}",
+            file=str(target),
             hint="close the file if it is open, or choose another folder with -o",
-        ) from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    return path
+        ) from None
 
 
 def render_pdf(

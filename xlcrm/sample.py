@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -44,6 +43,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from xlcrm import files
 from xlcrm.errors import OutputError, SettingsError
 from xlcrm.schema import ACTIVITY_KINDS
 from xlcrm.settings import DEFAULT_SETTINGS, SETTING_ALIASES
@@ -736,30 +736,11 @@ def write_sample(sample: Sample, path: str | os.PathLike[str]) -> Path:
     _write_settings(wb, sample)
 
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~xlcrm-", suffix=".xlsx", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write here ({exc.strerror})", file=str(target)) from None
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write the workbook ({exc.strerror})", file=str(target)) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        with files.replacing(target) as handle:
+            wb.save(handle)
+    except files.WriteFailed as exc:
+        raise OutputError(f"cannot write the workbook ({exc.reason})", file=str(target)) from None
     return target
-
-
-def _file_mode(target: Path) -> int:
-    """Mode for the new file: the old file's, else what ``open()`` would give."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def is_sample_workbook(path: str | os.PathLike[str]) -> bool:

@@ -26,8 +26,6 @@ import os
 import posixpath
 import queue
 import re
-import stat
-import tempfile
 import threading
 import time
 import zipfile
@@ -40,7 +38,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from xlcrm import schema
+from xlcrm import files, schema
 from xlcrm.errors import OutputError
 from xlcrm.settings import Settings
 
@@ -1236,50 +1234,21 @@ def _lock_file(target: Path) -> Path:
 def atomic_write(
     target: Path, write: Callable[[zipfile.ZipFile], None], *, lang: str = "en"
 ) -> None:
-    """Write a zip package to ``target`` via a synced temporary file and a rename."""
-    folder = target.parent if str(target.parent) else Path(".")
+    """Write a zip package to ``target`` atomically (:func:`xlcrm.files.replacing`)."""
     if _lock_file(target).exists():
         raise _output_error("locked", lang, target)
+    stage_codes = {"open": "folder", "write": "write", "replace": "replace"}
+    folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~xlcrm-", suffix=".tmp", dir=folder)
-    except OSError as exc:
+        with (
+            files.replacing(target) as handle,
+            zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as dst,
+        ):
+            write(dst)
+    except files.WriteFailed as exc:
         raise _output_error(
-            "folder", lang, target, folder=str(folder), reason=exc.strerror or exc
+            stage_codes[exc.stage], lang, target, folder=str(folder), reason=exc.reason
         ) from None
-    tmp = Path(tmp_name)
-    try:
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
-                    write(dst)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:  # disk full, quota, I/O error: the target is untouched
-            raise _output_error("write", lang, target, reason=exc.strerror or exc) from None
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        try:
-            os.replace(tmp, target)
-        except OSError as exc:  # a folder by that name, an immutable or busy file
-            raise _output_error("replace", lang, target, reason=exc.strerror or exc) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 # --- in-place safety --------------------------------------------------------------------
