@@ -167,9 +167,9 @@ def test_every_command_leaves_a_rich_workbook_byte_identical(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("part", "what"),
     [
-        ("xl/slicers/slicer1.xml", "slicers"),
-        ("xl/ctrlProps/ctrlProp1.xml", "form controls"),
-        ("xl/vbaProject.bin", "macros"),
+        ("xl/slicers/slicer1.xml", "切片器"),
+        ("xl/ctrlProps/ctrlProp1.xml", "表单控件"),
+        ("xl/vbaProject.bin", "宏"),
     ],
 )
 def test_in_place_refusals_leave_the_file_byte_identical(

@@ -306,6 +306,8 @@ def test_in_place_refuses_a_workbook_with_a_chart_and_leaves_it_identical(tmp_pa
     assert "charts" in unsafe_parts(book)
     with pytest.raises(OutputError, match="charts"):
         write_results(fake_analysis(), None, book, in_place=True)
+    with pytest.raises(OutputError, match="图表"):
+        write_results(fake_analysis(), None, book, in_place=True, lang="zh")
     assert book.read_bytes() == before
 
 

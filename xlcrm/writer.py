@@ -1276,6 +1276,26 @@ _UNSAFE_PARTS: Final[tuple[tuple[str, str], ...]] = (
     ("customUI/", "a custom ribbon"),
 )
 _EXTENSION_MARK: Final = b"<extLst"
+_EXTENSIONS: Final = "Excel extensions (sparklines, newer conditional formats or validations)"
+_PART_WORDS_ZH: Final[dict[str, str]] = {
+    "charts": "图表",
+    "chart sheets": "图表工作表",
+    "drawings (charts, images or shapes)": "绘图（图表、图片或形状）",
+    "images": "图片",
+    "pivot tables": "数据透视表",
+    "slicers": "切片器",
+    "timelines": "日程表",
+    "form controls": "表单控件",
+    "ActiveX controls": "ActiveX 控件",
+    "embedded objects": "嵌入对象",
+    "query tables": "查询表",
+    "data connections": "数据连接",
+    "a data model": "数据模型",
+    "threaded comments": "批注会话",
+    "a custom ribbon": "自定义功能区",
+    "macros": "宏",
+    _EXTENSIONS: "Excel 扩展功能（迷你图、新版条件格式或数据验证）",
+}
 
 
 def unsafe_parts(path: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
@@ -1312,10 +1332,10 @@ def unsafe_parts(path: str | os.PathLike[str], *, lang: str = "en") -> list[str]
         for name in names:
             sheet_part = name.startswith("xl/worksheets/") and name.endswith(".xml")
             if sheet_part and name not in own and _part_contains(archive, name, _EXTENSION_MARK):
-                found.append(
-                    "Excel extensions (sparklines, newer conditional formats or validations)"
-                )
+                found.append(_EXTENSIONS)
                 break
+    if lang == "zh":
+        return [_PART_WORDS_ZH.get(what, what) for what in found]
     return found
 
 
