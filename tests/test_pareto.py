@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
+from xlcrm import pareto
 from xlcrm.pareto import abc_classes, pareto_summary
 from xlcrm.settings import Settings
 
@@ -69,3 +70,8 @@ def test_abc_crossing_customer_belongs_to_a():
 
 def test_abc_all_equal_customers_are_all_a():
     assert abc_classes([3.0, 3.0, 3.0]).tolist() == ["A", "A", "A"]
+
+
+def test_abc_from_explicit_floors_leaves_no_revenue_unclassed():
+    got = pareto.abc_from_floors([500, 100, 99, 0.5, 0, -3, float("nan")], a_min=500, b_min=100)
+    assert list(got) == ["A", "B", "C", "C", None, None, None]

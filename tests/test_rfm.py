@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from xlcrm import rfm
 from xlcrm.errors import InputError, SettingsError
 from xlcrm.rfm import (
     SEGMENT_GRID,
@@ -371,3 +372,12 @@ def test_segment_is_none_when_a_score_is_missing():
 def test_segment_rejects_scores_outside_1_to_5(bad):
     with pytest.raises(InputError):
         segment_codes(bad, 3, 3)
+
+
+def test_scores_from_explicit_cuts_count_cut_points_below_and_reverse_for_recency():
+    cuts = [10, 20, 30, 40]
+    values = [5, 10, 11, 40, 41, float("nan")]
+    np.testing.assert_array_equal(rfm.scores_from_cuts(values, cuts), [1, 1, 2, 4, 5, np.nan])
+    np.testing.assert_array_equal(
+        rfm.scores_from_cuts(values, cuts, higher_is_better=False), [5, 5, 4, 2, 1, np.nan]
+    )

@@ -16,7 +16,7 @@ from xlcrm.rfm import as_floats
 from xlcrm.schema import ABC_CLASSES
 from xlcrm.settings import DEFAULT_SETTINGS, Settings
 
-__all__ = ["CURVE_POINTS", "ParetoSummary", "abc_classes", "pareto_summary"]
+__all__ = ["CURVE_POINTS", "ParetoSummary", "abc_classes", "abc_from_floors", "pareto_summary"]
 
 #: At most this many segments on the concentration curve (plus the origin).
 CURVE_POINTS: Final = 200
@@ -104,3 +104,15 @@ def abc_classes(monetary: Any, *, settings: Settings = DEFAULT_SETTINGS) -> np.n
     )
     out[positive[order]] = np.array(ABC_CLASSES, dtype=object)[index]
     return out
+
+
+def abc_from_floors(monetary: Any, *, a_min: float, b_min: float) -> np.ndarray:
+    """ABC class from explicit revenue floors (the Excel per-cell form).
+
+    Revenue >= ``a_min`` is A, >= ``b_min`` B, any other positive revenue C;
+    no positive revenue gives None, as in :func:`abc_classes`.
+    """
+    values = as_floats(monetary)
+    with np.errstate(invalid="ignore"):
+        index = np.select([values >= a_min, values >= b_min, values > 0], [0, 1, 2], 3)
+    return np.array([*ABC_CLASSES, None], dtype=object)[index]

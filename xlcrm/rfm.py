@@ -32,6 +32,7 @@ __all__ = [
     "quantile_scores",
     "rfm_thresholds",
     "score_rfm",
+    "scores_from_cuts",
     "segment_codes",
     "to_timestamp",
 ]
@@ -347,6 +348,19 @@ def quantile_scores(values: Any, higher_is_better: bool = True) -> np.ndarray:
     score = -(-(5 * (2 * below + counts)) // (2 * n))
     out[ok] = np.clip(score, 1, 5)[inverse.reshape(-1)]
     return out
+
+
+def scores_from_cuts(values: Any, cuts: Any, *, higher_is_better: bool = True) -> np.ndarray:
+    """Scores 1-5 against four explicit cut points (the Excel per-cell form); NaN stays NaN.
+
+    Higher is better: <= cut 1 scores 1, ..., > cut 4 scores 5. Lower is
+    better (recency): <= cut 1 scores 5, ..., > cut 4 scores 1.
+    """
+    x = as_floats(values)
+    above = np.searchsorted(as_floats(cuts), x, side="left").astype(np.float64)
+    score = above + 1 if higher_is_better else 5 - above
+    score[np.isnan(x)] = np.nan
+    return score
 
 
 def score_rfm(rfm_frame: pd.DataFrame) -> pd.DataFrame:

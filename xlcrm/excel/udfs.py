@@ -282,28 +282,6 @@ def excel_errors(f: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-# --- small pieces the per-cell forms need --------------------------------------------
-
-
-def scores_from_cuts(values: np.ndarray, cuts: np.ndarray, *, higher_is_better: bool) -> np.ndarray:
-    """Score 1-5 of each value against four explicit cut points (NaN stays NaN).
-
-    Higher is better: <= cut 1 -> 1, ..., > cut 4 -> 5. Lower is better
-    (recency): <= cut 1 -> 5, ..., > cut 4 -> 1.
-    """
-    above = np.searchsorted(cuts, values, side="left").astype(np.float64)
-    score = above + 1 if higher_is_better else 5 - above
-    score[np.isnan(values)] = np.nan
-    return score
-
-
-def abc_from_cuts(monetary: np.ndarray, a_min: float, b_min: float) -> np.ndarray:
-    """ABC class from explicit revenue floors: >= a_min A, >= b_min B, other positive C."""
-    with np.errstate(invalid="ignore"):
-        index = np.select([monetary >= a_min, monetary >= b_min, monetary > 0], [0, 1, 2], 3)
-    return np.array([*schema.ABC_CLASSES, None], dtype=object)[index]
-
-
 def _rfm_columns(recency: Any, frequency: Any, monetary: Any) -> tuple[Column, Column, Column]:
     r = numbers(recency, "recency")
     f = numbers(frequency, "frequency")
@@ -356,9 +334,9 @@ def _scores(
         raise ArgumentError("give all three of r_cuts, f_cuts, m_cuts, or none")
     r_cut, f_cut, m_cut = (c for c in cuts if c is not None)
     buyer = f.values > 0
-    r_s = np.where(buyer, scores_from_cuts(r.values, r_cut, higher_is_better=False), np.nan)
-    f_s = np.where(buyer, scores_from_cuts(f.values, f_cut, higher_is_better=True), np.nan)
-    m_s = np.where(buyer, scores_from_cuts(m.values, m_cut, higher_is_better=True), np.nan)
+    r_s = np.where(buyer, rfm.scores_from_cuts(r.values, r_cut, higher_is_better=False), np.nan)
+    f_s = np.where(buyer, rfm.scores_from_cuts(f.values, f_cut, higher_is_better=True), np.nan)
+    m_s = np.where(buyer, rfm.scores_from_cuts(m.values, m_cut, higher_is_better=True), np.nan)
     return r_s, f_s, m_s, (r, f, m)
 
 
@@ -655,4 +633,4 @@ def pareto_class(monetary, a_min=None, b_min=None):
     if any(x is None for x in floors):
         raise ArgumentError("give both a_min and b_min, or neither")
     a, b = (x for x in floors if x is not None)
-    return labels(abc_from_cuts(m.values, a, b), str, m)
+    return labels(pareto.abc_from_floors(m.values, a_min=a, b_min=b), str, m)
