@@ -14,6 +14,7 @@ command -v fc-list >/dev/null || want+=(fontconfig)
 if [ "${1:-demo}" = test ]; then
   command -v pdftoppm >/dev/null || want+=(poppler-utils)
   command -v soffice >/dev/null || want+=(libreoffice-calc-nogui)
+  command -v openssl >/dev/null || want+=(openssl)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 cmd="apt-get install -y --no-install-recommends ${want[*]}"

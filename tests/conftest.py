@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,21 @@ import pytest
 from openpyxl import Workbook
 
 Rows = Sequence[Sequence[Any]]
+
+
+def require_tool(name: str) -> str:
+    """Path of the command ``name``; a skip without it, but a failure in CI.
+
+    `make test` installs every tool the tests use, so in CI a missing one is
+    a broken set-up, not a reason to test less.
+    """
+    found = shutil.which(name)
+    if found is None:
+        message = f"{name} is not installed (make test installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
 
 
 def build_workbook(

@@ -14,7 +14,6 @@ always):
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -23,14 +22,19 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import require_tool
 
 from xlcrm.analysis import analyze
+from xlcrm.schema import label
 from xlcrm.writer import write_results
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed"),
-]
+pytestmark = pytest.mark.libreoffice
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _soffice() -> None:
+    require_tool("soffice")
+
 
 AS_OF = pd.Timestamp("2025-06-30")
 
@@ -144,7 +148,8 @@ def read(path: Path, sheet: str) -> pd.DataFrame:
 
 def expected_followups(result: object) -> pd.DataFrame:
     c = result.customers  # type: ignore[attr-defined]
-    return c.set_index("customer_id")[["cadence_days", "next_followup", "overdue_days"]]
+    frame = c.set_index("customer_id")[["cadence_days", "next_followup", "overdue_days"]]
+    return frame.assign(urgency=[label(code, "en") for code in c["urgency"]])
 
 
 def test_libreoffice_computes_the_follow_up_formulas_as_python_does(
@@ -156,6 +161,8 @@ def test_libreoffice_computes_the_follow_up_formulas_as_python_does(
     assert frame["Cadence days"].astype(int).tolist() == want["cadence_days"].tolist()
     assert pd.to_datetime(frame["Next follow-up"]).tolist() == want["next_followup"].tolist()
     assert frame["Days overdue"].astype(int).tolist() == want["overdue_days"].tolist()
+    assert frame["Urgency"].tolist() == want["urgency"].tolist()
+    assert set(want["urgency"]) >= {"Urgent", "Slow"}  # more than one branch is exercised
 
 
 def test_schedule_follows_a_grade_and_contact_date_typed_in(converted: dict[str, object]) -> None:
@@ -165,6 +172,7 @@ def test_schedule_follows_a_grade_and_contact_date_typed_in(converted: dict[str,
     assert row["Cadence days"] == 1
     assert pd.Timestamp(row["Next follow-up"]) == pd.Timestamp("2025-06-26")
     assert row["Days overdue"] == (AS_OF - pd.Timestamp("2025-06-26")).days
+    assert row["Urgency"] == "Urgent"
 
 
 def test_libreoffice_opens_the_output_and_keeps_tables_and_text(

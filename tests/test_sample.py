@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import require_tool
 from openpyxl import load_workbook
 
 from xlcrm import sample as sm
@@ -352,9 +352,7 @@ def test_write_leaves_no_temporary_files(tmp_path: Path) -> None:
 @pytest.mark.libreoffice
 @pytest.mark.slow
 def test_libreoffice_opens_the_sample_and_sees_the_values(tmp_path: Path) -> None:
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed (make test installs it)")
+    soffice = require_tool("soffice")
     source = REPO / "workbook" / "sample_en.xlsx"
     result = subprocess.run(
         [

@@ -373,7 +373,7 @@ def test_sheet_specs_are_plain_data_for_other_front_ends() -> None:
     ]
     follow = sheets[2]
     formulas = {c.key: c.formula for c in follow.columns if c.formula}
-    assert set(formulas) == {"cadence_days", "next_followup", "overdue_days"}
+    assert set(formulas) == {"cadence_days", "next_followup", "overdue_days", "urgency"}
     assert len(follow.frame) == 5
 
 

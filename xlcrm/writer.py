@@ -40,7 +40,7 @@ import pandas as pd
 
 from xlcrm import files, schema
 from xlcrm.errors import OutputError
-from xlcrm.settings import Settings
+from xlcrm.settings import DEFAULT_SETTINGS, Settings
 
 # --- names ----------------------------------------------------------------------
 
@@ -341,7 +341,7 @@ def build_result_sheets(
     sheets = [
         _rfm_sheet(c, lang),
         _lifecycle_sheet(c, lang, analysis.settings),
-        _followup_sheet(c, lang, settings_sheet),
+        _followup_sheet(c, lang, settings_sheet, analysis.settings),
         _quality_sheet(quality, lang),
     ]
     return sheets
@@ -402,22 +402,37 @@ def _lifecycle_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSh
     )
 
 
-def followup_formulas(settings_sheet: str) -> dict[str, str]:
+def followup_formulas(
+    settings_sheet: str, settings: Settings = DEFAULT_SETTINGS, lang: str = "en"
+) -> dict[str, str]:
     """Formula templates of the live follow-up columns (``{r}`` = row).
 
     Columns: E grade, F last contact, G cadence days, H next follow-up,
-    I days overdue. ``xlcrm_as_of`` is the named analysis-date cell.
+    I days overdue, J urgency (the core's bounds, labels in ``lang``).
+    ``xlcrm_as_of`` is the named analysis-date cell.
     """
     first, last = CADENCE_FIRST_ROW, CADENCE_FIRST_ROW + len(schema.GRADES) - 1
     table = f"'{settings_sheet}'!$A${first}:$B${last}"
+    until = f"H{{r}}-{AS_OF_NAME}"
+    urgency = f'"{schema.label("slow", lang)}"'
+    bounds = (
+        (settings.not_urgent_days, "not_urgent"),
+        (settings.soon_days, "soon"),
+        (settings.urgent_days, "urgent"),
+    )
+    for days, code in bounds:
+        urgency = f'IF({until}<={days},"{schema.label(code, lang)}",{urgency})'
     return {
         "cadence_days": f"VLOOKUP(E{{r}},{table},2,FALSE)",
         "next_followup": f'IF(F{{r}}="",{AS_OF_NAME},F{{r}}+G{{r}})',
         "overdue_days": f"MAX(0,{AS_OF_NAME}-H{{r}})",
+        "urgency": urgency,
     }
 
 
-def _followup_sheet(c: pd.DataFrame, lang: str, settings_sheet: str) -> ResultSheet:
+def _followup_sheet(
+    c: pd.DataFrame, lang: str, settings_sheet: str, settings: Settings
+) -> ResultSheet:
     keys = [
         "customer_id",
         "name",
@@ -448,13 +463,13 @@ def _followup_sheet(c: pd.DataFrame, lang: str, settings_sheet: str) -> ResultSh
         "followups",
         SHEET_NAMES["followups"][lang],
         TABLE_NAMES["followups"],
-        _columns(keys, lang, followup_formulas(settings_sheet)),
+        _columns(keys, lang, followup_formulas(settings_sheet, settings, lang)),
         frame.reset_index(drop=True),
         freeze="C2",
         dropdowns={"grade": list(schema.GRADES)},
         dropdown_error=text("grade_error", lang),
     )
-    assert sheet.letter("grade") == "E" and sheet.letter("overdue_days") == "I"
+    assert sheet.letter("grade") == "E" and sheet.letter("urgency") == "J"
     sheet.highlight = "$I2>0"
     return sheet
 
@@ -655,7 +670,8 @@ def _cell_template(column: Column, letter: str, style: int, space: str, arg: int
     if column.formula is not None:
         formula = _xml_text(column.formula).replace("{", "{{").replace("}", "}}")
         formula = formula.replace("{{r}}", "{0}")
-        return f"{ref}><f>{formula}</f><v>{{{arg}}}</v></c>"
+        kind = ' t="str"' if column.kind == "text" else ""
+        return f"{ref}{kind}><f>{formula}</f><v>{{{arg}}}</v></c>"
     if column.kind == "text":
         return f'{ref} t="inlineStr"><is><t{space}>{{{arg}}}</t></is></c>'
     if column.kind == "bool":
@@ -693,7 +709,7 @@ def sheet_data_chunks(
         for i, column in enumerate(sheet.columns):
             values = part[column.key]
             letter = _col_letter(i + 1)
-            if column.kind == "text" and column.formula is None:
+            if column.kind == "text":
                 strings, space = _escaped_texts(values)
             else:
                 strings, space = _number_strings(values, column.kind), ""
