@@ -685,6 +685,15 @@ def test_email_refused_connection_is_one_line_and_exit_2(email: Any, book: Path)
     assert "Sent (0):" in result.stdout and "Not sent (1):" in result.stdout
 
 
+def test_email_failure_lines_follow_lang_zh(email: Any, book: Path) -> None:
+    port = closed_port()
+    result = email(str(book), "--to", "boss@shop.example", "--lang", "zh", *smtp_args(port))
+    assert result.exit_code == 2
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("xlcrm:")]
+    assert f"127.0.0.1:{port} 拒绝连接" in line
+    assert "connection refused" not in line
+
+
 def test_email_wrong_password_from_the_environment(
     email: Any, book: Path, auth_server: Server
 ) -> None:

@@ -967,6 +967,7 @@ def email_command(
         resume=resume,
         batch_id=batch.batch_id,
         on_delivery=report,
+        lang=lang,
     )
     _email_problems(outcome.errors + plan.problems)
     if outcome.ok and not plan.problems:

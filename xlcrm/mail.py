@@ -884,31 +884,89 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {_one_line(text)}".strip()
 
 
-def _describe_connection_error(exc: BaseException, config: SmtpConfig) -> str:
+_FAILURES: Final[dict[str, dict[str, str]]] = {
+    "refused": {
+        "en": "connection refused by {where} (is the SMTP server running and the port right?)",
+        "zh": "{where} 拒绝连接（邮件服务器是否在运行、端口是否正确？）",
+    },
+    "timeout": {
+        "en": "timed out after {seconds:g} s talking to {where}",
+        "zh": "与 {where} 通信超时（{seconds:g} 秒）",
+    },
+    "unknown_host": {
+        "en": "unknown SMTP server {host!r} ({reason})",
+        "zh": "找不到邮件服务器 {host!r}（{reason}）",
+    },
+    "untrusted": {
+        "en": "TLS certificate of {where} not trusted: {reason}",
+        "zh": "{where} 的 TLS 证书不受信任：{reason}",
+    },
+    "tls": {
+        "en": "TLS with {where} failed ({reason}); try {other} or another port",
+        "zh": "与 {where} 的 TLS 连接失败（{reason}）；请改用 {other} 或其他端口",
+    },
+    "auth": {
+        "en": "authentication failed for user {user!r} at {where}: {reply}",
+        "zh": "用户 {user!r} 在 {where} 登录失败：{reply}",
+    },
+    "closed": {
+        "en": "{where} closed the connection ({reason})",
+        "zh": "{where} 断开了连接（{reason}）",
+    },
+    "server_refused": {"en": "{where} refused: {reply}", "zh": "{where} 拒绝：{reply}"},
+    "cannot_talk": {
+        "en": "cannot talk to {where}: {reason}",
+        "zh": "无法与 {where} 通信：{reason}",
+    },
+    "no_auth": {
+        "en": "{where} does not offer login (AUTH){hint}",
+        "zh": "{where} 不提供登录（AUTH）{hint}",
+    },
+    "no_auth_hint": {
+        "en": " before TLS; use --starttls or --ssl",
+        "zh": "，需先建立 TLS；请使用 --starttls 或 --ssl",
+    },
+    "sender": {
+        "en": "sender {sender} rejected by {where}: {reply}",
+        "zh": "{where} 拒绝发件人 {sender}：{reply}",
+    },
+    "rejected": {
+        "en": "{address} rejected by {where}: {reason}",
+        "zh": "{where} 拒收 {address}：{reason}",
+    },
+}
+
+
+def _failure(key: str, lang: str, **fields: object) -> str:
+    texts = _FAILURES[key]
+    return texts.get(lang, texts["en"]).format(**fields)
+
+
+def _describe_connection_error(exc: BaseException, config: SmtpConfig, lang: str = "en") -> str:
     where = config.address
     if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
         exc.__context__, TimeoutError
     ):
         exc = exc.__context__  # smtplib wraps a read timeout as a disconnect
     if isinstance(exc, ConnectionRefusedError):
-        return f"connection refused by {where} (is the SMTP server running and the port right?)"
+        return _failure("refused", lang, where=where)
     if isinstance(exc, TimeoutError | socket.timeout):
-        return f"timed out after {config.timeout:g} s talking to {where}"
+        return _failure("timeout", lang, where=where, seconds=config.timeout)
     if isinstance(exc, socket.gaierror):
-        return f"unknown SMTP server {config.host!r} ({exc.strerror})"
+        return _failure("unknown_host", lang, host=config.host, reason=exc.strerror)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate of {where} not trusted: {exc.verify_message}"
+        return _failure("untrusted", lang, where=where, reason=exc.verify_message)
     if isinstance(exc, ssl.SSLError):
         other = "--starttls" if config.security == "ssl" else "--ssl"
-        return f"TLS with {where} failed ({exc.reason or exc}); try {other} or another port"
+        return _failure("tls", lang, where=where, reason=exc.reason or exc, other=other)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"authentication failed for user {config.user!r} at {where}: {_reply(exc)}"
+        return _failure("auth", lang, user=config.user, where=where, reply=_reply(exc))
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return f"{where} closed the connection ({exc or 'no reason given'})"
+        return _failure("closed", lang, where=where, reason=exc or "-")
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{where} refused: {_reply(exc)}"
+        return _failure("server_refused", lang, where=where, reply=_reply(exc))
     if isinstance(exc, smtplib.SMTPException | OSError):
-        return f"cannot talk to {where}: {exc}"
+        return _failure("cannot_talk", lang, where=where, reason=exc)
     return f"{where}: {type(exc).__name__}: {exc}"
 
 
@@ -916,7 +974,7 @@ def _tls_context(config: SmtpConfig) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=config.cafile)
 
 
-def open_connection(config: SmtpConfig) -> smtplib.SMTP:
+def open_connection(config: SmtpConfig, *, lang: str = "en") -> smtplib.SMTP:
     """Connect, secure and log in as ``config`` says; raise :class:`_Fatal` with one line."""
     smtp: smtplib.SMTP | None = None
     try:
@@ -937,10 +995,8 @@ def open_connection(config: SmtpConfig) -> smtplib.SMTP:
             smtp.ehlo()
         if config.user:
             if not smtp.has_extn("auth"):
-                raise _Fatal(
-                    f"{config.address} does not offer login (AUTH)"
-                    + (" before TLS; use --starttls or --ssl" if config.security == "plain" else "")
-                )
+                hint = _failure("no_auth_hint", lang) if config.security == "plain" else ""
+                raise _Fatal(_failure("no_auth", lang, where=config.address, hint=hint))
             smtp.login(config.user, config.password or "")
         return smtp
     except _Fatal:
@@ -948,7 +1004,7 @@ def open_connection(config: SmtpConfig) -> smtplib.SMTP:
         raise
     except (smtplib.SMTPException, OSError) as exc:
         _close(smtp)
-        raise _Fatal(_describe_connection_error(exc, config)) from exc
+        raise _Fatal(_describe_connection_error(exc, config, lang)) from exc
 
 
 def _close(smtp: smtplib.SMTP | None) -> None:
@@ -969,6 +1025,7 @@ def send_batch(
     resume: bool = False,
     batch_id: str = "",
     on_delivery: Callable[[Delivery], None] | None = None,
+    lang: str = "en",
 ) -> BatchResult:
     """Send ``messages`` over one SMTP connection; never raises for a delivery problem.
 
@@ -1034,13 +1091,13 @@ def send_batch(
                 continue
             try:
                 if smtp is None:
-                    smtp = open_connection(smtp_config)
+                    smtp = open_connection(smtp_config, lang=lang)
                 from_addr = parseaddr(str(msg.get("From", "")))[1] or smtp_config.sender
                 outgoing = msg
                 if "Date" not in msg:  # stamped at sending, on a copy: the caller's stays
                     outgoing = copy.deepcopy(msg)
                     outgoing["Date"] = format_datetime(localtime())
-                refused = _send_one(smtp, outgoing, from_addr or "", pending, smtp_config)
+                refused = _send_one(smtp, outgoing, from_addr or "", pending, smtp_config, lang)
             except _Fatal as exc:
                 fatal = str(exc)
                 errors.append(fatal)
@@ -1050,7 +1107,9 @@ def send_batch(
                 continue
             accepted = [r for r in pending if r not in refused]
             message_errors = tuple(
-                f"{address} rejected by {smtp_config.address}: {reason}"
+                _failure(
+                    "rejected", lang, address=address, where=smtp_config.address, reason=reason
+                )
                 for address, reason in refused.items()
             )
             errors.extend(message_errors)
@@ -1079,6 +1138,7 @@ def _send_one(
     from_addr: str,
     recipients: list[str],
     config: SmtpConfig,
+    lang: str = "en",
 ) -> dict[str, str]:
     """Send to ``recipients``; return ``{address: reason}`` for those refused."""
     try:
@@ -1088,12 +1148,14 @@ def _send_one(
             address: f"{code} {_decode(text)}" for address, (code, text) in exc.recipients.items()
         }
     except smtplib.SMTPSenderRefused as exc:
-        raise _Fatal(f"sender {from_addr} rejected by {config.address}: {_reply(exc)}") from exc
+        raise _Fatal(
+            _failure("sender", lang, sender=from_addr, where=config.address, reply=_reply(exc))
+        ) from exc
     except smtplib.SMTPDataError as exc:
         reason = f"message refused: {_reply(exc)}"
         return dict.fromkeys(recipients, reason)
     except (smtplib.SMTPException, OSError) as exc:
-        raise _Fatal(_describe_connection_error(exc, config)) from exc
+        raise _Fatal(_describe_connection_error(exc, config, lang)) from exc
     return {address: f"{code} {_decode(text)}" for address, (code, text) in refused.items()}
 
 

@@ -158,6 +158,7 @@ def email_brief(
         config,
         journal_path=mail.journal_path(batch.batch_id),
         batch_id=batch.batch_id,
+        lang=ctx.lang,
     )
     errors = "".join(f"\n- {e}" for e in outcome.errors)
     return f"Sent {len(outcome.sent)} of {len(batch.messages)} brief(s){errors}{problems}"
