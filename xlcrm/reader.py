@@ -40,7 +40,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from xlcrm import cells
+from xlcrm import cells, schema
 from xlcrm.errors import InputError, SettingsError
 from xlcrm.schema import (
     ACTIVITY_COLUMNS,
@@ -230,12 +230,7 @@ _MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "none": {"en": "(none)", "zh": "（无）"},
 }
-_TABLE_NAMES: Final[dict[str, dict[str, str]]] = {
-    "orders": {"en": "Orders", "zh": "订单"},
-    "customers": {"en": "Customers", "zh": "客户"},
-    "activities": {"en": "Activities", "zh": "跟进记录"},
-    "settings": {"en": "Settings", "zh": "设置"},
-}
+_TABLE_NAMES: Final = schema.INPUT_SHEET_NAMES
 
 
 def _msg(code: str, lang: str, /, **values: object) -> str:

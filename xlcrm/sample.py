@@ -43,7 +43,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from xlcrm import files
+from xlcrm import files, schema
 from xlcrm.errors import OutputError, SettingsError
 from xlcrm.schema import ACTIVITY_KINDS
 from xlcrm.settings import DEFAULT_SETTINGS, SETTING_ALIASES
@@ -58,12 +58,7 @@ SAMPLE_MARK: Final = (
 
 # --- what the sheets are called ------------------------------------------------
 
-SHEET_NAMES: Final[dict[str, dict[str, str]]] = {
-    "customers": {"en": "Customers", "zh": "客户"},
-    "orders": {"en": "Orders", "zh": "订单"},
-    "activities": {"en": "Activities", "zh": "跟进记录"},
-    "settings": {"en": "Settings", "zh": "设置"},
-}
+SHEET_NAMES: Final = schema.INPUT_SHEET_NAMES
 
 HEADERS: Final[dict[str, dict[str, str]]] = {
     "customer_id": {"en": "Customer ID", "zh": "客户编号"},

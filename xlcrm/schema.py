@@ -32,6 +32,14 @@ CUSTOMER_REQUIRED: Final = ("customer_id",)
 ACTIVITY_COLUMNS: Final = ("customer_id", "date", "kind")
 ACTIVITY_REQUIRED: Final = ("customer_id", "date")
 
+# What the input sheets are called in each language (the reader also accepts aliases).
+INPUT_SHEET_NAMES: Final[dict[str, dict[str, str]]] = {
+    "orders": {"en": "Orders", "zh": "订单"},
+    "customers": {"en": "Customers", "zh": "客户"},
+    "activities": {"en": "Activities", "zh": "跟进记录"},
+    "settings": {"en": "Settings", "zh": "设置"},
+}
+
 # --- codes, in display order --------------------------------------------------
 
 RFM_CLASSES: Final = (
