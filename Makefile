@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint sysdeps-demo sysdeps-test clean
+.PHONY: demo test bench lint locale sysdeps-demo sysdeps-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,16 @@ test: $(STAMP) sysdeps-test lint
 
 bench: $(STAMP) sysdeps-demo
 	$(BIN)/python -m benchmarks
+
+# The message catalogue: extract new strings from code and templates, merge
+# them into each language's .po, compile the .mo files that run (committed).
+BABEL_KEYWORDS := -k t -k tn:1,2 -k tp:1c,2 -k N_
+locale: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--omit-header -o xlcrm/locale/xlcrm.pot .
+	$(BIN)/pybabel -q update -i xlcrm/locale/xlcrm.pot -d xlcrm/locale -D xlcrm -l zh \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d xlcrm/locale -D xlcrm --statistics
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

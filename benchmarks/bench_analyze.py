@@ -96,9 +96,9 @@ def read_calamine(data: dict[str, Any]) -> object:
 
 
 def analyze_end_to_end(data: dict[str, Any], timings: dict[str, float] | None = None) -> object:
-    from xlcrm.analysis import analyze
-    from xlcrm.reader import read_workbook
-    from xlcrm.writer import write_results
+    from xlcrm.core.analysis import analyze
+    from xlcrm.xlsx.reader import read_workbook
+    from xlcrm.xlsx.writer import write_results
 
     t0 = time.perf_counter()
     book = read_workbook(data["book"])

@@ -3,7 +3,7 @@
 1,000,000 orders for 100,000 customers (seeded), a Customers frame with
 grades, expected close dates and last contacts, and 200,000 activities.
 The baseline is the least any RFM tool must do: last date, count and sum
-per customer. The candidate is :func:`xlcrm.analysis.analyze` (scores,
+per customer. The candidate is :func:`xlcrm.core.analysis.analyze` (scores,
 classes, segments, tiers, churn warning, grades, schedule, Pareto, ABC).
 """
 
@@ -89,7 +89,7 @@ def bare_groupby(data: dict[str, Any]) -> object:
 
 
 def full_analysis(data: dict[str, Any]) -> object:
-    from xlcrm.analysis import analyze
+    from xlcrm.core.analysis import analyze
 
     return analyze(data["orders"], data["customers"], data["activities"], as_of=AS_OF)
 

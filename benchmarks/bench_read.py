@@ -90,7 +90,7 @@ def calamine_orders(path: Path) -> object:
 
 
 def reader(path: Path) -> object:
-    from xlcrm.reader import read_workbook
+    from xlcrm.xlsx.reader import read_workbook
 
     return read_workbook(path)
 

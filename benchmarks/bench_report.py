@@ -21,7 +21,7 @@ OWNERS = np.array(["Alice", "Bob", "Chen Wei", "Li Na", "Dana"], dtype=object)
 
 def synthetic_analysis(customers: int, *, seed: int = 20250630) -> Any:
     """Analysis of a seeded synthetic book: ~10 orders and 2 activities per customer."""
-    from xlcrm.analysis import analyze
+    from xlcrm.core.analysis import analyze
 
     rng = np.random.default_rng(seed)
     n_acts = customers * 2

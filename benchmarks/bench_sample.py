@@ -1,9 +1,9 @@
 """`xlcrm demo`: generating the book and writing the styled workbook.
 
-- generate: :func:`xlcrm.sample.generate_sample` for 100,000 customers (about
+- generate: :func:`xlcrm.xlsx.sample.generate_sample` for 100,000 customers (about
   a million orders) against building an orders frame of the same length from
   plain random columns, the floor for any vectorised generator.
-- write: :func:`xlcrm.sample.write_sample` of the default 2,000-customer book
+- write: :func:`xlcrm.xlsx.sample.write_sample` of the default 2,000-customer book
   (header styles, number formats, Excel tables, Settings sheet) against
   openpyxl's write-only mode dumping the same values bare.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import Case
-from xlcrm import sample
+from xlcrm.xlsx import sample
 
 BIG = 100_000
 OUT = Path(tempfile.gettempdir())

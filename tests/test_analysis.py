@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from xlcrm.analysis import COLUMNS, analyze, summary
-from xlcrm.schema import RFM_CLASSES, SEGMENTS, TIERS
-from xlcrm.settings import Settings
+from xlcrm.core.analysis import COLUMNS, analyze, summary
+from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS
+from xlcrm.core.settings import Settings
 
 AS_OF = pd.Timestamp("2024-06-30")
 NA = None

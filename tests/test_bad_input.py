@@ -32,7 +32,7 @@ from oddbooks import (
 )
 
 from xlcrm.cli import cli
-from xlcrm.reader import REASONS
+from xlcrm.xlsx.reader import REASONS
 
 Make = Callable[..., Path]
 D = dt.date

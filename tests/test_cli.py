@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import xlcrm.cli as cli_module
-from xlcrm import sample
 from xlcrm.cli import cli, progress, tr
-from xlcrm.errors import InputError
+from xlcrm.core.errors import InputError
+from xlcrm.xlsx import sample
 
 
 def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -130,7 +130,7 @@ def test_usage_error_exits_2_without_traceback() -> None:
 
 def test_unexpected_error_exits_1_without_traceback_unless_debug(tmp_path: Path) -> None:
     boom = (
-        "import sys, xlcrm.sample as s\n"
+        "import sys, xlcrm.xlsx.sample as s\n"
         "def fail(*a, **k): raise RuntimeError('boom')\n"
         "s.write_sample = fail\n"
         "from xlcrm.cli import main\n"

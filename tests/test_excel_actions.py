@@ -13,8 +13,8 @@ from python_calamine import CalamineWorkbook
 
 from xlcrm.excel import actions, udfs
 from xlcrm.excel.book import FileBook, XlwingsBook
-from xlcrm.sample import generate_sample, write_sample
-from xlcrm.writer import SHEET_NAMES
+from xlcrm.xlsx.sample import generate_sample, write_sample
+from xlcrm.xlsx.writer import SHEET_NAMES
 
 AS_OF = pd.Timestamp("2026-06-30")
 

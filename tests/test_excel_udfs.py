@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xlcrm import lifecycle, schema
-from xlcrm.analysis import analyze
+from xlcrm.core import lifecycle, schema
+from xlcrm.core.analysis import analyze
 from xlcrm.excel import udfs
-from xlcrm.reader import read_workbook
-from xlcrm.sample import generate_sample, write_sample
+from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.sample import generate_sample, write_sample
 
 AS_OF = pd.Timestamp("2026-06-30")
 PER_CELL_ROWS = 60  # per-cell calls on a spread of customers (the column form covers all)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from xlcrm.errors import InputError
-from xlcrm.followup import cadence_for, derive_grades, schedule_followups, urgency_codes
-from xlcrm.settings import Settings
+from xlcrm.core.errors import InputError
+from xlcrm.core.followup import cadence_for, derive_grades, schedule_followups, urgency_codes
+from xlcrm.core.settings import Settings
 
 AS_OF = pd.Timestamp("2024-06-30")
 

@@ -21,9 +21,9 @@ from conftest import build_workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlcrm import cells
-from xlcrm.errors import XlcrmError
-from xlcrm.reader import read_orders_csv, read_workbook
+from xlcrm.core import cells
+from xlcrm.core.errors import XlcrmError
+from xlcrm.xlsx.reader import read_orders_csv, read_workbook
 
 HEADERS = [
     "Customer ID",

@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 
-from xlcrm.job import run_job
-from xlcrm.reader import read_workbook
+from xlcrm.jobs import run_job
+from xlcrm.xlsx.reader import read_workbook
 
 ORDERS = [
     ["Customer ID", "Order date", "Amount"],

@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 from conftest import require_tool
 
-from xlcrm.analysis import analyze
-from xlcrm.schema import label
-from xlcrm.writer import write_results
+from xlcrm.core.analysis import analyze
+from xlcrm.core.schema import label
+from xlcrm.xlsx.writer import write_results
 
 pytestmark = pytest.mark.libreoffice
 

@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from xlcrm.lifecycle import (
+from xlcrm.core.lifecycle import (
     activity_windows,
     assign_tiers,
     churn_warning,
     describe_churn,
     purchase_rhythm,
 )
-from xlcrm.settings import Settings
+from xlcrm.core.settings import Settings
 
 AS_OF = pd.Timestamp("2024-06-30")
 

@@ -23,7 +23,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import require_tool
 from pypdf import PdfReader
 
-from xlcrm.errors import SettingsError
+from xlcrm.core.errors import SettingsError
 from xlcrm.mail import (
     Brief,
     FollowUp,
@@ -588,7 +588,7 @@ def test_content_digest_ignores_the_owners_table_but_not_the_orders() -> None:
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample workbook: 6 owners, Farid Haddad without an e-mail address."""
-    from xlcrm.sample import generate_sample, write_sample
+    from xlcrm.xlsx.sample import generate_sample, write_sample
 
     path = tmp_path_factory.mktemp("book") / "book.xlsx"
     write_sample(generate_sample(customers=40, seed=7), path)

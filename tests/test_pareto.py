@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from xlcrm import pareto
-from xlcrm.pareto import abc_classes, pareto_summary
-from xlcrm.settings import Settings
+from xlcrm.core import pareto
+from xlcrm.core.pareto import abc_classes, pareto_summary
+from xlcrm.core.settings import Settings
 
 
 def test_top_share_and_customers_making_80_percent():

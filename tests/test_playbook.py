@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from xlcrm import playbook
-from xlcrm.schema import GRADE_LABELS, LABELS, LANGS, RFM_CLASSES, TIER_LABELS, TIERS
+from xlcrm.core import playbook
+from xlcrm.core.schema import GRADE_LABELS, LABELS, LANGS, RFM_CLASSES, TIER_LABELS, TIERS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENTRIES = [

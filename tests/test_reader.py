@@ -1,4 +1,4 @@
-"""Reading workbooks and CSV files into canonical frames (xlcrm.reader, xlcrm.cells)."""
+"""Reading workbooks and CSV files into canonical frames (xlcrm.xlsx.reader, xlcrm.core.cells)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from xlcrm import cells
-from xlcrm.errors import InputError, SettingsError, XlcrmError
-from xlcrm.reader import WorkbookData, quality_table, read_orders_csv, read_workbook
+from xlcrm.core import cells
+from xlcrm.core.errors import InputError, SettingsError, XlcrmError
+from xlcrm.xlsx.reader import WorkbookData, quality_table, read_orders_csv, read_workbook
 
 Make = Callable[..., Path]
 D = dt.date
@@ -756,7 +756,7 @@ ROWS = st.lists(st.lists(CELL, min_size=0, max_size=5), min_size=0, max_size=12)
 def test_fuzz_orders_rows_give_data_or_an_xlcrm_error(
     rows: list[list[Any]], header_at: int, day_first: bool
 ) -> None:
-    from xlcrm import reader
+    from xlcrm.xlsx import reader
 
     rows = [list(r) for r in rows]
     if rows:

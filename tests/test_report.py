@@ -20,11 +20,13 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from xlcrm import charts, playbook, report, schema
-from xlcrm.analysis import Analysis, analyze
+from xlcrm import report
 from xlcrm.cli import cli
-from xlcrm.errors import XlcrmError
-from xlcrm.sample import generate_sample, write_sample
+from xlcrm.core import playbook, schema
+from xlcrm.core.analysis import Analysis, analyze
+from xlcrm.core.errors import XlcrmError
+from xlcrm.report import charts
+from xlcrm.xlsx.sample import generate_sample, write_sample
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("XLCRM_UPDATE_SNAPSHOTS", "") not in ("", "0")

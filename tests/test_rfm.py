@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from xlcrm import rfm
-from xlcrm.errors import InputError, SettingsError
-from xlcrm.rfm import (
+from xlcrm.core import rfm
+from xlcrm.core.errors import InputError, SettingsError
+from xlcrm.core.rfm import (
     SEGMENT_GRID,
     classify_rfm,
     compute_rfm,
@@ -20,8 +20,8 @@ from xlcrm.rfm import (
     score_rfm,
     segment_codes,
 )
-from xlcrm.schema import RFM_CLASSES, SEGMENTS
-from xlcrm.settings import Settings
+from xlcrm.core.schema import RFM_CLASSES, SEGMENTS
+from xlcrm.core.settings import Settings
 
 AS_OF = pd.Timestamp("2024-03-31")
 

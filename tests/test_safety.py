@@ -285,7 +285,7 @@ def test_in_place_keeps_vba_in_an_xlsm(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from xlcrm.sample import generate_sample, write_sample
+    from xlcrm.xlsx.sample import generate_sample, write_sample
 
     path = tmp_path_factory.mktemp("big") / "big.xlsx"
     write_sample(generate_sample(customers=4000, seed=1), path)

@@ -1,4 +1,4 @@
-"""The demo workbook generator (xlcrm.sample) and the committed sample workbooks."""
+"""The demo workbook generator (xlcrm.xlsx.sample) and the committed sample workbooks."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from conftest import require_tool
 from openpyxl import load_workbook
 
-from xlcrm import sample as sm
-from xlcrm.errors import OutputError, SettingsError
-from xlcrm.settings import settings_from_mapping
+from xlcrm.core.errors import OutputError, SettingsError
+from xlcrm.core.settings import settings_from_mapping
+from xlcrm.xlsx import sample as sm
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = pd.Timestamp("2026-06-30")
@@ -378,8 +378,8 @@ def test_libreoffice_opens_the_sample_and_sees_the_values(tmp_path: Path) -> Non
 
 def test_default_book_reaches_every_class_segment_and_tier(book: sm.Sample) -> None:
     """The demo shows every section of the analysis and the brief."""
-    from xlcrm.analysis import analyze
-    from xlcrm.schema import RFM_CLASSES, SEGMENTS, TIERS
+    from xlcrm.core.analysis import analyze
+    from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS
 
     result = analyze(book.orders, book.customers, book.activities, as_of=book.as_of)
     counts = result.customers
@@ -391,7 +391,7 @@ def test_default_book_reaches_every_class_segment_and_tier(book: sm.Sample) -> N
 
 
 def test_chinese_statuses_are_words_the_core_understands() -> None:
-    from xlcrm.followup import NO_NEED_WORDS, UNCLEAR_NEED_WORDS
+    from xlcrm.core.followup import NO_NEED_WORDS, UNCLEAR_NEED_WORDS
 
     assert sm.DEAL_STATUSES["lost"]["zh"] in NO_NEED_WORDS
     assert sm.NEED_STATUSES["none"]["zh"] in NO_NEED_WORDS

@@ -3,7 +3,7 @@
 Builds the wheel from this checkout, installs it into a fresh virtual
 environment in a temporary folder, and runs it from outside the checkout, so
 nothing can come from the source tree: templates (force-included from the
-top-level ``templates/`` as ``xlcrm/templates``) and the playbook TOML must
+top-level ``templates/`` as ``xlcrm/report/templates``) and the playbook TOML must
 load from the installed package.
 
 Dependencies: by default the fresh venv borrows the third-party packages of
@@ -104,7 +104,7 @@ def test_wheel_carries_package_templates_and_playbook(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     templates = {
-        f"xlcrm/templates/{p.relative_to(REPO / 'templates').as_posix()}"
+        f"xlcrm/report/templates/{p.relative_to(REPO / 'templates').as_posix()}"
         for p in (REPO / "templates").rglob("*")
         if p.is_file() and not p.name.startswith(".")
     }
@@ -173,14 +173,13 @@ PROBE = r"""
 import json, sys
 from importlib import resources
 from pathlib import Path
-import xlcrm, xlcrm.playbook, xlcrm.report
+import xlcrm, xlcrm.core.playbook, xlcrm.report
 
 pkg = resources.files("xlcrm")
-templates = sorted(
-    p.name for p in (pkg / "templates").iterdir() if p.is_file() and not p.name.startswith(".")
-)
-playbook = sorted(p.name for p in (pkg / "playbook").iterdir() if p.name.endswith(".toml"))
-book = xlcrm.playbook.load()
+tdir = pkg / "report" / "templates"
+templates = sorted(p.name for p in tdir.iterdir() if p.is_file() and not p.name.startswith("."))
+playbook = sorted(p.name for p in (pkg / "core" / "playbook").iterdir() if p.name.endswith(".toml"))
+book = xlcrm.core.playbook.load()
 print(json.dumps({
     "xlcrm": xlcrm.__file__,
     "templates": templates,
@@ -203,6 +202,8 @@ def test_installed_package_loads_templates_and_playbook_from_itself(
         p.name for p in (REPO / "templates").iterdir() if p.is_file() and not p.name.startswith(".")
     )
     assert found["templates"] == repo_templates
-    assert found["playbook"] == sorted(p.name for p in (REPO / "xlcrm" / "playbook").glob("*.toml"))
+    assert found["playbook"] == sorted(
+        p.name for p in (REPO / "xlcrm" / "core" / "playbook").glob("*.toml")
+    )
     assert found["playbook"], "no playbook TOML in the installed package"
     assert found["playbook_kinds"]

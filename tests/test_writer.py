@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from openpyxl.chart import BarChart
 
-from xlcrm import schema
-from xlcrm.errors import OutputError
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
-from xlcrm.writer import (
+from xlcrm.core import schema
+from xlcrm.core.errors import OutputError
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.xlsx.writer import (
     build_result_sheets,
     check_in_place,
     default_output,
@@ -43,7 +43,7 @@ class FakePareto:
 
 @dataclass(frozen=True)
 class FakeAnalysis:
-    """Shaped like xlcrm.analysis.Analysis (docs/architecture.md)."""
+    """Shaped like xlcrm.core.analysis.Analysis (docs/architecture.md)."""
 
     customers: pd.DataFrame
     as_of: pd.Timestamp = AS_OF
@@ -338,7 +338,7 @@ def test_failed_write_leaves_existing_file_and_no_temp_files(
     def boom(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("xlcrm.writer.sheet_data_chunks", boom)
+    monkeypatch.setattr("xlcrm.xlsx.writer.sheet_data_chunks", boom)
     with pytest.raises(RuntimeError):
         write_results(fake_analysis(), None, out)
     assert out.read_bytes() == b"old"

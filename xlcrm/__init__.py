@@ -1,7 +1,7 @@
 """xlcrm: customer value, lifecycle tiers and sales follow-ups for Excel workbooks."""
 
-from xlcrm.errors import XlcrmError
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.core.errors import XlcrmError
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __version__ = "0.1.0"
 

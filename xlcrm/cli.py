@@ -24,7 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from xlcrm.errors import XlcrmError
+from xlcrm.core.errors import XlcrmError
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 console = Console(highlight=False, soft_wrap=True)
@@ -124,26 +124,10 @@ def _one_line(text: object) -> str:
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-# How an XlcrmError's location reads in each language (English is str(exc)).
-_WHERE_ZH: dict[str, str] = {
-    "sheet": "工作表“{}”",
-    "row": "第 {} 行",
-    "column": "列“{}”",
-}
-
 
 def error_line(exc: XlcrmError, lang: str = "en") -> str:
     """The one-line message for ``exc``: where, what, and the hint, in ``lang``."""
-    if lang != "zh":
-        return _one_line(exc)
-    parts = [exc.file] if exc.file else []
-    for key, value in (("sheet", exc.sheet), ("row", exc.row), ("column", exc.column)):
-        if value is not None and value != "":
-            parts.append(_WHERE_ZH[key].format(value))
-    text = f"{'，'.join(parts)}：{exc.message}" if parts else exc.message
-    if exc.hint:
-        text = f"{text}（{exc.hint}）"
-    return _one_line(text)
+    return _one_line(exc.render(lang))
 
 
 def _lang_of(ctx: click.Context) -> str:
@@ -166,7 +150,7 @@ def check_output(target: Any, lang: str) -> None:
     """Refuse an output path that is an existing folder, in one line (not a usage error)."""
     from pathlib import Path
 
-    from xlcrm.errors import OutputError
+    from xlcrm.core.errors import OutputError
 
     if Path(target).is_dir():
         raise OutputError(
@@ -341,10 +325,10 @@ def report_command(
     import datetime as dt
     from pathlib import Path
 
-    from xlcrm.errors import OutputError
-    from xlcrm.job import run_job
-    from xlcrm.reader import read_workbook
+    from xlcrm.core.errors import OutputError
+    from xlcrm.jobs import run_job
     from xlcrm.report import build_context, render_html, to_pdf, write_atomic
+    from xlcrm.xlsx.reader import read_workbook
 
     source = Path(book)
     suffix = ".brief.html" if as_html else ".brief.pdf"
@@ -441,8 +425,8 @@ def demo(
     """
     from pathlib import Path
 
-    from xlcrm.errors import OutputError
-    from xlcrm.sample import generate_sample, is_sample_workbook, write_sample
+    from xlcrm.core.errors import OutputError
+    from xlcrm.xlsx.sample import generate_sample, is_sample_workbook, write_sample
 
     lang = lang or "en"
     target = Path(output) if output else Path(f"sample_{lang}.xlsx")
@@ -565,10 +549,10 @@ def analyze_command(
     import datetime as dt
     from pathlib import Path
 
-    from xlcrm.errors import OutputError
-    from xlcrm.job import run_job
-    from xlcrm.reader import read_workbook
-    from xlcrm.writer import check_in_place, default_output, write_results
+    from xlcrm.core.errors import OutputError
+    from xlcrm.jobs import run_job
+    from xlcrm.xlsx.reader import read_workbook
+    from xlcrm.xlsx.writer import check_in_place, default_output, write_results
 
     source = Path(book)
     msg_lang = lang or "en"
@@ -607,8 +591,8 @@ def analyze_command(
 def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
     """Rows read and left out (by reason), customers per class and tier, where the file went."""
     data, result, lang = job.data, job.analysis, job.lang
-    from xlcrm import schema
-    from xlcrm.writer import SHEET_NAMES
+    from xlcrm.core import schema
+    from xlcrm.xlsx.writer import SHEET_NAMES
 
     names = {
         "orders": {"en": "orders", "zh": "笔订单"},
@@ -858,8 +842,8 @@ def email_command(
     from pathlib import Path
 
     from xlcrm import mail
-    from xlcrm.job import run_job
-    from xlcrm.reader import read_workbook
+    from xlcrm.jobs import run_job
+    from xlcrm.xlsx.reader import read_workbook
 
     source = Path(book)
     msg_lang = lang or "en"

@@ -28,7 +28,7 @@ STALE_SECONDS: Final = 3600
 class WriteFailed(Exception):
     """The operating system refused a step; ``stage`` is "open", "write" or "replace".
 
-    Callers turn it into an :class:`~xlcrm.errors.OutputError` in the user's words.
+    Callers turn it into an :class:`~xlcrm.core.errors.OutputError` in the user's words.
     """
 
     def __init__(self, stage: str, cause: OSError) -> None:

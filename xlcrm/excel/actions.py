@@ -4,11 +4,11 @@ Each button's VBA callback runs ``RunPython`` with one function here, called
 without arguments: the function then works on the workbook open in Excel
 (:meth:`XlwingsBook.caller`). Tests and scripts pass a
 :class:`~xlcrm.excel.book.FileBook` instead. The work is the same code as the
-command line: :func:`xlcrm.reader.read_workbook`,
-:func:`xlcrm.analysis.analyze`, :mod:`xlcrm.writer`, :mod:`xlcrm.report`,
+command line: :func:`xlcrm.xlsx.reader.read_workbook`,
+:func:`xlcrm.core.analysis.analyze`, :mod:`xlcrm.xlsx.writer`, :mod:`xlcrm.report`,
 :mod:`xlcrm.mail`.
 
-A problem the user can fix (:class:`~xlcrm.errors.XlcrmError`) becomes one
+A problem the user can fix (:class:`~xlcrm.core.errors.XlcrmError`) becomes one
 message box, not a Python traceback; the function returns that message.
 """
 
@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from xlcrm.errors import XlcrmError
+from xlcrm.core.errors import XlcrmError
 from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
-from xlcrm.job import Job, run_job
+from xlcrm.jobs import Job, run_job
 
 __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", "show_help"]
 
@@ -68,7 +68,7 @@ def analyze(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
 @_action
 def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
     """Write the follow-up plan sheet: whom to contact and when, soonest first."""
-    from xlcrm.writer import build_result_sheets
+    from xlcrm.xlsx.writer import build_result_sheets
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
     sheets = build_result_sheets(ctx.analysis, lang=ctx.lang)
@@ -82,7 +82,7 @@ def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> 
 @_action
 def dashboard(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
     """Write the dashboard sheet: key figures, classes, segments, tiers, Pareto curve."""
-    from xlcrm.writer import SHEET_NAMES, build_dashboard
+    from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
     dash = build_dashboard(ctx.analysis, lang=ctx.lang)

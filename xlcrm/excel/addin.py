@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
-from xlcrm.errors import OutputError
+from xlcrm.core.errors import OutputError
 from xlcrm.excel import ribbon
 
 UDF_MODULES: Final = "xlcrm.excel.udfs"

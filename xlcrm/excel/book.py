@@ -2,13 +2,13 @@
 
 :class:`Book` has two implementations: :class:`XlwingsBook` reads and writes
 the workbook open in Excel (classic xlwings or xlwings Lite); :class:`FileBook`
-reads a workbook file with :mod:`xlcrm.reader` and writes results next to it
-with :mod:`xlcrm.writer`, exactly as ``xlcrm analyze`` does. So every button's
+reads a workbook file with :mod:`xlcrm.xlsx.reader` and writes results next to it
+with :mod:`xlcrm.xlsx.writer`, exactly as ``xlcrm analyze`` does. So every button's
 action runs in CI on a file.
 
 What gets written is laid out once, here, from the writer's pure
-specifications (:func:`xlcrm.writer.build_result_sheets`,
-:func:`xlcrm.writer.build_dashboard`): :func:`table_rows`,
+specifications (:func:`xlcrm.xlsx.writer.build_result_sheets`,
+:func:`xlcrm.xlsx.writer.build_dashboard`): :func:`table_rows`,
 :func:`dashboard_rows`.
 """
 
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from xlcrm.errors import OutputError
+from xlcrm.core.errors import OutputError
 
 Rows = list[list[Any]]
 #: column index (0-based) -> Excel number format
@@ -58,7 +58,7 @@ class Book(Protocol):
         ...
 
     def read_data(self, lang: str = "en") -> Any:
-        """The workbook as :class:`xlcrm.reader.WorkbookData`."""
+        """The workbook as :class:`xlcrm.xlsx.reader.WorkbookData`."""
         ...
 
     def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
@@ -95,7 +95,7 @@ def cell_value(value: Any) -> Any:
 
 
 def table_rows(sheet: Any) -> tuple[Rows, dict[int, str]]:
-    """Header + values of a :class:`xlcrm.writer.ResultSheet`, and its number formats."""
+    """Header + values of a :class:`xlcrm.xlsx.writer.ResultSheet`, and its number formats."""
     header = [c.header for c in sheet.columns]
     frame = sheet.frame[[c.key for c in sheet.columns]]
     body = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
@@ -129,7 +129,7 @@ class FileBook:
     """
 
     def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
-        from xlcrm.writer import default_output
+        from xlcrm.xlsx.writer import default_output
 
         self.path = Path(path)
         self.output = Path(output) if output else default_output(self.path)
@@ -155,12 +155,12 @@ class FileBook:
         return [[None if v == "" else v for v in row] for row in sheet.to_python()]
 
     def read_data(self, lang: str = "en") -> Any:
-        from xlcrm.reader import read_workbook
+        from xlcrm.xlsx.reader import read_workbook
 
         return read_workbook(self.path, lang=lang)
 
     def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
-        from xlcrm.writer import write_results
+        from xlcrm.xlsx.writer import write_results
 
         return str(write_results(analysis, data, self.output, lang=lang))
 
@@ -242,7 +242,7 @@ class XlwingsBook:
         """
         from openpyxl import Workbook
 
-        from xlcrm.reader import read_workbook
+        from xlcrm.xlsx.reader import read_workbook
 
         wb = Workbook(write_only=True)
         for name in self.sheet_names():
@@ -256,7 +256,7 @@ class XlwingsBook:
             return read_workbook(copy, lang=lang)
 
     def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
-        from xlcrm.writer import SHEET_NAMES, build_dashboard, build_result_sheets
+        from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard, build_result_sheets
 
         quality = getattr(data, "quality", None)
         written = [

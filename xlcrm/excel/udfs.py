@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from xlcrm import cells, followup, lifecycle, pareto, rfm, schema
-from xlcrm.errors import XlcrmError
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.core import cells, followup, lifecycle, pareto, rfm, schema
+from xlcrm.core.errors import XlcrmError
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = [
     "churn_risk",

@@ -14,8 +14,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.errors import InputError
-from xlcrm.rfm import (
+from xlcrm.core.errors import InputError
+from xlcrm.core.rfm import (
     as_floats,
     customer_ids,
     dates_from_days,
@@ -23,8 +23,8 @@ from xlcrm.rfm import (
     days_of,
     to_timestamp,
 )
-from xlcrm.schema import GRADES, URGENCIES
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.core.schema import GRADES, URGENCIES
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = [
     "NO_NEED_WORDS",
@@ -172,7 +172,7 @@ def cadence_for(grades: Any, settings: Settings = DEFAULT_SETTINGS) -> np.ndarra
     """Follow-up cadence in days (int64) per grade A-E.
 
     Accepts a 1-D array, list, Series or one grade; an unknown grade raises
-    :class:`~xlcrm.errors.InputError`.
+    :class:`~xlcrm.core.errors.InputError`.
     """
     codes, words = normalised_text(grades)
     table = settings.cadence

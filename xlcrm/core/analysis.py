@@ -17,9 +17,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm import followup, lifecycle, pareto, playbook, rfm
-from xlcrm.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.core import followup, lifecycle, pareto, playbook, rfm
+from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = ["COLUMNS", "Analysis", "analyze", "summary"]
 

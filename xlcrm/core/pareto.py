@@ -12,9 +12,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.rfm import as_floats
-from xlcrm.schema import ABC_CLASSES
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.core.rfm import as_floats
+from xlcrm.core.schema import ABC_CLASSES
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = ["CURVE_POINTS", "ParetoSummary", "abc_classes", "abc_from_floors", "pareto_summary"]
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.dtypes import StringDType
 
-from xlcrm.schema import ACTIVITY_KIND_ALIASES, GRADES, header_key
+from xlcrm.core.schema import ACTIVITY_KIND_ALIASES, GRADES, header_key
 
 # Problem codes a cell can have (labels live in reader.REASONS).
 BAD_ID: Final = "bad_id"

@@ -38,9 +38,10 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from xlcrm import files, schema
-from xlcrm.errors import OutputError
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm import files
+from xlcrm.core import schema
+from xlcrm.core.errors import OutputError
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 # --- names ----------------------------------------------------------------------
 
@@ -175,7 +176,7 @@ def header(key: str, lang: str) -> str:
 
 
 class AnalysisLike(Protocol):
-    """What the writer needs from ``xlcrm.analysis.Analysis``."""
+    """What the writer needs from ``xlcrm.core.analysis.Analysis``."""
 
     @property
     def as_of(self) -> pd.Timestamp: ...
@@ -275,7 +276,7 @@ def _labels(series: pd.Series, fn: Callable[[str, str], str], lang: str) -> pd.S
 
 def _action_texts(keys: pd.Series, lang: str) -> pd.Series:
     try:
-        from xlcrm.playbook import action_text  # package data, loaded on first use
+        from xlcrm.core.playbook import action_text  # package data, loaded on first use
     except ImportError:  # pragma: no cover - the core ships the playbook
         return keys
     mapping = {k: action_text(str(k), lang) for k in keys.dropna().unique().tolist()}
@@ -284,7 +285,7 @@ def _action_texts(keys: pd.Series, lang: str) -> pd.Series:
 
 def _churn_words(customers: pd.DataFrame, lang: str, settings: Settings) -> pd.Series:
     """The churn reason in words for customers with a warning, missing for the rest."""
-    from xlcrm.lifecycle import describe_churn
+    from xlcrm.core.lifecycle import describe_churn
 
     warned = customers[customers["churn_warning"].astype(bool)]
     out = pd.Series(pd.NA, index=customers.index, dtype=object)
@@ -324,7 +325,7 @@ def build_result_sheets(
     Parameters
     ----------
     analysis
-        The result of ``xlcrm.analysis.analyze``.
+        The result of ``xlcrm.core.analysis.analyze``.
     quality
         Rows the reader left out (``sheet``, ``row``, ``column``, ``value``,
         ``reason``), or None.
@@ -482,7 +483,7 @@ def _quality_sheet(quality: pd.DataFrame | None, lang: str) -> ResultSheet:
     if quality is None or len(quality) == 0:
         frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
     elif {"reason", "left_out"} <= set(quality.columns):
-        from xlcrm.reader import quality_table  # reason codes -> words in lang
+        from xlcrm.xlsx.reader import quality_table  # reason codes -> words in lang
 
         frame = quality_table(quality.reset_index(drop=True), lang)
         frame.columns = keys
@@ -570,7 +571,7 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
                 ],
             )
         )
-    from xlcrm.analysis import summary  # the same key figures as the PDF brief
+    from xlcrm.core.analysis import summary  # the same key figures as the PDF brief
 
     figures_of = summary(analysis)  # type: ignore[arg-type]
     pct = f"{figures_of['top_fraction']:.0%}"
@@ -1461,7 +1462,7 @@ def write_results(
     Parameters
     ----------
     analysis
-        The ``Analysis`` from ``xlcrm.analysis.analyze``.
+        The ``Analysis`` from ``xlcrm.core.analysis.analyze``.
     data
         The ``WorkbookData`` the reader returned (its ``quality`` rows go to
         the Data quality sheet), a quality frame, or None.

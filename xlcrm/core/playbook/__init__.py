@@ -23,7 +23,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.schema import GRADES, LANGS, RFM_CLASSES, SEGMENTS, TIERS
+from xlcrm.core.schema import GRADES, LANGS, RFM_CLASSES, SEGMENTS, TIERS
 
 __all__ = [
     "ACTION_KEYS",

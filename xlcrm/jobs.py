@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from xlcrm.analysis import Analysis, analyze
-from xlcrm.reader import WorkbookData
+from xlcrm.core.analysis import Analysis, analyze
+from xlcrm.xlsx.reader import WorkbookData
 
 __all__ = ["Job", "run_job"]
 
@@ -47,7 +47,7 @@ def run_job(
     Parameters
     ----------
     data
-        What :func:`xlcrm.reader.read_workbook` returned.
+        What :func:`xlcrm.xlsx.reader.read_workbook` returned.
     today
         The analysis date when neither ``as_of`` nor the Settings sheet gives one.
     as_of, lang, threshold

@@ -1,6 +1,6 @@
 """The segment strategy brief: context builder -> HTML (Jinja2) -> PDF (WeasyPrint).
 
-:func:`build_context` is pure: it turns an :class:`~xlcrm.analysis.Analysis`
+:func:`build_context` is pure: it turns an :class:`~xlcrm.core.analysis.Analysis`
 into a dict of plain, already sorted and formatted values (strings, lists,
 dicts, and chart SVG as :class:`~markupsafe.Markup`). The templates in
 ``templates/`` only loop and branch. :func:`render_html` renders that context;
@@ -25,10 +25,12 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from xlcrm import analysis as core
-from xlcrm import charts, files, lifecycle, playbook, schema
-from xlcrm.errors import OutputError, XlcrmError
-from xlcrm.pareto import ParetoSummary, pareto_summary
+from xlcrm import files
+from xlcrm.core import analysis as core
+from xlcrm.core import lifecycle, playbook, schema
+from xlcrm.core.errors import OutputError, XlcrmError
+from xlcrm.core.pareto import ParetoSummary, pareto_summary
+from xlcrm.report import charts
 
 __all__ = [
     "build_context",
@@ -484,8 +486,8 @@ def _customer_rows(part: pd.DataFrame, *, other: str, lang: str, money: str) -> 
     return rows
 
 
-def _more(total: int, shown: int, t: Mapping[str, str]) -> str:
-    return t["more"].format(n=fmt_int(total - shown)) if total > shown else ""
+def _more(total: int, shown: int, words: Mapping[str, str]) -> str:
+    return words["more"].format(n=fmt_int(total - shown)) if total > shown else ""
 
 
 def _cut_texts(thresholds: Mapping[str, Any], money: str) -> dict[str, str]:
@@ -497,28 +499,28 @@ def _cut_texts(thresholds: Mapping[str, Any], money: str) -> dict[str, str]:
     }
 
 
-def _class_definition(code: str, cuts: Mapping[str, str], t: Mapping[str, str]) -> str:
+def _class_definition(code: str, cuts: Mapping[str, str], words: Mapping[str, str]) -> str:
     r, f, m = _CLASS_PATTERN[code]
     parts = (
-        t["r_high" if r else "r_low"].format(n=cuts["r"]),
-        t["f_high" if f else "f_low"].format(n=cuts["f"]),
-        t["m_high" if m else "m_low"].format(n=cuts["m"]),
+        words["r_high" if r else "r_low"].format(n=cuts["r"]),
+        words["f_high" if f else "f_low"].format(n=cuts["f"]),
+        words["m_high" if m else "m_low"].format(n=cuts["m"]),
     )
-    text = t["joiner"].join(parts) + t["stop"]
+    text = words["joiner"].join(parts) + words["stop"]
     return text[:1].upper() + text[1:]
 
 
-def _tier_definition(code: str, settings: Any, t: Mapping[str, str]) -> str:
+def _tier_definition(code: str, settings: Any, words: Mapping[str, str]) -> str:
     return {
-        "potential": t["def_potential"],
-        "new": t["def_new"],
-        "repeat": t["def_repeat"].format(n=settings.mature_orders - 1),
-        "mature": t["def_mature"].format(n=settings.mature_orders),
-        "loyal": t["def_loyal"].format(
+        "potential": words["def_potential"],
+        "new": words["def_new"],
+        "repeat": words["def_repeat"].format(n=settings.mature_orders - 1),
+        "mature": words["def_mature"].format(n=settings.mature_orders),
+        "loyal": words["def_loyal"].format(
             days=settings.loyal_days, k=settings.loyal_windows, w=settings.window_days
         ),
-        "sleeping": t["def_sleeping"].format(n=settings.sleep_days),
-        "lost": t["def_lost"].format(n=settings.lost_days),
+        "sleeping": words["def_sleeping"].format(n=settings.sleep_days),
+        "lost": words["def_lost"].format(n=settings.lost_days),
     }[code]
 
 
@@ -534,7 +536,7 @@ def _sections(
     lang: str,
     money: str,
 ) -> list[dict[str, Any]]:
-    t = TEXT[lang]
+    words = TEXT[lang]
     column = "rfm_class" if kind == "class" else "tier"
     other = "tier" if kind == "class" else "rfm_class"
     n_top = (
@@ -554,9 +556,9 @@ def _sections(
         share = revenue / total_revenue if total_revenue > 0 and s["orders"] > 0 else math.nan
         guide = _guide(kind, code, lang)
         definition = (
-            _class_definition(code, _cut_texts(analysis.thresholds, money), t)
+            _class_definition(code, _cut_texts(analysis.thresholds, money), words)
             if kind == "class"
-            else _tier_definition(code, analysis.settings, t)
+            else _tier_definition(code, analysis.settings, words)
         )
         recency = s["median_recency"]
         top = tops.get(code, frame.iloc[:0])
@@ -568,34 +570,34 @@ def _sections(
                 "definition": definition,
                 "summary": guide["summary"],
                 "stats": [
-                    {"label": t["count"], "value": fmt_int(count)},
-                    {"label": t["revenue"], "value": fmt_money(revenue, money)},
-                    {"label": t["revenue_share"], "value": fmt_pct(share)},
-                    {"label": t["aov"], "value": fmt_money(aov, money)},
+                    {"label": words["count"], "value": fmt_int(count)},
+                    {"label": words["revenue"], "value": fmt_money(revenue, money)},
+                    {"label": words["revenue_share"], "value": fmt_pct(share)},
+                    {"label": words["aov"], "value": fmt_money(aov, money)},
                     {
-                        "label": t["median_recency"],
+                        "label": words["median_recency"],
                         "value": DASH
                         if _missing(recency)
-                        else t["days"].format(n=fmt_int(recency)),
+                        else words["days"].format(n=fmt_int(recency)),
                     },
-                    {"label": t["typical_frequency"], "value": fmt_int(s["median_frequency"])},
+                    {"label": words["typical_frequency"], "value": fmt_int(s["median_frequency"])},
                 ],
                 "pitfalls": guide["pitfalls"],
                 "actions": guide["actions"],
                 "top": _customer_rows(top, other=other, lang=lang, money=money),
-                "top_more": _more(count, len(top), t),
-                "other_label": t["tier"] if kind == "class" else t["class"],
+                "top_more": _more(count, len(top), words),
+                "other_label": words["tier"] if kind == "class" else words["class"],
             }
         )
     return out
 
 
-def _status(days_until_due: int, t: Mapping[str, str]) -> str:
+def _status(days_until_due: int, words: Mapping[str, str]) -> str:
     if days_until_due < 0:
-        return t["overdue_by"].format(n=fmt_int(-days_until_due))
+        return words["overdue_by"].format(n=fmt_int(-days_until_due))
     if days_until_due == 0:
-        return t["due_today"]
-    return t["due_in"].format(n=fmt_int(days_until_due))
+        return words["due_today"]
+    return words["due_in"].format(n=fmt_int(days_until_due))
 
 
 class _Due:
@@ -613,7 +615,7 @@ class _Due:
 
 
 def _agenda(due: _Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict[str, Any]:
-    t = TEXT[lang]
+    words = TEXT[lang]
     frame = due.frame
     no_owner = len(due.names) - 1
     shown = sorted(due.shown, key=lambda i: (i == no_owner, due.names[i].casefold()))
@@ -647,7 +649,7 @@ def _agenda(due: _Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict[str
                 urgencies[-1]["rows"].append(
                     {
                         "due": fmt_date(rec["next_followup"]),
-                        "status": _status(int(rec["days_until_due"]), t),
+                        "status": _status(int(rec["days_until_due"]), words),
                         "overdue": bool(rec["days_until_due"] < 0),
                         "name": _name(rec),
                         "id": str(rec["customer_id"]),
@@ -665,25 +667,27 @@ def _agenda(due: _Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict[str
                     "owner": due.names[i],
                     "count": fmt_int(total),
                     "urgencies": urgencies,
-                    "more": _more(total, len(picks[i]), t),
+                    "more": _more(total, len(picks[i]), words),
                 }
             )
     hidden = [int(c) for i, c in enumerate(due.counts) if c > 0 and i not in shown]
     until = as_of + pd.Timedelta(days=days)
     return {
-        "title": t["agenda"].format(days=days),
-        "intro": t["agenda_intro"].format(n=fmt_int(len(frame)), date=fmt_date(until, lang, True))
+        "title": words["agenda"].format(days=days),
+        "intro": words["agenda_intro"].format(
+            n=fmt_int(len(frame)), date=fmt_date(until, lang, True)
+        )
         if len(frame)
-        else t["agenda_empty"].format(days=days),
+        else words["agenda_empty"].format(days=days),
         "groups": groups,
-        "more_owners": t["more_owners"].format(n=fmt_int(sum(hidden)), k=fmt_int(len(hidden)))
+        "more_owners": words["more_owners"].format(n=fmt_int(sum(hidden)), k=fmt_int(len(hidden)))
         if hidden
         else "",
     }
 
 
 def _churn(frame: pd.DataFrame, *, lang: str, money: str, settings: Any) -> dict[str, Any]:
-    t = TEXT[lang]
+    words = TEXT[lang]
     flagged = frame.loc[frame["churn_warning"].fillna(False).to_numpy(dtype=bool)]
     top = flagged.iloc[_spend_order(flagged)[:CHURN_ROWS]]
     reasons = _churn_texts(top, lang, settings) if len(top) else []
@@ -699,16 +703,16 @@ def _churn(frame: pd.DataFrame, *, lang: str, money: str, settings: Any) -> dict
                 "revenue": fmt_money(rec["monetary"], money),
                 "last_purchase": fmt_date(rec["last_purchase"]),
                 "recency": fmt_int(rec["recency_days"]),
-                "median_gap": DASH if _missing(gap) else t["days"].format(n=fmt_int(gap)),
+                "median_gap": DASH if _missing(gap) else words["days"].format(n=fmt_int(gap)),
                 "reason": reason,
             }
         )
     return {
-        "intro": t["churn_intro"].format(n=fmt_int(len(flagged)))
+        "intro": words["churn_intro"].format(n=fmt_int(len(flagged)))
         if len(flagged)
-        else t["churn_empty"],
+        else words["churn_empty"],
         "rows": rows,
-        "more": _more(len(flagged), len(rows), t),
+        "more": _more(len(flagged), len(rows), words),
     }
 
 
@@ -723,7 +727,7 @@ def _charts(
     lang: str,
     money: str,
 ) -> list[dict[str, Any]]:
-    t = TEXT[lang]
+    words = TEXT[lang]
     tier_counts = {code: stats["count"] for code, stats in tier_stats.items()}
     present = [c for c in schema.RFM_CLASSES if c in class_stats]
     sizes = [
@@ -760,9 +764,9 @@ def _charts(
         (due.names[i], [float(v) for v in table[i]], fmt_int(table[i].sum())) for i in due.shown
     ]
     series = [
-        charts.Series(t["overdue"], charts.WARN),
-        charts.Series(t["due_7"], charts.AMBER),
-        charts.Series(t["due_later"].format(days=days), charts.ACCENT_2),
+        charts.Series(words["overdue"], charts.WARN),
+        charts.Series(words["due_7"], charts.AMBER),
+        charts.Series(words["due_later"].format(days=days), charts.ACCENT_2),
     ]
     pct = fmt_pct(top_share, 0)
     marker = None if _missing(pareto.top_share) else (top_share, pareto.top_share)
@@ -772,36 +776,38 @@ def _charts(
     )
     return [
         {
-            "title": t["chart_class_sizes"],
-            "svg": charts.bar_chart(sizes, title=t["chart_class_sizes"]),
+            "title": words["chart_class_sizes"],
+            "svg": charts.bar_chart(sizes, title=words["chart_class_sizes"]),
             "wide": False,
         },
         {
-            "title": t["chart_class_revenue"],
-            "svg": charts.bar_chart(revenue, title=t["chart_class_revenue"]),
+            "title": words["chart_class_revenue"],
+            "svg": charts.bar_chart(revenue, title=words["chart_class_revenue"]),
             "wide": False,
         },
         {
-            "title": t["chart_pareto"],
+            "title": words["chart_pareto"],
             "svg": charts.pareto_chart(
                 points,
-                title=t["chart_pareto"],
-                x_label=t["pareto_x"],
-                y_label=t["pareto_y"],
+                title=words["chart_pareto"],
+                x_label=words["pareto_x"],
+                y_label=words["pareto_y"],
                 marker=marker,
-                marker_label=t["pareto_marker"].format(pct=pct, share=fmt_pct(pareto.top_share)),
+                marker_label=words["pareto_marker"].format(
+                    pct=pct, share=fmt_pct(pareto.top_share)
+                ),
             ),
             "wide": False,
         },
         {
-            "title": t["chart_funnel"],
-            "svg": charts.funnel_chart(stages, title=t["chart_funnel"]),
+            "title": words["chart_funnel"],
+            "svg": charts.funnel_chart(stages, title=words["chart_funnel"]),
             "wide": False,
         },
         {
-            "title": t["chart_owners"].format(days=days),
+            "title": words["chart_owners"].format(days=days),
             "svg": charts.stacked_bar_chart(
-                owner_rows, series, title=t["chart_owners"].format(days=days)
+                owner_rows, series, title=words["chart_owners"].format(days=days)
             ),
             "wide": True,
         },
@@ -816,12 +822,12 @@ def build_context(
     Parameters
     ----------
     analysis
-        The result of :func:`xlcrm.analysis.analyze`.
+        The result of :func:`xlcrm.core.analysis.analyze`.
     lang
         ``"en"`` or ``"zh"``.
     owner
         Only this sales owner's customers (matched ignoring case). An unknown
-        owner raises :class:`~xlcrm.errors.XlcrmError` listing the owners found.
+        owner raises :class:`~xlcrm.core.errors.XlcrmError` listing the owners found.
     company
         Company name for the cover; default ``analysis.settings.company``.
 
@@ -832,7 +838,7 @@ def build_context(
         ``audience``, ``figures``, ``cuts``, ``charts``, ``class_sections``,
         ``tier_sections``, ``agenda``, ``churn``. Never mutates ``analysis``.
     """
-    t = _words(lang)
+    words = _words(lang)
     settings = analysis.settings
     money = settings.currency
     company = company if company is not None else settings.company
@@ -844,12 +850,12 @@ def build_context(
     figures = core.summary(analysis, owner=owner_name)
     pct = fmt_pct(settings.pareto_top_share, 0)
     cuts = _cut_texts(analysis.thresholds, money)
-    audience = owner_name if owner_name is not None else t["everyone"]
-    title = f"{t['brief']} · {company}" + (f" · {owner_name}" if owner_name else "")
+    audience = owner_name if owner_name is not None else words["everyone"]
+    title = f"{words['brief']} · {company}" + (f" · {owner_name}" if owner_name else "")
     class_stats = _group_stats(frame, "rfm_class")
     tier_stats = _group_stats(frame, "tier")
     order = _spend_order(frame)
-    due = _Due(frame, days, t["no_owner"])
+    due = _Due(frame, days, words["no_owner"])
     class_sections = _sections(
         frame,
         kind="class",
@@ -874,59 +880,59 @@ def build_context(
     )
     agenda = _agenda(due, days=days, lang=lang, as_of=as_of)
     contents = [
-        {"href": "#overview", "title": t["overview"], "sub": False},
-        {"href": "#classes", "title": t["classes"], "sub": False},
+        {"href": "#overview", "title": words["overview"], "sub": False},
+        {"href": "#classes", "title": words["classes"], "sub": False},
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in class_sections),
-        {"href": "#tiers", "title": t["tiers"], "sub": False},
+        {"href": "#tiers", "title": words["tiers"], "sub": False},
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in tier_sections),
         {"href": "#agenda", "title": agenda["title"], "sub": False},
-        {"href": "#churn", "title": t["churn"], "sub": False},
+        {"href": "#churn", "title": words["churn"], "sub": False},
     ]
     return {
         "lang": lang,
-        "t": dict(t),
+        "t": dict(words),
         "contents": contents,
         "meta": {
             "title": title,
             "author": str(company),
             "created": as_of.strftime("%Y-%m-%d"),
-            "description": t["brief"],
+            "description": words["brief"],
         },
         "company": str(company),
-        "brief": t["brief"],
+        "brief": words["brief"],
         "as_of": fmt_date(as_of, lang, long=True),
-        "footer": t["footer_as_of"].format(date=fmt_date(as_of)),
+        "footer": words["footer_as_of"].format(date=fmt_date(as_of)),
         "audience": audience,
         "figures": [
-            {"label": t["customers"], "value": fmt_int(figures["customers"]), "note": ""},
+            {"label": words["customers"], "value": fmt_int(figures["customers"]), "note": ""},
             {
-                "label": t["purchasing"],
+                "label": words["purchasing"],
                 "value": fmt_int(figures["purchasing_customers"]),
                 "note": "",
             },
-            {"label": t["revenue"], "value": fmt_money(figures["revenue"], money), "note": ""},
+            {"label": words["revenue"], "value": fmt_money(figures["revenue"], money), "note": ""},
             {
-                "label": t["top_share"].format(pct=pct),
+                "label": words["top_share"].format(pct=pct),
                 "value": fmt_pct(figures["top_share"]),
-                "note": t["for_80"].format(n=fmt_int(figures["customers_for_80"]))
+                "note": words["for_80"].format(n=fmt_int(figures["customers_for_80"]))
                 if figures["customers_for_80"]
                 else "",
             },
             {
-                "label": t["due_week"].format(n=settings.urgent_days),
+                "label": words["due_week"].format(n=settings.urgent_days),
                 "value": fmt_int(figures["needs_followup"]),
                 "note": "",
             },
             {
-                "label": t["churn_warnings"],
+                "label": words["churn_warnings"],
                 "value": fmt_int(figures["churn_warnings"]),
                 "note": "",
             },
         ],
         "cuts": [
-            t["cut_r"].format(n=cuts["r"]),
-            t["cut_f"].format(n=cuts["f"]),
-            t["cut_m"].format(n=cuts["m"]),
+            words["cut_r"].format(n=cuts["r"]),
+            words["cut_f"].format(n=cuts["f"]),
+            words["cut_m"].format(n=cuts["m"]),
         ],
         "charts": _charts(
             class_stats=class_stats,
@@ -951,12 +957,12 @@ def build_context(
 def template_dir() -> Path:
     """The report templates: inside the installed package, else the repo's ``templates/``."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
+    for candidate in (here / "templates", here.parents[1] / "templates"):
         if (candidate / "base.html").is_file():
             return candidate
     raise XlcrmError(
         "report templates not found",
-        hint=f"expected base.html in {here / 'templates'} or {here.parent / 'templates'}",
+        hint=f"expected base.html in {here / 'templates'} or {here.parents[1] / 'templates'}",
     )
 
 
@@ -992,7 +998,7 @@ def to_pdf(html: str) -> bytes:
 def write_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``target`` atomically (:func:`xlcrm.files.write_bytes`).
 
-    Raises :class:`~xlcrm.errors.OutputError` when the folder is not writable
+    Raises :class:`~xlcrm.core.errors.OutputError` when the folder is not writable
     or the file is locked.
     """
     try:

@@ -14,7 +14,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.rfm import (
+from xlcrm.core.rfm import (
     OrderBook,
     PurchaseStats,
     as_floats,
@@ -25,8 +25,8 @@ from xlcrm.rfm import (
     sorted_by_id,
     to_timestamp,
 )
-from xlcrm.schema import TIERS
-from xlcrm.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.core.schema import TIERS
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = [
     "assign_tiers",
@@ -115,7 +115,7 @@ def activity_windows(
     settings: Settings = DEFAULT_SETTINGS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Activities per customer of ``ids`` in the last window and the one before."""
-    from xlcrm.followup import locate_activities
+    from xlcrm.core.followup import locate_activities
 
     where, day = locate_activities(activities, ids)
     counts = window_counts(

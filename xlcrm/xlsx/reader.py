@@ -3,7 +3,7 @@
 :func:`read_workbook` finds the Orders, Customers, Activities and Settings
 sheets by their English or Chinese names, finds each table's header row (it
 need not be row 1) and its columns by alias, parses every cell with
-:mod:`xlcrm.cells`, and returns a :class:`WorkbookData`: the canonical frames
+:mod:`xlcrm.core.cells`, and returns a :class:`WorkbookData`: the canonical frames
 of ``docs/architecture.md``, the Settings, and a data-quality list of every
 cell it could not read (sheet, row as Excel shows it, header as the user
 wrote it, value, reason code).
@@ -40,9 +40,9 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from xlcrm import cells, schema
-from xlcrm.errors import InputError, SettingsError
-from xlcrm.schema import (
+from xlcrm.core import cells, schema
+from xlcrm.core.errors import InputError, SettingsError
+from xlcrm.core.schema import (
     ACTIVITY_COLUMNS,
     ACTIVITY_REQUIRED,
     COLUMN_ALIASES,
@@ -53,7 +53,7 @@ from xlcrm.schema import (
     SHEET_ALIASES,
     header_key,
 )
-from xlcrm.settings import (
+from xlcrm.core.settings import (
     DEFAULT_SETTINGS,
     SETTING_ALIASES,
     Settings,
@@ -264,7 +264,7 @@ class WorkbookData:
         present (NA when the sheet lacks it). ``customers``/``activities`` are
         None when the workbook has no such sheet.
     settings
-        :class:`~xlcrm.settings.Settings` from the Settings sheet over the defaults.
+        :class:`~xlcrm.core.settings.Settings` from the Settings sheet over the defaults.
     settings_values
         The Settings sheet's key/value pairs as written.
     as_of

@@ -43,10 +43,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from xlcrm import files, schema
-from xlcrm.errors import OutputError, SettingsError
-from xlcrm.schema import ACTIVITY_KINDS
-from xlcrm.settings import DEFAULT_SETTINGS, SETTING_ALIASES
+from xlcrm import files
+from xlcrm.core import schema
+from xlcrm.core.errors import OutputError, SettingsError
+from xlcrm.core.schema import ACTIVITY_KINDS
+from xlcrm.core.settings import DEFAULT_SETTINGS, SETTING_ALIASES
 
 DEFAULT_AS_OF: Final = pd.Timestamp("2026-06-30")
 DEFAULT_CUSTOMERS: Final = 2_000
@@ -241,7 +242,7 @@ class Sample:
 def setting_key(name: str, lang: str) -> str:
     """The key a Settings sheet in ``lang`` uses for setting ``name``.
 
-    Chinese keys come from :data:`xlcrm.settings.SETTING_ALIASES` (the first
+    Chinese keys come from :data:`xlcrm.core.settings.SETTING_ALIASES` (the first
     alias listed for the setting), ``as_of`` is 分析日期; settings without a
     Chinese alias keep the English key.
     """

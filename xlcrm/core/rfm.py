@@ -18,9 +18,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.errors import InputError, SettingsError
-from xlcrm.schema import RFM_CLASSES
-from xlcrm.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
+from xlcrm.core.errors import InputError, SettingsError
+from xlcrm.core.schema import RFM_CLASSES
+from xlcrm.core.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
 
 __all__ = [
     "SEGMENT_GRID",
@@ -513,7 +513,7 @@ def segment_codes(r_score: Any, f_score: Any, m_score: Any) -> np.ndarray:
     The segment depends on the R score and the mean of the F and M scores
     (see ``docs/definitions.md``); every one of the 125 combinations has
     exactly one segment. Missing scores give ``None``; scores that are not
-    whole numbers 1-5 raise :class:`~xlcrm.errors.InputError`.
+    whole numbers 1-5 raise :class:`~xlcrm.core.errors.InputError`.
     """
     r = as_floats(r_score)
     f = as_floats(f_score)

@@ -43,9 +43,10 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
-from xlcrm import files, schema
-from xlcrm.errors import OutputError, SettingsError
-from xlcrm.settings import (
+from xlcrm import files
+from xlcrm.core import schema
+from xlcrm.core.errors import OutputError, SettingsError
+from xlcrm.core.settings import (
     MAIL_PASSWORD_KEYS,
     MAIL_RECIPIENT_KEYS,
     MAIL_SETTING_KEYS,
@@ -403,7 +404,7 @@ def _t(key: str, lang: str, **values: object) -> str:
 
 
 def figure_label(key: str, lang: str) -> str:
-    """Label of a summary key; codes known to :mod:`xlcrm.schema` use its labels."""
+    """Label of a summary key; codes known to :mod:`xlcrm.core.schema` use its labels."""
     if key in FIGURE_LABELS:
         return FIGURE_LABELS[key][lang]
     if key in schema.LABELS:
@@ -1318,7 +1319,7 @@ def batch_id_for(*, content_digest: str, as_of: dt.date | pd.Timestamp, lang: st
 def content_digest(data: Any) -> str:
     """SHA-256 of what the brief is made from: orders, customers, activities, settings.
 
-    ``data`` is a :class:`xlcrm.reader.WorkbookData` (or anything with those
+    ``data`` is a :class:`xlcrm.xlsx.reader.WorkbookData` (or anything with those
     attributes). The Owners table and SMTP rows are left out on purpose (see
     :func:`batch_id_for`); so are cell styles and other sheets.
     """
@@ -1354,21 +1355,21 @@ def prepare_batch(
     Parameters
     ----------
     analysis
-        From :func:`xlcrm.analysis.analyze`.
+        From :func:`xlcrm.core.analysis.analyze`.
     plan
         From :func:`plan_briefs`.
     digest
         :func:`content_digest` of the workbook data (part of the batch id).
     render_pdf, summarize
         Default :func:`xlcrm.report.render_pdf` and
-        :func:`xlcrm.analysis.summary`; tests may pass stand-ins.
+        :func:`xlcrm.core.analysis.summary`; tests may pass stand-ins.
     """
     if render_pdf is None:
         from xlcrm import report
 
         render_pdf = report.render_pdf
     if summarize is None:
-        from xlcrm import analysis as core
+        from xlcrm.core import analysis as core
 
         summarize = core.summary
     settings = analysis.settings

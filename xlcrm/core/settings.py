@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from xlcrm.errors import SettingsError
+from xlcrm.core.errors import SettingsError
 
 THRESHOLD_METHODS: Final = ("mean", "median", "fixed", "score")
 
