@@ -310,6 +310,7 @@ def _need_columns(*columns: Column) -> None:
 def _scores(
     recency: Any, frequency: Any, monetary: Any, r_cuts: Any, f_cuts: Any, m_cuts: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Column, ...]]:
+    """R, F, M scores by the core's one rule (quintiles, or the cut points given)."""
     r, f, m = _rfm_columns(recency, frequency, monetary)
     cuts = (
         cut_points(r_cuts, "r_cuts"),
@@ -318,25 +319,14 @@ def _scores(
     )
     if all(c is None for c in cuts):
         _need_columns(r, f, m)
-        frame = pd.DataFrame(
-            {"recency_days": r.values, "frequency": f.values, "monetary": m.values}
-        )
-        # the core scores buyers only (frequency > 0), as `xlcrm analyze` does
-        scored = rfm.score_rfm(frame.fillna({"frequency": 0}))
-        r_s, f_s, m_s = (
-            scored[c].to_numpy(dtype=np.float64, na_value=np.nan)
-            for c in ("r_score", "f_score", "m_score")
-        )
+        r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values)
+        # a row without a recency or monetary value shows no score
         missing = np.isnan(r.values) | np.isnan(m.values)
         r_s[missing] = f_s[missing] = m_s[missing] = np.nan
         return r_s, f_s, m_s, (r, f, m)
     if any(c is None for c in cuts):
         raise ArgumentError("give all three of r_cuts, f_cuts, m_cuts, or none")
-    r_cut, f_cut, m_cut = (c for c in cuts if c is not None)
-    buyer = f.values > 0
-    r_s = np.where(buyer, rfm.scores_from_cuts(r.values, r_cut, higher_is_better=False), np.nan)
-    f_s = np.where(buyer, rfm.scores_from_cuts(f.values, f_cut, higher_is_better=True), np.nan)
-    m_s = np.where(buyer, rfm.scores_from_cuts(m.values, m_cut, higher_is_better=True), np.nan)
+    r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values, cuts=cuts)
     return r_s, f_s, m_s, (r, f, m)
 
 
