@@ -338,7 +338,7 @@ def test_failed_write_leaves_existing_file_and_no_temp_files(
     def boom(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("xlcrm.xlsx.writer.sheet_data_chunks", boom)
+    monkeypatch.setattr("xlcrm.xlsx.package.sheet_data_chunks", boom)
     with pytest.raises(RuntimeError):
         write_results(fake_analysis(), None, out)
     assert out.read_bytes() == b"old"
