@@ -25,7 +25,7 @@ from xlcrm.cli import cli
 from xlcrm.core import playbook, schema
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import XlcrmError
-from xlcrm.report import charts
+from xlcrm.report import charts, context, render
 from xlcrm.xlsx.sample import generate_sample, write_sample
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -131,7 +131,7 @@ def test_formatters_group_thousands_and_mark_missing_values() -> None:
 
 
 def test_formatters_are_jinja_filters() -> None:
-    env = report._environment(str(report.template_dir()))
+    env = render.environment()
     for name in ("fmt_money", "fmt_pct", "fmt_date", "fmt_int"):
         assert env.filters[name] is getattr(report, name)
 
@@ -152,7 +152,7 @@ def test_templates_hold_no_web_urls() -> None:
 
 def small_context() -> dict[str, Any]:
     """A hand-made context: one class, one tier, two agenda rows, one churn row."""
-    t = dict(report.TEXT["en"])
+    t = dict(context.TEXT["en"])
     stats = [
         {"label": t["count"], "value": "2"},
         {"label": t["revenue"], "value": "¥3,000"},
