@@ -16,6 +16,7 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.errors import SettingsError
+from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.mail.addresses import display_recipients, format_address, one_line, parse_addresses
 
 FOLLOWUP_DAYS: Final = 7
@@ -55,14 +56,15 @@ def followups_due(
     as_of
         The analysis date; "this week" is ``as_of`` and the six days after it.
     owner
-        Only this owner's customers (compared case-insensitively).
+        Only this owner's customers (matched by :func:`~xlcrm.core.owners.owner_key`).
     """
     if customers.empty or "next_followup" not in customers.columns:
         return []
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=days)
     frame = customers[pd.to_datetime(customers["next_followup"]) < end]
     if owner is not None and "owner" in frame.columns:
-        frame = frame[frame["owner"].astype("string").str.strip().str.casefold() == _key(owner)]
+        mine = owner_keys(frame["owner"]) == owner_key(owner)
+        frame = frame[mine.fillna(False).to_numpy(dtype=bool)]
     frame = frame.assign(_name=frame.get("name", frame["customer_id"]))
     frame = frame.sort_values(["next_followup", "customer_id"], kind="stable")
 
@@ -85,10 +87,6 @@ def followups_due(
             )
         )
     return result
-
-
-def _key(owner: object) -> str:
-    return " ".join(str(owner).split()).casefold()
 
 
 FIGURE_LABELS: Final[dict[str, dict[str, str]]] = {

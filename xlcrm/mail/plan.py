@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 
 from xlcrm.core.errors import SettingsError
+from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.mail.addresses import one_line, parse_addresses
 from xlcrm.mail.config import given
 from xlcrm.mail.journal import read_journal
-from xlcrm.mail.message import _key, build_message, followups_due, make_batch_id, make_message_id
+from xlcrm.mail.message import build_message, followups_due, make_batch_id, make_message_id
 
 # --- a batch of briefs from an analysis -------------------------------------------
 
@@ -53,7 +54,7 @@ def owner_addresses(owners: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
     for name, email in zip(owners["owner"], emails, strict=True):
         if not given(name):
             continue
-        key = _key(name)
+        key = owner_key(name)
         text = str(email).strip() if given(email) else ""
         if key not in table or (text and not table[key][1]):
             table[key] = (one_line(name), text)
@@ -78,8 +79,8 @@ def plan_briefs(
     per_owner
         Also one brief per sales owner with only their customers, to the
         address in the Owners table (``owner``, ``email``; several addresses
-        in one cell separated by ``,`` or ``;``). Owners are matched ignoring
-        case and surrounding spaces.
+        in one cell separated by ``,`` or ``;``). Owners are matched by
+        :func:`~xlcrm.core.owners.owner_key` (case, width and spaces aside).
     owners
         The Owners table (``WorkbookData.owners``).
 
@@ -107,11 +108,9 @@ def plan_briefs(
             if "owner" in customers.columns
             else pd.Series(pd.NA, index=customers.index, dtype="string")
         )
-        present = column.map(lambda v: _key(v) if given(v) else None)
+        present = owner_keys(column)
         counts = present.value_counts(dropna=True)
-        spelled = {
-            _key(v): one_line(v) for v in reversed(list(column.dropna().astype(str))) if given(v)
-        }
+        spelled = owner_spellings(column)
         for key in sorted(counts.index, key=lambda k: spelled[k].casefold()):
             name = spelled[key]
             count = int(counts[key])

@@ -22,7 +22,9 @@ import pandas as pd
 from xlcrm.core import analysis as core
 from xlcrm.core import lifecycle, playbook, schema
 from xlcrm.core.errors import XlcrmError
+from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.core.pareto import ParetoSummary, pareto_summary
+from xlcrm.locale import N_
 from xlcrm.report import charts
 from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, fmt_pct
 from xlcrm.report.format import is_missing as _missing
@@ -309,18 +311,27 @@ def _words(lang: str) -> dict[str, str]:
 
 
 def _scope(customers: pd.DataFrame, owner: str | None) -> tuple[pd.DataFrame, str | None]:
-    """Rows of ``owner`` (matched ignoring case and surrounding spaces) or all rows."""
+    """Rows of ``owner`` (matched by :func:`~xlcrm.core.owners.owner_key`) or all rows.
+
+    Returns the rows and the owner's name as first written on the Customers sheet.
+    """
     if owner is None:
         return customers, None
-    owners = customers["owner"].dropna().astype(str)
-    found = sorted(set(owners), key=str.casefold)
-    wanted = owner.strip().casefold()
-    match = [o for o in found if o.strip().casefold() == wanted]
-    if not match:
-        listed = ", ".join(found) if found else "none (the Customers sheet has no owner column)"
-        raise XlcrmError(f"unknown owner {owner!r}; owners found: {listed}", column="owner")
-    mask = customers["owner"].astype("string").str.strip().str.casefold() == wanted
-    return customers.loc[mask.fillna(False).to_numpy(dtype=bool)], match[0]
+    keys = owner_keys(customers["owner"])
+    names = owner_spellings(customers["owner"])
+    wanted = owner_key(owner)
+    if wanted not in names:
+        if not names:
+            raise XlcrmError(
+                N_("unknown owner {owner!r}: no customer has an owner"), args={"owner": owner}
+            )
+        found = ", ".join(sorted(names.values(), key=str.casefold))
+        raise XlcrmError(
+            N_("unknown owner {owner!r}; owners found: {owners}"),
+            args={"owner": owner, "owners": found},
+        )
+    mask = (keys == wanted).fillna(False).to_numpy(dtype=bool)
+    return customers.loc[mask], names[wanted]
 
 
 def _floats(series: pd.Series, missing: float = np.nan) -> np.ndarray:
@@ -384,6 +395,11 @@ def _name(row: Mapping[Any, Any]) -> str:
     return str(row["customer_id"]) if _missing(name) or not str(name).strip() else str(name)
 
 
+def _owner(row: Mapping[Any, Any]) -> str:
+    owner = row.get("owner")
+    return DASH if _missing(owner) else " ".join(str(owner).split())
+
+
 def _label(code: object, kind: str, lang: str) -> str:
     if _missing(code):
         return DASH
@@ -397,7 +413,7 @@ def _customer_rows(part: pd.DataFrame, *, other: str, lang: str, money: str) -> 
             {
                 "name": _name(rec),
                 "id": str(rec["customer_id"]),
-                "owner": DASH if _missing(rec.get("owner")) else str(rec["owner"]),
+                "owner": _owner(rec),
                 "revenue": fmt_money(rec["monetary"], money),
                 "orders": fmt_int(rec["frequency"]),
                 "recency": fmt_int(rec["recency_days"]),
@@ -522,13 +538,18 @@ def _status(days_until_due: int, words: Mapping[str, str]) -> str:
 
 
 class _Due:
-    """Customers due within the agenda window, with integer owner codes."""
+    """Customers due within the agenda window, with integer owner codes.
+
+    Owners are told apart by :func:`~xlcrm.core.owners.owner_key`: two
+    spellings of one name are one owner, shown as first written.
+    """
 
     def __init__(self, frame: pd.DataFrame, days: int, no_owner: str) -> None:
         self.frame = frame.loc[frame["days_until_due"].to_numpy() <= days]
-        codes, owners = pd.factorize(self.frame["owner"])
-        self.names = [str(o) for o in owners] + [no_owner]
-        self.owner = np.where(codes < 0, len(owners), codes)
+        codes, keys = pd.factorize(owner_keys(self.frame["owner"]))
+        spelled = owner_spellings(self.frame["owner"])
+        self.names = [spelled[str(k)] for k in keys] + [no_owner]
+        self.owner = np.where(codes < 0, len(keys), codes)
         self.counts = np.bincount(self.owner, minlength=len(self.names))
         busiest = np.argsort(-self.counts, kind="stable")[:AGENDA_OWNERS]
         #: owners shown, busiest first (at most AGENDA_OWNERS, each with something due)
@@ -619,7 +640,7 @@ def _churn(frame: pd.DataFrame, *, lang: str, money: str, settings: Any) -> dict
             {
                 "name": _name(rec),
                 "id": str(rec["customer_id"]),
-                "owner": DASH if _missing(rec.get("owner")) else str(rec["owner"]),
+                "owner": _owner(rec),
                 "tier": _label(rec["tier"], "tier", lang),
                 "revenue": fmt_money(rec["monetary"], money),
                 "last_purchase": fmt_date(rec["last_purchase"]),
