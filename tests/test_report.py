@@ -7,6 +7,7 @@ count, metadata and that WeasyPrint logged nothing. Set
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -25,7 +26,7 @@ from xlcrm.cli import cli
 from xlcrm.core import playbook, schema
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import XlcrmError
-from xlcrm.report import charts
+from xlcrm.report import charts, context, render
 from xlcrm.xlsx.sample import generate_sample, write_sample
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -131,7 +132,7 @@ def test_formatters_group_thousands_and_mark_missing_values() -> None:
 
 
 def test_formatters_are_jinja_filters() -> None:
-    env = report._environment(str(report.template_dir()))
+    env = render.environment()
     for name in ("fmt_money", "fmt_pct", "fmt_date", "fmt_int"):
         assert env.filters[name] is getattr(report, name)
 
@@ -152,7 +153,7 @@ def test_templates_hold_no_web_urls() -> None:
 
 def small_context() -> dict[str, Any]:
     """A hand-made context: one class, one tier, two agenda rows, one churn row."""
-    t = dict(report.TEXT["en"])
+    t = dict(context.TEXT["en"])
     stats = [
         {"label": t["count"], "value": "2"},
         {"label": t["revenue"], "value": "¥3,000"},
@@ -488,4 +489,55 @@ def test_report_command_unknown_owner_exits_2(book: Path, tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["report", str(book), "--owner", "Nobody", "-o", str(out)])
     assert result.exit_code == 2
     assert "owners found" in result.output
+    assert not out.exists()
+
+
+# --- one owner, two spellings ---------------------------------------------------------------
+
+
+def _two_spellings_book(path: Path, lang: str = "en") -> tuple[Path, int]:
+    """A sample book where every other customer of Alice Morgan reads "Alice  Morgan"."""
+    sample = generate_sample(customers=80, seed=3, lang=lang)
+    customers = sample.customers.copy()
+    alice = customers.index[customers["owner"] == "Alice Morgan"]
+    customers.loc[alice[::2], "owner"] = "Alice  Morgan"
+    sample = dataclasses.replace(sample, customers=customers)
+    write_sample(sample, path)
+    return path, len(alice)
+
+
+def test_report_owner_treats_two_spellings_as_one_person(tmp_path: Path) -> None:
+    book, n_alice = _two_spellings_book(tmp_path / "two.xlsx")
+    out = tmp_path / "alice.html"
+    args = ["report", str(book), "--html", "--owner", "alice morgan", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Alice  Morgan" not in html
+    cover = html[: html.index('class="contents-title"')]
+    assert f'<div class="value">{n_alice}</div>' in cover  # customers of both spellings
+
+
+def test_team_agenda_lists_two_spellings_of_an_owner_once(tmp_path: Path) -> None:
+    from xlcrm.xlsx.reader import read_workbook
+
+    book, _ = _two_spellings_book(tmp_path / "two.xlsx")
+    data = read_workbook(book)
+    result = analyze(data.orders, data.customers, data.activities, as_of=data.as_of)
+    ctx = report.build_context(result, lang="en")
+    names = [g["owner"] for g in ctx["agenda"]["groups"]]
+    assert names.count("Alice Morgan") == 1 and "Alice  Morgan" not in names
+
+
+def test_unknown_owner_error_is_all_chinese_with_lang_zh(tmp_path: Path) -> None:
+    book = tmp_path / "zh.xlsx"
+    write_sample(generate_sample(customers=40, seed=3, lang="zh"), book)
+    out = tmp_path / "x.pdf"
+    args = ["report", str(book), "--lang", "zh", "--owner", "Nobody", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("xlcrm: ") and "王芳" in line and "未知" in line
+    words = line.removeprefix("xlcrm: ").replace("Nobody", "")
+    assert re.search(r"[A-Za-z]", words) is None, line
     assert not out.exists()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core import followup, lifecycle, pareto, playbook, rfm
+from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
@@ -462,8 +463,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
     analysis
         The result of :func:`analyze`.
     owner
-        Only this owner's customers (compared case-insensitively, spaces
-        trimmed); ``None`` for everyone.
+        Only this owner's customers (matched by :func:`~xlcrm.core.owners.owner_key`);
+        ``None`` for everyone.
 
     Returns
     -------
@@ -478,9 +479,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
     """
     frame = analysis.customers
     if owner is not None:
-        wanted = str(owner).strip().casefold()
-        owners = frame["owner"].astype(object).where(frame["owner"].notna(), "")
-        frame = frame[owners.astype(str).str.strip().str.casefold() == wanted]
+        mine = owner_keys(frame["owner"]) == owner_key(owner)
+        frame = frame[mine.fillna(False).to_numpy(dtype=bool)]
     settings = analysis.settings
     concentration = pareto.pareto_summary(frame["monetary"], settings=settings)
 
