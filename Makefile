@@ -46,6 +46,8 @@ locale: $(STAMP)
 		--omit-header -o xlcrm/locale/xlcrm.pot .
 	$(BIN)/pybabel -q update -i xlcrm/locale/xlcrm.pot -d xlcrm/locale -D xlcrm -l zh \
 		--no-fuzzy-matching --ignore-obsolete
+	# a fixed date keeps the compiled .mo byte-identical between runs
+	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' xlcrm/locale/*/LC_MESSAGES/xlcrm.po
 	$(BIN)/pybabel -q compile -d xlcrm/locale -D xlcrm --statistics
 
 clean:
