@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Final
 from xml.sax.saxutils import escape
 
+from xlcrm import files
 from xlcrm.core.errors import OutputError
 from xlcrm.excel import ribbon, vbamodules, vbaproject
-from xlcrm import files
 
 ADDIN_NAME: Final = vbamodules.ADDIN_NAME
 PROJECT_NAME: Final = vbamodules.PROJECT_NAME

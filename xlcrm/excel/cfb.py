@@ -131,8 +131,10 @@ def _chain(fat: list[int], start: int, count: int) -> None:
 
 def _directory_entry(entry: _Entry | None) -> bytes:
     if entry is None:  # an unused slot
-        return b"\x00" * 64 + struct.pack("<HBB3I", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM) + (
-            b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16 + struct.pack("<IQ", 0, 0)
+        return (
+            b"\x00" * 64
+            + struct.pack("<HBB3I", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM)
+            + (b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16 + struct.pack("<IQ", 0, 0))
         )
     name = entry.name.encode("utf-16-le") + b"\x00\x00"
     return (

@@ -48,9 +48,10 @@ def _match_length(data: bytes, candidate: int, current: int, limit: int) -> int:
     """
     n = 0
     step = 32
-    while n + step <= limit and data[candidate + n : candidate + n + step] == data[
-        current + n : current + n + step
-    ]:
+    while (
+        n + step <= limit
+        and data[candidate + n : candidate + n + step] == data[current + n : current + n + step]
+    ):
         n += step
     while n < limit and data[candidate + n] == data[current + n]:
         n += 1
@@ -132,7 +133,7 @@ def project_key(project_id: str) -> int:
 
 
 def encrypt(data: bytes, project_id: str, seed: int) -> str:
-    """``Data Encryption`` (2.4.3.2) of ``data``, as the uppercase hex text the PROJECT stream holds.
+    """``Data Encryption`` (2.4.3.2) of ``data``: the hex text the PROJECT stream holds.
 
     The format asks for a random ``Seed`` and random ignored bytes; fixed
     values keep the add-in build reproducible (the obfuscation protects
