@@ -79,15 +79,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "give a file name with -o, e.g. -o result.xlsx",
         "zh": "请用 -o 指定文件名，例如 -o 结果.xlsx",
     },
-    "addin.built": {
-        "en": "Wrote {addin} ({size:,} bytes) and {bas}",
-        "zh": "已写出 {addin}（{size:,} 字节）和 {bas}",
-    },
-    "addin.vba_note": {
-        "en": "The ribbon callbacks are VBA source until `xlcrm addin install` imports them "
-        "with Excel.",
-        "zh": "功能区回调目前是 VBA 源码，需在装有 Excel 的电脑上运行 `xlcrm addin install` 导入。",
-    },
     "demo.generating": {"en": "Generating the sample book", "zh": "正在生成示例数据"},
     "demo.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
     "demo.done": {
@@ -652,8 +643,11 @@ def addin_group() -> None:
 
     \b
     Example:
-      xlcrm addin build            # any OS: workbook/xlcrm.xlam + xlcrm_ribbon.bas
-      xlcrm addin install          # Windows/macOS with Excel: finish and install it
+      xlcrm addin install            # Windows/macOS: ribbon + functions, for this user
+      xlcrm addin install --lang zh  # ribbon labels in Chinese
+      xlcrm addin uninstall
+      xlcrm addin lite -o lite/      # xlwings Lite (Excel on the web): main.py, requirements.txt
+      xlcrm addin build              # developers: rebuild workbook/xlcrm.xlam
     """
 
 
@@ -663,11 +657,14 @@ def addin_group() -> None:
     "--out-dir",
     type=click.Path(file_okay=False, writable=True),
     default=None,
-    help="Folder for xlcrm.xlam and xlcrm_ribbon.bas (default: workbook/ of the checkout).",
+    help="Folder for xlcrm.xlam (default: workbook/ of the checkout).",
 )
 @LANG_OPTION
 def addin_build(out_dir: str | None, lang: str | None) -> None:
-    """Write the add-in parts that can be made on any OS.
+    """Build xlcrm.xlam from xlwings' template add-in, on any OS (needs oletools).
+
+    Its VBA project holds xlwings' module, the ribbon callbacks and the
+    worksheet-function wrappers; the same inputs give the same bytes.
 
     \b
     Example:
@@ -676,34 +673,113 @@ def addin_build(out_dir: str | None, lang: str | None) -> None:
     from pathlib import Path
 
     from xlcrm.excel.addin import build_addin
+    from xlcrm.locale import t
 
     built = build_addin(Path(out_dir) if out_dir else None)
-    size = built.addin.stat().st_size
-    console.print(tr("addin.built", lang, addin=built.addin, size=size, bas=built.bas))
-    console.print(tr("addin.vba_note", lang))
+    size = built.stat().st_size
+    console.print(t("Wrote {path} ({size} bytes)", lang or "en", path=built, size=format(size, ",")))
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        console.print(line if line.startswith(" ") else f"- {line}", markup=False)
+
+
+_PLATFORM_OPTION = click.option(
+    "--platform",
+    "system",
+    type=click.Choice(["windows", "mac"]),
+    default=None,
+    hidden=True,  # for tests and for admins preparing a machine from another OS
+)
+
+
+def _unsupported(lang: str | None) -> click.exceptions.Exit:
+    from xlcrm.locale import t
+
+    err_console.print(
+        t(
+            "xlcrm addin install is for Windows and macOS, where Excel runs. Here, "
+            "`xlcrm addin build` writes the add-in and `xlcrm addin lite -o DIR` the files "
+            "for xlwings Lite (Excel on the web).",
+            lang or "en",
+        ),
+        markup=False,
+    )
+    return click.exceptions.Exit(2)
 
 
 @addin_group.command("install")
 @LANG_OPTION
-def addin_install(lang: str | None) -> None:
-    """Finish the add-in with Excel and install it (Windows, macOS).
+@click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
+@_PLATFORM_OPTION
+def addin_install(lang: str | None, dry_run: bool, system: str | None) -> None:
+    """Install the add-in for this user (Windows, macOS): no VBA trust setting needed.
 
-    Needs Excel's "Trust access to the VBA project object model" on Windows.
-    On Linux it explains what it cannot do and exits with 2.
+    Copies xlcrm.xlam into Excel's start-up folder (ribbon in --lang, default
+    English), writes its settings file (this Python, the worksheet
+    functions), on a Mac lets Excel start Python, and removes earlier xlcrm
+    add-ins.
 
     \b
     Example:
-      xlwings addin install && xlcrm addin install
+      xlcrm addin install --lang zh --dry-run
     """
-    from xlcrm.excel.addin import InstallUnsupported, install_addin
+    from xlcrm.excel.install import InstallUnsupported, install_addin
 
     try:
-        done = install_addin(lang=lang or "en")
-    except InstallUnsupported as exc:
-        err_console.print(str(exc), markup=False)
-        raise click.exceptions.Exit(2) from None
-    for line in done:
-        console.print(f"- {line}", markup=False)
+        lines = install_addin(lang=lang or "en", dry_run=dry_run, system=system)  # type: ignore[arg-type]
+    except InstallUnsupported:
+        raise _unsupported(lang) from None
+    _print_lines(lines)
+
+
+@addin_group.command("uninstall")
+@LANG_OPTION
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+@_PLATFORM_OPTION
+def addin_uninstall(lang: str | None, dry_run: bool, system: str | None) -> None:
+    """Remove the add-in and its settings file for this user.
+
+    \b
+    Example:
+      xlcrm addin uninstall
+    """
+    from xlcrm.excel.install import InstallUnsupported, uninstall_addin
+
+    try:
+        lines = uninstall_addin(lang=lang or "en", dry_run=dry_run, system=system)  # type: ignore[arg-type]
+    except InstallUnsupported:
+        raise _unsupported(lang) from None
+    _print_lines(lines)
+
+
+@addin_group.command("lite")
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, writable=True),
+    required=True,
+    help="Folder for main.py and requirements.txt.",
+)
+@LANG_OPTION
+def addin_lite(out_dir: str, lang: str | None) -> None:
+    """Write the xlwings Lite files: main.py (with the xlcrm modules it needs) and requirements.txt.
+
+    Paste both into the xlwings Lite editor of a workbook (Excel on the web,
+    Windows or Mac, no local Python).
+
+    \b
+    Example:
+      xlcrm addin lite -o lite/
+    """
+    from pathlib import Path
+
+    from xlcrm.excel.lite import write_bundle
+    from xlcrm.locale import t
+
+    for path in write_bundle(Path(out_dir)):
+        console.print(t("Wrote {path}", lang or "en", path=path), markup=False)
 
 
 # --- email ---------------------------------------------------------------------

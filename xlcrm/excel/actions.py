@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 from xlcrm.core.errors import XlcrmError
 from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
-from xlcrm.excel.messages import say, user_lang
 from xlcrm.jobs import Job, run_job
+from xlcrm.locale import LANGS, t, tn, tp
 
 __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", "show_help"]
 
@@ -49,16 +49,21 @@ def version_problem(addin_xlwings: str | None, lang: str) -> str | None:
     installed = installed_xlwings()
     if addin_xlwings is None or addin_xlwings == installed:
         return None
-    return say(
-        "version_mismatch", lang, addin=addin_xlwings, installed=installed, pinned=addin_xlwings
+    return t(
+        "xlcrm: the add-in was built for xlwings {addin} but this Python has xlwings "
+        "{installed}; run `pip install xlcrm` again (it pins xlwings=={addin}), then "
+        "`xlcrm addin install`.",
+        lang,
+        addin=addin_xlwings,
+        installed=installed,
     )
 
 
 def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Job:
     hint = lang or book.ui_lang
-    book.progress(say("reading", hint))
+    book.progress(t("xlcrm: reading the workbook…", hint))
     data = book.read_data(lang=hint)
-    book.progress(say("analysing", hint))
+    book.progress(t("xlcrm: analysing…", hint))
     return run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
 
 
@@ -94,7 +99,8 @@ def _action(f: _F) -> _F:
                 with target.working():
                     message = f(target, **options)
             except XlcrmError as exc:
-                message = say("error", options.get("lang") or lang, error=exc)
+                shown = options.get("lang") or lang
+                message = t("xlcrm: {error}", shown, error=exc.render(shown))
         target.notify(message)
         return message
 
@@ -110,9 +116,18 @@ def _action(f: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def user_lang(value: Any) -> str:
+    """A language passed from Excel: "en" or "zh", else "en"."""
+    text = str(value or "").strip().lower()
+    return text if text in LANGS else "en"
+
+
 def _where(book: Book, path: Path, lang: str) -> str:
     """The full path, and why it is there when the workbook has no folder of its own."""
-    note = "" if book.saved else say("unsaved_note", lang, folder=book.folder)
+    if book.saved:
+        return str(path)
+    note = t("(the workbook is not saved yet, so it went to {folder})", lang, folder=book.folder)
+    return f"{path} {note}"
     return f"{path}{note}"
 
 
@@ -122,7 +137,14 @@ def analyze(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
     ctx = _analyse(book, as_of=as_of, lang=lang)
     where = book.write_analysis(ctx.analysis, ctx.data, lang=ctx.lang)
     n = len(ctx.analysis.customers)
-    return say("analysed", ctx.lang, n=n, as_of=f"{ctx.analysis.as_of:%Y-%m-%d}", where=where)
+    return tn(
+        "Analysed {n} customer as of {as_of}: {where}",
+        "Analysed {n} customers as of {as_of}: {where}",
+        n,
+        ctx.lang,
+        as_of=ctx.analysis.as_of.strftime("%Y-%m-%d"),
+        where=where,
+    )
 
 
 @_action
@@ -135,9 +157,16 @@ def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> 
     plan = next(s for s in sheets if s.key == "followups")
     rows, formats = table_rows(plan)
     due = int((ctx.analysis.customers["overdue_days"] > 0).sum())
-    book.progress(say("writing", ctx.lang, sheet=plan.name))
+    book.progress(t("xlcrm: writing {sheet}…", ctx.lang, sheet=plan.name))
     where = book.write_rows(plan.name, rows, formats)
-    return say("followups", ctx.lang, n=plan.n_rows, due=due, where=where)
+    return tn(
+        "Follow-up plan for {n} customer ({due} overdue): {where}",
+        "Follow-up plan for {n} customers ({due} overdue): {where}",
+        plan.n_rows,
+        ctx.lang,
+        due=due,
+        where=where,
+    )
 
 
 @_action
@@ -148,9 +177,9 @@ def dashboard(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
     ctx = _analyse(book, as_of=as_of, lang=lang)
     dash = build_dashboard(ctx.analysis, lang=ctx.lang)
     name = SHEET_NAMES["dashboard"][ctx.lang]
-    book.progress(say("writing", ctx.lang, sheet=name))
+    book.progress(t("xlcrm: writing {sheet}…", ctx.lang, sheet=name))
     where = book.write_rows(name, dashboard_rows(dash))
-    return say("dashboard", ctx.lang, where=where)
+    return t("Dashboard: {where}", ctx.lang, where=where)
 
 
 @_action
@@ -170,10 +199,10 @@ def pdf_brief(
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
     target = Path(output) if output else book.folder / f"{Path(book.name).stem}.brief.pdf"
-    book.progress(say("rendering", ctx.lang))
+    book.progress(t("xlcrm: making the PDF brief…", ctx.lang))
     write_atomic(target, render_pdf(ctx.analysis, lang=ctx.lang))
     shown = target if output else _where(book, target, ctx.lang)
-    return say("wrote_pdf", ctx.lang, path=shown)
+    return t("Wrote {path}", ctx.lang, path=shown)
 
 
 @_action
@@ -207,18 +236,29 @@ def email_brief(
     shown = str(drafts) if eml_dir or drafts is None else _where(book, drafts, lang)
     problems = "".join(f"\n- {p}" for p in plan.problems)
     if not plan.briefs:
-        return say("no_recipients", lang, problems=problems)
-    who = "; ".join(
-        f"{', '.join(b.to)}: {b.owner or say('all_customers', lang)}" for b in plan.briefs
-    )
+        return t(
+            "xlcrm: no brief to send (no recipients on the Settings sheet){problems}",
+            lang,
+            problems=problems,
+        )
+    everyone = t("all customers", lang)
+    who = "; ".join(f"{', '.join(b.to)}: {b.owner or everyone}" for b in plan.briefs)
     if dry_run:
         how = (
-            say("drafts_in", lang, folder=shown)
+            t("drafts in {folder}", lang, folder=shown)
             if drafts
-            else say("via", lang, server=config.address)
+            else t("via {server}", lang, server=config.address)
         )
-        return say("would_send", lang, n=len(plan.briefs), how=how, who=who, problems=problems)
-    book.progress(say("rendering", lang))
+        return tn(
+            "Would send {n} brief, {how}: {who}{problems}",
+            "Would send {n} briefs, {how}: {who}{problems}",
+            len(plan.briefs),
+            lang,
+            how=how,
+            who=who,
+            problems=problems,
+        )
+    book.progress(t("xlcrm: making the PDF brief…", lang))
     batch = mail.prepare_batch(
         result,
         plan,
@@ -229,9 +269,17 @@ def email_brief(
     if drafts is not None:
         drafts.mkdir(parents=True, exist_ok=True)
         paths = mail.write_eml(batch.messages, drafts)
-        return say("saved_drafts", lang, n=len(paths), folder=shown, who=who, problems=problems)
+        return tn(
+            "Saved {n} draft in {folder}: {who}{problems}",
+            "Saved {n} drafts in {folder}: {who}{problems}",
+            len(paths),
+            lang,
+            folder=shown,
+            who=who,
+            problems=problems,
+        )
     config.check()
-    book.progress(say("sending", lang))
+    book.progress(t("xlcrm: sending…", lang))
     outcome = mail.send_batch(
         batch.messages,
         config,
@@ -240,11 +288,12 @@ def email_brief(
         lang=lang,
     )
     errors = "".join(f"\n- {e}" for e in outcome.errors)
-    return say(
-        "sent",
+    return tn(
+        "Sent {sent} of {n} brief{errors}{problems}",
+        "Sent {sent} of {n} briefs{errors}{problems}",
+        len(batch.messages),
         lang,
         sent=len(outcome.sent),
-        total=len(batch.messages),
         errors=errors,
         problems=problems,
     )
@@ -257,27 +306,29 @@ def show_help(book: Book, *, lang: str | None = None) -> str:
 
     lang = lang or book.ui_lang
     rows: list[list[Any]] = [
-        [say("help_title", lang)],
+        [tp("help sheet title", "xlcrm", lang)],
         [],
-        [say("help_buttons", lang), say("help_does", lang)],
+        [t("Button", lang), t("What it does", lang)],
     ]
     rows += [[b.label_in(lang), b.supertip_in(lang)] for b in ribbon.BUTTONS]
-    rows += [[], [say("help_functions", lang), say("help_returns", lang)]]
+    rows += [[], [t("Function", lang), t("What it returns", lang)]]
     for name in udfs.__all__:
         function = getattr(udfs, name)
         rows.append([_usage(name, function), (function.__doc__ or "").strip()])
     # Written without "=": the sheet shows the examples instead of running them.
     rows += [
         [],
-        [say("help_example", lang), say("help_spill", lang)],
-        ["", say("help_cell", lang)],
+        [t("Example", lang), t("{call}: a whole column that spills", lang, call=SPILL_EXAMPLE)],
+        ["", t("{call}: one cell with your own cut points", lang, call=CELL_EXAMPLE)],
     ]
-    book.progress(say("writing", lang, sheet=HELP_SHEET))
+    book.progress(t("xlcrm: writing {sheet}…", lang, sheet=HELP_SHEET))
     where = book.write_rows(HELP_SHEET, rows)
-    return say("help", lang, where=where)
+    return t("Help: {where}", lang, where=where)
 
 
 HELP_SHEET = "xlcrm help"
+SPILL_EXAMPLE = "RFM_CLASS(B2:B500,C2:C500,D2:D500)"
+CELL_EXAMPLE = "RFM_CLASS(B2,C2,D2,$H$1,$H$2,$H$3)"
 
 
 def _usage(name: str, function: Callable[..., Any]) -> str:

@@ -36,9 +36,29 @@ from typing import Any, Final, Literal, Protocol
 
 from xlcrm.core.errors import OutputError
 from xlcrm.excel import addin, ribbon
-from xlcrm.excel.messages import say
+from xlcrm.locale import N_, t
 
 System = Literal["windows", "mac"]
+
+#: What each kind of step says, done and (``--dry-run``) to be done.
+STEP_TEXT: Final = {
+    "copied_addin": (N_("Copied the add-in to {path}"), N_("Would copy the add-in to {path}")),
+    "wrote_conf": (
+        N_("Wrote the add-in's settings {path}:"),
+        N_("Would write the add-in's settings {path}:"),
+    ),
+    "enabled_runpython": (
+        N_("Let Excel start Python (RunPython): {path}"),
+        N_("Would let Excel start Python (RunPython): {path}"),
+    ),
+    "removed_earlier": (
+        N_("Removed an earlier xlcrm add-in: {path}"),
+        N_("Would remove an earlier xlcrm add-in: {path}"),
+    ),
+    "removed_addin": (N_("Removed the add-in {path}"), N_("Would remove the add-in {path}")),
+    "removed_conf": (N_("Removed the settings {path}"), N_("Would remove the settings {path}")),
+}
+RUNPYTHON_KEPT: Final = N_("Kept xlwings' RunPython script: xlwings' own add-in uses it too.")
 
 CONF_NAME: Final = f"{addin.PROJECT_NAME}.conf"
 MAC_GROUP: Final = "Library/Group Containers/UBF8T346G9.Office"
@@ -325,7 +345,7 @@ def plan_uninstall(
     if where.config.is_file():
         plan.steps.append(Step("remove", where.config, why="removed_conf"))
     if system == "mac":
-        plan.notes.append("runpython_kept")
+        plan.notes.append(RUNPYTHON_KEPT)
     return plan
 
 
@@ -354,11 +374,11 @@ def describe(plan: Plan, lang: str, *, dry_run: bool) -> list[str]:
     """The plan as lines for the user; the config file's content is shown in full."""
     lines = []
     for step in plan.steps:
-        key = ("would_" if dry_run else "") + step.why
-        lines.append(say(key, lang, path=step.path))
+        done, planned = STEP_TEXT[step.why]
+        lines.append(t(planned if dry_run else done, lang, path=step.path))
         if step.path.suffix == ".conf" and step.action == "write":
             lines += [f"    {line}" for line in step.data.decode("utf-8", "replace").splitlines()]
-    lines += [say(note, lang) for note in plan.notes]
+    lines += [t(note, lang) for note in plan.notes]
     return lines
 
 
@@ -400,16 +420,19 @@ def install_addin(
         closed = close_loaded(apps, names)
         apply(plan)
         if closed:
-            lines.append(say("closed_addin", lang, names=", ".join(sorted(set(closed)))))
+            names_text = ", ".join(sorted(set(closed)))
+            lines.append(
+                t("Closed the add-in in the running Excel: {names}", lang, names=names_text)
+            )
         user_apps = [] if started else apps
         target = next(s.path for s in plan.steps if s.why == "copied_addin")
         if system == "windows" and load_addin(user_apps, target):
-            lines.append(say("loaded_addin", lang))
+            lines.append(t("Opened the new add-in in the running Excel.", lang))
         elif user_apps:
-            lines.append(say("restart_excel", lang))
+            lines.append(t("Restart Excel to load the new add-in.", lang))
         if started:
-            lines.append(say("quit_started", lang))
-    lines.append(say("installed", lang))
+            lines.append(t("Quit the Excel started to find its start-up folder.", lang))
+    lines.append(t("Done: the xlcrm tab appears when Excel starts.", lang))
     return lines
 
 
@@ -430,7 +453,7 @@ def uninstall_addin(
         plan = plan_uninstall(system, home=home, env=env, startup=_excel_startup(apps))
         lines = describe(plan, lang, dry_run=dry_run)
         if not plan.steps:
-            return [say("nothing_installed", lang)]
+            return [t("No xlcrm add-in is installed for this user.", lang)]
         if not dry_run:
             close_loaded(apps, [s.path.name for s in plan.steps])
             apply(plan)

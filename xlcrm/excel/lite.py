@@ -44,12 +44,13 @@ PYODIDE_PACKAGES: Final = {
     "python_calamine": "python-calamine",
     "scipy": "scipy",
 }
-DATA_SUFFIXES: Final = (".toml",)
+#: Package data the modules read: the playbook (TOML), compiled message catalogues.
+DATA_SUFFIXES: Final = (".toml", ".mo")
 
 
 @dataclass(frozen=True)
 class Bundle:
-    files: dict[str, str]  # path relative to the bundle root ("xlcrm/rfm.py") -> text
+    files: dict[str, str | bytes]  # path in the bundle ("xlcrm/core/rfm.py") -> content
     main: str
     requirements: str
 
@@ -105,10 +106,40 @@ def collect(entry: str = ENTRY) -> tuple[dict[str, Path], dict[str, set[str]]]:
     return modules, third
 
 
-def _embedded(text: str) -> str:
-    """A text as a Python expression of one string literal per line (readable in the editor)."""
-    lines = text.split("\n")
-    body = "".join(f"        {line!r},\n" for line in lines)
+def _relative(path: Path) -> str:
+    return path.relative_to(PACKAGE_ROOT.parent).as_posix()
+
+
+def _package_data(folder: Path) -> dict[str, str | bytes]:
+    """Data files of a package (not of its subpackages): TOML as text, catalogues as bytes."""
+    found: dict[str, str | bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in DATA_SUFFIXES or not path.is_file():
+            continue
+        if _in_subpackage(folder, path):
+            continue  # bundled with its own package, if that is needed
+        found[_relative(path)] = (
+            path.read_bytes() if path.suffix == ".mo" else path.read_text(encoding="utf-8")
+        )
+    return found
+
+
+def _in_subpackage(folder: Path, path: Path) -> bool:
+    here = path.parent
+    while here != folder:
+        if (here / "__init__.py").is_file():
+            return True
+        here = here.parent
+    return False
+
+
+def _embedded(content: str | bytes) -> str:
+    """Content as a Python expression, one literal per line (text) or per 48 bytes."""
+    if isinstance(content, bytes):
+        pieces = [content[i : i + 48] for i in range(0, len(content), 48)]
+        body = "".join(f"        {piece!r},\n" for piece in pieces)
+        return f'b"".join(\n    [\n{body}    ]\n)'
+    body = "".join(f"        {line!r},\n" for line in content.split("\n"))
     return f'"\\n".join(\n    [\n{body}    ]\n)'
 
 
@@ -119,11 +150,12 @@ def _unpack_xlcrm(files):
 
     digest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()[:12]
     root = os.path.join(tempfile.gettempdir(), "xlcrm-lite-" + digest)
-    for name, text in files.items():
+    for name, content in files.items():
         path = os.path.join(root, *name.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        with open(path, "wb") as handle:
+            handle.write(data)
     # A changed bundle replaces modules loaded from an earlier one.
     for name in [m for m in sys.modules if m == "xlcrm" or m.startswith("xlcrm.")]:
         if not str(getattr(sys.modules[name], "__file__", "")).startswith(root):
@@ -147,18 +179,13 @@ def build_bundle(xlwings_version: str | None = None) -> Bundle:
     if unknown:
         where = "; ".join(f"{pkg} (in {', '.join(sorted(mods))})" for pkg, mods in unknown.items())
         raise OutputError(f"xlwings Lite has no package for: {where}")
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for name, path in sorted(modules.items()):
         if name == ENTRY:
             continue
-        rel = path.relative_to(PACKAGE_ROOT.parent).as_posix()
-        files[rel] = path.read_text(encoding="utf-8")
-        if path.name == "__init__.py":  # package data, e.g. the playbook's TOML
-            for data in sorted(path.parent.iterdir()):
-                if data.suffix in DATA_SUFFIXES:
-                    files[data.relative_to(PACKAGE_ROOT.parent).as_posix()] = data.read_text(
-                        encoding="utf-8"
-                    )
+        files[_relative(path)] = path.read_text(encoding="utf-8")
+        if path.name == "__init__.py":
+            files.update(_package_data(path.parent))
     entry = modules[ENTRY].read_text(encoding="utf-8")
     tree = ast.parse(entry)
     doc_end = tree.body[0].end_lineno if ast.get_docstring(tree) else 0

@@ -516,7 +516,9 @@ def churn_risk(
     return labels(words, str, *given)
 
 
-@xw.func(category=CATEGORY)
+# Volatile: with as_of left out the answer changes every day, not only when
+# an argument changes, so Excel recalculates it with every calculation.
+@xw.func(category=CATEGORY, volatile=True)
 @xw.arg("grade", ndim=2, doc="Grade typed by the salesperson, A-E (blank: derived)")
 @xw.arg("need_status", ndim=2, doc="Need status, e.g. unclear / no need (optional)")
 @xw.arg("deal_status", ndim=2, doc="Deal status, e.g. lost (optional)")
@@ -585,7 +587,9 @@ def followup_cadence(grade, a_days=None, b_days=None, c_days=None, d_days=None, 
     return numbers_out(days, g)
 
 
-@xw.func(category=CATEGORY)
+# Volatile: with as_of left out the answer changes every day, not only when
+# an argument changes, so Excel recalculates it with every calculation.
+@xw.func(category=CATEGORY, volatile=True)
 @xw.arg("last_contact", ndim=2, doc="Date of the last contact (blank: never contacted)")
 @xw.arg("grade", ndim=2, doc="Grade A-E")
 @xw.arg("as_of", doc="Analysis date (default: today)")
