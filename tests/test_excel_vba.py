@@ -374,3 +374,14 @@ def test_libreoffice_lists_the_same_modules_with_the_same_source(
     assert sorted(found) == sorted(m.name for m in modules)
     for m in modules:
         assert libreoffice_source(found[m.name]) == without_attributes(m.source), m.name
+
+
+def test_pyproject_pins_the_xlwings_the_add_in_is_built_from(read_back: dict[str, str]) -> None:
+    import tomllib
+
+    import xlwings
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    pins = [d for d in project["project"]["dependencies"] if d.startswith("xlwings")]
+    assert pins == [f"xlwings=={xlwings.__version__}"]
+    assert vbamodules.VERSION_RE.findall(read_back["xlwings"]) == [xlwings.__version__]

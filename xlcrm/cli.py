@@ -676,8 +676,8 @@ def addin_build(out_dir: str | None, lang: str | None) -> None:
     from xlcrm.locale import t
 
     built = build_addin(Path(out_dir) if out_dir else None)
-    size = built.stat().st_size
-    console.print(t("Wrote {path} ({size} bytes)", lang or "en", path=built, size=format(size, ",")))
+    size = format(built.stat().st_size, ",")
+    console.print(t("Wrote {path} ({size} bytes)", lang or "en", path=built, size=size))
 
 
 def _print_lines(lines: list[str]) -> None:

@@ -156,7 +156,7 @@ class XlwingsExcel:
     def start_hidden(self) -> ExcelApp:
         import xlwings as xw
 
-        return xw.App(visible=False, add_book=False)  # type: ignore[no-any-return]
+        return xw.App(visible=False, add_book=False)
 
 
 @contextlib.contextmanager
