@@ -1,10 +1,11 @@
 """The xlwings Lite bundle runs with only the packages its requirements.txt names.
 
 `xlcrm addin lite` writes main.py (xlcrm's modules embedded) and
-requirements.txt. Here the bundle runs in a fresh interpreter (``-I -S``:
-no site-packages, no PYTHONPATH) whose path holds only links to the packages
-requirements.txt lists and their own dependencies, so neither xlcrm nor
-WeasyPrint nor Jinja2 can be imported from outside the bundle. It calls every
+requirements.txt. Here the bundle runs in a fresh virtual environment
+(``venv``, no pip, started with ``-I``) whose site-packages holds only links
+to the installed copies of the packages requirements.txt lists and their own
+dependencies (no network in tests), so neither xlcrm nor WeasyPrint nor
+Jinja2 can be imported from outside the bundle. It calls every
 worksheet function (compared with the add-in's results) and every script on
 a book backed by the sample workbook file.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
+import venv
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,22 @@ def _distributions(requirements: list[str]) -> set[str]:
     return seen
 
 
-def _isolated_site(requirements: list[str], folder: Path) -> Path:
-    """A folder of links to exactly these distributions' files."""
-    folder.mkdir()
+def _fresh_venv(requirements: list[str], folder: Path) -> Path:
+    """A new virtual environment with links to exactly these distributions; its python."""
+    venv.create(folder, with_pip=False, symlinks=True)
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    _link_distributions(requirements, Path(site))
+    return python
+
+
+def _link_distributions(requirements: list[str], folder: Path) -> None:
+    """Links in ``folder`` to exactly these distributions' files."""
     for name in _distributions(requirements):
         dist = metadata.distribution(name)
         tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
@@ -89,7 +103,6 @@ def _isolated_site(requirements: list[str], folder: Path) -> Path:
             link = folder / top
             if not link.exists():
                 link.symlink_to(Path(str(dist.locate_file(top))))
-    return folder
 
 
 def _jsonable(value: Any) -> Any:
@@ -124,8 +137,7 @@ HARNESS = textwrap.dedent(
     """
     import datetime as dt, importlib.util, json, os, runpy, sys
 
-    site, main_py, tests_dir, book_path, calls_path = sys.argv[1:6]
-    sys.path[:0] = [site]
+    main_py, tests_dir, book_path, calls_path = sys.argv[1:5]
     before = {n: importlib.util.find_spec(n) is not None
               for n in ("xlcrm", "weasyprint", "jinja2", "click", "rich")}
 
@@ -222,7 +234,7 @@ def test_the_bundle_runs_without_xlcrm_weasyprint_or_jinja2(
         for line in (out / "requirements.txt").read_text().splitlines()
         if line and not line.startswith("#")
     ]
-    site = _isolated_site(requirements, tmp_path / "site")
+    python = _fresh_venv(requirements, tmp_path / "venv")
     calls = _calls(c)
     assert set(calls) == set(udfs.__all__)
     expected = {name: _jsonable(getattr(udfs, name)(*args)) for name, args in calls.items()}
@@ -231,12 +243,10 @@ def test_the_bundle_runs_without_xlcrm_weasyprint_or_jinja2(
     (tmp_path / "tmp").mkdir()  # the bundle unpacks itself here
     proc = subprocess.run(
         [
-            sys.executable,
+            str(python),
             "-I",
-            "-S",
             "-c",
             HARNESS,
-            str(site),
             str(out / "main.py"),
             str(REPO / "tests"),
             str(path),
