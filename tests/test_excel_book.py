@@ -198,3 +198,19 @@ def test_the_matching_version_runs_the_action(shop: Path) -> None:
 
 def test_documents_folder_falls_back_to_home(home: Path) -> None:
     assert book.documents_folder() == home / "Documents"
+
+
+def test_a_mismatch_xlwings_cannot_reach_excel_with_still_speaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When finding the workbook fails too, the line goes where RunPython shows errors."""
+
+    def no_excel() -> XlwingsBook:
+        raise RuntimeError("xlwings could not talk to Excel")
+
+    monkeypatch.setattr(XlwingsBook, "caller", staticmethod(no_excel))
+    with pytest.raises(SystemExit) as caught:
+        actions.analyze(addin_xlwings="0.0.1", ui_lang="en")
+    assert "0.0.1" in str(caught.value.code)
+    with pytest.raises(RuntimeError):
+        actions.analyze(addin_xlwings=actions.installed_xlwings())

@@ -299,3 +299,24 @@ def test_cli_install_and_uninstall_with_home_in_a_temporary_folder(
     gone = cli("uninstall")
     assert gone.returncode == 0, gone.stderr
     assert not target.exists()
+
+
+def test_windows_runs_pythonw_when_it_is_there(tmp_path: Path) -> None:
+    python = tmp_path / "python.exe"
+    python.write_bytes(b"")
+    assert install.interpreter_for("windows", str(python)) == str(python)
+    (tmp_path / "pythonw.exe").write_bytes(b"")
+    assert install.interpreter_for("windows", str(python)) == str(tmp_path / "pythonw.exe")
+    assert install.interpreter_for("mac", str(python)) == str(python)
+
+
+def test_a_python_path_the_code_page_cannot_hold_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlcrm.core.errors import OutputError
+
+    monkeypatch.setattr(install, "config_encoding", lambda system: "cp1252")
+    with pytest.raises(OutputError) as caught:
+        run_install("windows", tmp_path, interpreter="C:\\用户\\python.exe")
+    assert "C:\\用户\\python.exe" in caught.value.render("en")
+    assert not any(tmp_path.iterdir())

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 from xlcrm import files
 from xlcrm.core.errors import OutputError
 from xlcrm.excel import ribbon, vbamodules, vbaproject
+from xlcrm.locale import N_
 
 ADDIN_NAME: Final = vbamodules.ADDIN_NAME
 PROJECT_NAME: Final = vbamodules.PROJECT_NAME
@@ -171,4 +172,9 @@ def write_file(target: Path, data: bytes) -> None:
     try:
         files.write_bytes(target, data)
     except files.WriteFailed as exc:
-        raise OutputError(f"cannot write ({exc.reason})", file=str(target)) from None
+        raise OutputError(
+            N_("cannot write ({reason})"),
+            file=str(target),
+            hint=N_("quit Excel and run the command again"),
+            args={"reason": exc.reason},
+        ) from None

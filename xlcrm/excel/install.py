@@ -309,7 +309,9 @@ def plan_install(
     source = source or addin.shipped_addin()
     if not source.is_file():
         raise OutputError(
-            "the built add-in is missing", file=str(source), hint="run `xlcrm addin build`"
+            N_("the built add-in is missing"),
+            file=str(source),
+            hint=N_("run `xlcrm addin build` in a source checkout, or reinstall xlcrm"),
         )
     plan = Plan()
     target = target_dir / addin.ADDIN_NAME
@@ -321,7 +323,16 @@ def plan_install(
     encoding = config_encoding(system)
     existing = where.config.read_text(encoding) if where.config.is_file() else ""
     conf = config_text(existing, config_lines(system, interpreter, lang))
-    plan.steps.append(Step("write", where.config, conf.encode(encoding), "wrote_conf"))
+    try:
+        encoded = conf.encode(encoding)
+    except UnicodeEncodeError:
+        raise OutputError(
+            N_("the Python path {path} has characters Excel cannot read from its settings file"),
+            file=str(where.config),
+            hint=N_("install Python in a folder whose name uses only plain letters"),
+            args={"path": interpreter},
+        ) from None
+    plan.steps.append(Step("write", where.config, encoded, "wrote_conf"))
     if system == "mac" and where.scripts is not None:
         script = applescript_source()
         plan.steps.append(
@@ -360,9 +371,10 @@ def apply(plan: Plan) -> None:
                 step.path.unlink(missing_ok=True)
             except OSError as exc:
                 raise OutputError(
-                    f"cannot remove ({exc.strerror})",
+                    N_("cannot remove ({reason})"),
                     file=str(step.path),
-                    hint="quit Excel and run the command again",
+                    hint=N_("quit Excel and run the command again"),
+                    args={"reason": exc.strerror or str(exc)},
                 ) from None
             folder = step.path.parent
             if folder.name == f".{addin.PROJECT_NAME}":
