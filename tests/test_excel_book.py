@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from xlcrm.excel import actions, book
 from xlcrm.excel.book import FileBook, XlwingsBook, text_runs
+from xlcrm.excel.versions import installed_xlwings
 from xlcrm.xlsx.sample import generate_sample, write_sample
 
 AS_OF = pd.Timestamp("2026-06-30")
@@ -176,7 +177,7 @@ def test_unsaved_workbook_pdf_message_gives_the_full_path(shop: Path, home: Path
 def test_a_version_mismatch_is_one_line_and_nothing_runs(shop: Path) -> None:
     fb = FileBook(shop)
     message = actions.analyze(fb, addin_xlwings="0.0.1", ui_lang="en")
-    installed = actions.installed_xlwings()
+    installed = installed_xlwings()
     assert "\n" not in message
     assert "0.0.1" in message and installed in message and "xlcrm addin install" in message
     assert fb.messages == [message]
@@ -191,7 +192,7 @@ def test_a_version_mismatch_speaks_the_ribbon_language(shop: Path) -> None:
 
 def test_the_matching_version_runs_the_action(shop: Path) -> None:
     fb = FileBook(shop)
-    message = actions.show_help(fb, addin_xlwings=actions.installed_xlwings(), ui_lang="xx")
+    message = actions.show_help(fb, addin_xlwings=installed_xlwings(), ui_lang="xx")
     assert message.startswith("Help: ")
     assert fb.output.exists()
 
@@ -213,4 +214,4 @@ def test_a_mismatch_xlwings_cannot_reach_excel_with_still_speaks(
         actions.analyze(addin_xlwings="0.0.1", ui_lang="en")
     assert "0.0.1" in str(caught.value.code)
     with pytest.raises(RuntimeError):
-        actions.analyze(addin_xlwings=actions.installed_xlwings())
+        actions.analyze(addin_xlwings=installed_xlwings())

@@ -320,3 +320,14 @@ def test_a_python_path_the_code_page_cannot_hold_is_one_clear_error(
         run_install("windows", tmp_path, interpreter="C:\\用户\\python.exe")
     assert "C:\\用户\\python.exe" in caught.value.render("en")
     assert not any(tmp_path.iterdir())
+
+
+def test_with_another_xlwings_install_says_so_and_names_the_script_for_the_addin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(install, "ADDIN_XLWINGS", "0.0.1")
+    lines = run_install("mac", tmp_path, lang="zh")
+    scripts = tmp_path / "Library/Application Scripts/com.microsoft.Excel"
+    assert [p.name for p in scripts.iterdir()] == ["xlwings-0.0.1.applescript"]
+    assert "0.0.1" in lines[-1] and "加载项" in lines[-1]
+    assert not any("0.0.1" in line for line in run_install("windows", tmp_path / "w")[:-1])

@@ -23,7 +23,17 @@ import pytest
 from conftest import require_tool
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xlcrm.excel import actions, addin, cfb, ovba, ribbon, udfs, vbamodules, vbaproject
+from xlcrm.excel import (
+    actions,
+    addin,
+    cfb,
+    ovba,
+    ribbon,
+    udfs,
+    vbamodules,
+    vbaproject,
+    versions,
+)
 from xlcrm.excel.vbaproject import Module
 
 # --- MS-OVBA compression, against oletools' decompressor ---------------------------------
@@ -385,3 +395,4 @@ def test_pyproject_pins_the_xlwings_the_add_in_is_built_from(read_back: dict[str
     pins = [d for d in project["project"]["dependencies"] if d.startswith("xlwings")]
     assert pins == [f"xlwings=={xlwings.__version__}"]
     assert vbamodules.VERSION_RE.findall(read_back["xlwings"]) == [xlwings.__version__]
+    assert xlwings.__version__ == versions.ADDIN_XLWINGS  # what the installer names

@@ -30,33 +30,13 @@ from typing import Any, TypeVar
 
 from xlcrm.core.errors import XlcrmError
 from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
+from xlcrm.excel.versions import version_problem
 from xlcrm.jobs import Job, run_job
 from xlcrm.locale import LANGS, t, tn, tp
 
 __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", "show_help"]
 
 _F = TypeVar("_F", bound=Callable[..., str])
-
-
-def installed_xlwings() -> str:
-    import xlwings
-
-    return str(xlwings.__version__)
-
-
-def version_problem(addin_xlwings: str | None, lang: str) -> str | None:
-    """One line when the add-in's xlwings differs from the installed one, else None."""
-    installed = installed_xlwings()
-    if addin_xlwings is None or addin_xlwings == installed:
-        return None
-    return t(
-        "xlcrm: the add-in was built for xlwings {addin} but this Python has xlwings "
-        "{installed}; run `pip install xlcrm` again (it pins xlwings=={addin}), then "
-        "`xlcrm addin install`.",
-        lang,
-        addin=addin_xlwings,
-        installed=installed,
-    )
 
 
 def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Job:

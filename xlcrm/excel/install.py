@@ -36,6 +36,7 @@ from typing import Any, Final, Literal, Protocol
 
 from xlcrm.core.errors import OutputError
 from xlcrm.excel import addin, ribbon
+from xlcrm.excel.versions import ADDIN_XLWINGS, version_problem
 from xlcrm.locale import N_, t
 
 System = Literal["windows", "mac"]
@@ -293,6 +294,15 @@ def applescript_source() -> Path:
     return Path(xlwings.__file__).parent / f"xlwings-{xlwings.__version__}.applescript"
 
 
+def applescript_name() -> str:
+    """The name the add-in's VBA calls: ``xlwings-<its XLWINGS_VERSION>.applescript``.
+
+    Normally the installed xlwings' own file. Should the two versions differ,
+    Excel still reaches Python, and the button says what is wrong.
+    """
+    return f"xlwings-{ADDIN_XLWINGS}.applescript"
+
+
 def plan_install(
     system: System,
     *,
@@ -334,10 +344,9 @@ def plan_install(
         ) from None
     plan.steps.append(Step("write", where.config, encoded, "wrote_conf"))
     if system == "mac" and where.scripts is not None:
-        script = applescript_source()
-        plan.steps.append(
-            Step("write", where.scripts / script.name, script.read_bytes(), "enabled_runpython")
-        )
+        script = applescript_source().read_bytes()
+        target = where.scripts / applescript_name()
+        plan.steps.append(Step("write", target, script, "enabled_runpython"))
         old_bas = home / OLD_MAC_BAS
         if old_bas.is_file():
             plan.steps.append(Step("remove", old_bas, why="removed_earlier"))
@@ -445,7 +454,8 @@ def install_addin(
         if started:
             lines.append(t("Quit the Excel started to find its start-up folder.", lang))
     lines.append(t("Done: the xlcrm tab appears when Excel starts.", lang))
-    return lines
+    problem = version_problem(ADDIN_XLWINGS, lang)
+    return [*lines, problem] if problem else lines
 
 
 def uninstall_addin(
