@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle f4940c987065) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle d9af8d76ff47) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -6248,7 +6248,7 @@ _XLCRM_FILES = {
         b'one cell with your own cut points\x00{text} ({hint}',
         b')\x00{where}: {what}\x00Project-Id-Version:  xlcrm\nRep',
         b'ort-Msgid-Bugs-To: EMAIL@ADDRESS\nPOT-Creation-Da',
-        b'te: 2026-11-30 16:35+0000\nPO-Revision-Date: YEAR',
+        b'te: 2026-01-01 00:00+0000\nPO-Revision-Date: YEAR',
         b'-MO-DA HO:MI+ZONE\nLast-Translator: FULL NAME <EM',
         b'AIL@ADDRESS>\nLanguage: zh\nLanguage-Team: zh <LL@',
         b'li.org>\nPlural-Forms: nplurals=1; plural=0;\nMIME',
