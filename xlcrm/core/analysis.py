@@ -18,12 +18,21 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import followup, lifecycle, pareto, playbook, rfm
+from xlcrm.core import followup, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
-__all__ = ["COLUMNS", "STAGES", "Analysis", "Run", "analyze", "prepare", "summary"]
+__all__ = [
+    "COLUMNS",
+    "STAGES",
+    "Analysis",
+    "Run",
+    "analyze",
+    "prepare",
+    "summary",
+    "value_summary",
+]
 
 #: Columns of ``Analysis.customers``, in order.
 COLUMNS: Final = (
@@ -59,6 +68,17 @@ COLUMNS: Final = (
     "revenue_share",
     "action_key",
     "needs_followup",
+    # value model (xlcrm.core.value): its inputs, then its numbers (blank without a fit)
+    "repeat_days",
+    "span_days",
+    "age_days",
+    "mean_repeat_spend",
+    "p_alive",
+    "expected_purchases",
+    "repurchase_prob",
+    "repurchase_band",
+    "expected_aov",
+    "expected_value",
 )
 
 
@@ -75,6 +95,9 @@ class Analysis:
     customers: pd.DataFrame
     thresholds: dict[str, float]
     pareto: pareto.ParetoSummary
+    value: value.ValueModel = value.MODEL_OFF
+    #: the model refitted without the last ``value_horizon_days`` and checked on them
+    value_check: value_check.HoldoutCheck | None = None
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -305,8 +328,51 @@ def tiers(run: Run, found: Found) -> Found:
     }
 
 
+def _int64_where(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers where ``valid``, missing elsewhere (nullable Int64)."""
+    out = pd.array(np.where(valid, values, 0), dtype="Int64")
+    out[~valid] = pd.NA
+    return out
+
+
+def customer_value(run: Run, found: Found) -> Found:
+    """The value model: who will buy again and what each customer is worth."""
+    settings = run.settings
+    inputs = value.inputs_from_book(run.book)
+    histories = value.distinct_histories(inputs)
+    model = value.fit_value_model(inputs, enabled=settings.value_model, histories=histories)
+    scores = value.score_customers(
+        model,
+        inputs,
+        horizon_days=settings.value_horizon_days,
+        monthly_discount=settings.value_monthly_discount,
+        histories=histories,
+    )
+    check = None
+    if model.bgnbd is not None:
+        check = value_check.holdout_check(
+            run.book,
+            calibration_end=run.as_of - pd.Timedelta(days=settings.value_horizon_days),
+            near=model.bgnbd,
+        )
+    out: Found = {
+        "repeat_days": _int64_where(run.spread(inputs["repeat_days"], 0), found["bought"]),
+        "value": model,
+        "value_check": check,
+    }
+    for name, column in {**inputs, **scores}.items():
+        if name == "repeat_days":
+            continue
+        if column.dtype == object:
+            out[name] = pd.Series(run.spread(column, None), dtype=str)
+        else:
+            out[name] = run.spread(column, np.nan)
+    return out
+
+
 def churn(run: Run, found: Found) -> Found:
-    """Churn warning: a long gap against the rhythm, or fewer purchases and contacts."""
+    """Churn warning: a long gap against the rhythm, fewer purchases and contacts, or a
+    low P(alive)."""
     windows = lifecycle.window_counts(
         run.activity_at, run.activity_day, run.n, run.as_of_day, run.settings.window_days, 2
     )
@@ -319,6 +385,7 @@ def churn(run: Run, found: Found) -> Found:
         found["median_gap_days"],
         recent,
         prior,
+        found["p_alive"],
         settings=run.settings,
     )
     return {
@@ -396,6 +463,7 @@ STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
     classes,
     first_seen,
     tiers,
+    customer_value,
     churn,
     grades,
     followups,
@@ -448,6 +516,8 @@ def analyze(
         customers=pd.DataFrame({name: found[name] for name in COLUMNS}),
         thresholds=found["thresholds"],
         pareto=found["pareto"],
+        value=found["value"],
+        value_check=found["value_check"],
     )
 
 
@@ -505,4 +575,29 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
         "segments": counts("segment", tuple(SEGMENTS)),
         "urgency": counts("urgency", tuple(URGENCIES)),
         "grades": counts("grade", ("A", "B", "C", "D", "E")),
+        **value_summary(analysis, frame),
+    }
+
+
+def value_summary(analysis: Analysis, frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The value model's key figures (of ``frame``, default all customers).
+
+    ``value_reason`` (why the model is missing, else None), ``expected_value``
+    (sum of every customer's expected value over the next 12 months) and
+    ``value_at_risk`` (the same for customers with a churn warning); both None
+    without a spend model.
+    """
+    frame = analysis.customers if frame is None else frame
+    model = getattr(analysis, "value", None)  # analysis-like objects may not carry it
+    if model is None or model.gamma_gamma is None or "expected_value" not in frame:
+        return {
+            "value_reason": model.reason if model is not None else None,
+            "expected_value": None,
+            "value_at_risk": None,
+        }
+    worth = frame["expected_value"].fillna(0.0)
+    return {
+        "value_reason": model.reason,
+        "expected_value": float(worth.sum()),
+        "value_at_risk": float(worth[frame["churn_warning"].astype(bool)].sum()),
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Final
 
 from xlcrm.core.errors import SettingsError
+from xlcrm.locale import N_
 
 THRESHOLD_METHODS: Final = ("mean", "median", "fixed", "score")
 
@@ -64,6 +65,11 @@ class Settings:
     company: str = "Sample Trading Co."
     day_first: bool = False
     currency: str = ""
+    # value model (BG/NBD + Gamma-Gamma, xlcrm.core.value)
+    value_model: bool = True
+    value_horizon_days: int = 90
+    value_monthly_discount: float = 0.01
+    churn_p_alive: float = 0.3
 
     def __post_init__(self) -> None:
         if self.threshold_method not in THRESHOLD_METHODS:
@@ -95,6 +101,30 @@ class Settings:
         for name in ("cadence_a", "cadence_b", "cadence_c", "cadence_d", "cadence_e"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1 day", column=name)
+        self._check_value_model()
+
+    def _check_value_model(self) -> None:
+        checks = (
+            (
+                "value_horizon_days",
+                1 <= self.value_horizon_days <= 3650,
+                N_("{key} must be a number of days from 1 to 3650, not {value}"),
+            ),
+            (
+                "value_monthly_discount",
+                0 <= self.value_monthly_discount < 1,
+                N_("{key} must be a monthly rate from 0 up to (not including) 1, not {value}"),
+            ),
+            (
+                "churn_p_alive",
+                0 <= self.churn_p_alive <= 1,
+                N_("{key} must be a probability from 0 to 1, not {value}"),
+            ),
+        )
+        for key, ok, message in checks:
+            if not ok:
+                value = getattr(self, key)
+                raise SettingsError(message, column=key, args={"key": key, "value": value})
 
     @property
     def cadence(self) -> dict[str, int]:
@@ -155,6 +185,11 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "日程天数": "agenda_days",
     "重点客户数": "top_customers",
     "日在前": "day_first",
+    # value model
+    "价值模型": "value_model",
+    "预测天数": "value_horizon_days",
+    "月折现率": "value_monthly_discount",
+    "流失预警存活概率": "churn_p_alive",
 }
 
 # Mail (SMTP) keys of the Settings sheet; read by xlcrm.mail, known to the reader.
