@@ -270,6 +270,7 @@ def test_rerun_in_place_replaces_only_own_sheets(tmp_path: Path) -> None:
         "RFM分析",
         "生命周期",
         "跟进计划",
+        "客户价值",
         "数据质量",
         "xlcrm设置",
     ]
@@ -369,6 +370,7 @@ def test_sheet_specs_are_plain_data_for_other_front_ends() -> None:
         "xlcrm_rfm",
         "xlcrm_lifecycle",
         "xlcrm_followups",
+        "xlcrm_value",
         "xlcrm_quality",
     ]
     follow = sheets[2]

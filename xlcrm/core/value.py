@@ -57,6 +57,7 @@ __all__ = [
     "inputs_from_book",
     "p_alive",
     "repurchase_band",
+    "repurchase_band_label",
     "repurchase_probability",
     "score_customers",
 ]
@@ -669,6 +670,18 @@ def repurchase_probability(model: BgNbd, t: Any, x: Any, t_x: Any, T: Any) -> np
     alive = p_alive(model, x, t_x, T)
     log_none = (model.r + x) * (np.log(model.alpha + T) - np.log(model.alpha + T + t))
     return np.asarray(alive * -np.expm1(log_none))
+
+
+BAND_LABELS: Final = {
+    "high": N_("high (over 70%)"),
+    "medium": N_("medium (30% to 70%)"),
+    "low": N_("low (under 30%)"),
+}
+
+
+def repurchase_band_label(code: str, lang: str = "en") -> str:
+    """The band's name with its edges, in ``lang``."""
+    return t(BAND_LABELS[code], lang)
 
 
 def repurchase_band(probability: Any) -> np.ndarray:

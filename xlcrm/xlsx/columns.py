@@ -17,6 +17,7 @@ SHEET_NAMES: Final[dict[str, dict[str, str]]] = {
     "rfm": {"en": "RFM", "zh": "RFM分析"},
     "lifecycle": {"en": "Lifecycle", "zh": "生命周期"},
     "followups": {"en": "Follow-ups", "zh": "跟进计划"},
+    "value": {"en": "Value", "zh": "客户价值"},
     "quality": {"en": "Data quality", "zh": "数据质量"},
     "settings": {"en": "Settings", "zh": "设置"},
 }
@@ -28,6 +29,7 @@ TABLE_NAMES: Final[dict[str, str]] = {
     "rfm": "xlcrm_rfm",
     "lifecycle": "xlcrm_lifecycle",
     "followups": "xlcrm_followups",
+    "value": "xlcrm_value",
     "quality": "xlcrm_quality",
     "cadence": "xlcrm_cadence",
 }
@@ -82,6 +84,17 @@ HEADERS: Final[dict[str, tuple[str, str, str, float]]] = {
     "overdue_days": ("Days overdue", "逾期天数", "int", 13),
     "urgency": ("Urgency", "紧急程度", "text", 11),
     "action": ("Recommended action", "建议行动", "text", 60),
+    # value model
+    "repeat_days": ("Repeat purchase days", "复购天数", "int", 12),
+    "span_days": ("Days first to last purchase", "首末购买相隔天数", "int", 14),
+    "age_days": ("Days since first purchase", "首次购买至今天数", "int", 14),
+    "mean_repeat_spend": ("Mean repeat spend", "复购平均金额", "money", 14),
+    "p_alive": ("P(alive)", "存活概率", "pct", 10),
+    "expected_purchases": ("Expected purchases", "预期购买次数", "float", 12),
+    "repurchase_prob": ("Repurchase chance", "复购概率", "pct", 12),
+    "repurchase_band": ("Repurchase band", "复购概率档", "text", 16),
+    "expected_aov": ("Expected order value", "预期客单价", "money", 14),
+    "expected_value": ("Expected value (12 months)", "预期价值(12个月)", "money", 16),
     # data quality
     "sheet": ("Sheet", "工作表", "text", 14),
     "row": ("Row", "行", "int", 8),
@@ -128,6 +141,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     "chart_pareto": {"en": "Pareto curve", "zh": "帕累托曲线"},
     "chart_tiers": {"en": "Customers by tier", "zh": "各生命周期阶段客户数"},
     "grade_error": {"en": "Choose a grade A to E.", "zh": "请选择 A 到 E 的等级。"},
+    "value_model": {"en": "Value model", "zh": "价值模型"},
+    "expected_value": {"en": "Expected value, next 12 months", "zh": "未来 12 个月预期价值"},
+    "value_at_risk": {
+        "en": "Value at risk (customers with a churn warning)",
+        "zh": "风险价值（有流失预警的客户）",
+    },
 }
 
 

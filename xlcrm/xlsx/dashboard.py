@@ -105,7 +105,22 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
         (text("due_now", lang), figures_of["needs_followup"], "int"),
         (text("overdue", lang), figures_of["overdue"], "int"),
         (text("churn", lang), figures_of["churn_warnings"], "int"),
+        *_value_figures(figures_of, lang),
     ]
     as_of = pd.Timestamp(analysis.as_of).date().isoformat()
     subtitle = f"{analysis.settings.company} · {text('as_of', lang)} {as_of}"
     return Dashboard(text("dashboard_title", lang), subtitle, figures, blocks)
+
+
+def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, Any, str]]:
+    """The value model's lines on the dashboard: its totals, or why it is missing."""
+    from xlcrm.core.value import describe_reason
+
+    reason = figures.get("value_reason")
+    rows: list[tuple[str, Any, str]] = []
+    if reason is not None:
+        rows.append((text("value_model", lang), describe_reason(reason, lang), "text"))
+    if figures.get("expected_value") is not None:
+        rows.append((text("expected_value", lang), figures["expected_value"], "money"))
+        rows.append((text("value_at_risk", lang), figures["value_at_risk"], "money"))
+    return rows

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+import numpy as np
 import pandas as pd
 
 from xlcrm.core import schema
@@ -145,6 +146,7 @@ def build_result_sheets(
         _rfm_sheet(c, lang),
         _lifecycle_sheet(c, lang, analysis.settings),
         _followup_sheet(c, lang, settings_sheet, analysis.settings),
+        _value_sheet(c, lang, analysis.settings),
         _quality_sheet(quality, lang),
     ]
     return sheets
@@ -278,6 +280,50 @@ def _followup_sheet(
 
 
 QUALITY_KEYS: Final = ("sheet", "row", "column", "value", "problem", "effect")
+
+
+#: Columns of the Value sheet: the model's inputs, then its numbers.
+VALUE_KEYS: Final = (
+    "customer_id",
+    "name",
+    "owner",
+    "repeat_days",
+    "span_days",
+    "age_days",
+    "mean_repeat_spend",
+    "p_alive",
+    "expected_purchases",
+    "repurchase_prob",
+    "repurchase_band",
+    "expected_aov",
+    "expected_value",
+)
+
+
+def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
+    """Customers with a purchase, by expected value (then id); model columns blank
+    when the model is missing (the dashboard says why)."""
+    from xlcrm.core.value import repurchase_band_label
+
+    frame = _take(c[c["frequency"].to_numpy() > 0], VALUE_KEYS)
+    worth = pd.to_numeric(frame["expected_value"], errors="coerce").fillna(-1.0).to_numpy()
+    frame = frame.iloc[np.lexsort((frame["customer_id"].astype(str).to_numpy(), -worth))]
+    frame["repurchase_band"] = frame["repurchase_band"].map(
+        lambda code: None if is_missing(code) else repurchase_band_label(str(code), lang)
+    )
+    columns = _columns(VALUE_KEYS, lang)
+    days = settings.value_horizon_days
+    for i, col in enumerate(columns):  # the horizon belongs in the header
+        if col.key in ("expected_purchases", "repurchase_prob"):
+            name = f"{col.header} ({days} d)" if lang == "en" else f"{col.header}({days}天)"
+            columns[i] = Column(col.key, name, col.kind, col.width)
+    return ResultSheet(
+        "value",
+        SHEET_NAMES["value"][lang],
+        TABLE_NAMES["value"],
+        columns,
+        frame.reset_index(drop=True),
+    )
 
 
 def _quality_sheet(quality: pd.DataFrame | None, lang: str) -> ResultSheet:
