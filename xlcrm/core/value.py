@@ -768,6 +768,8 @@ def fit_gamma_gamma(x: Any, mean_spend: Any) -> GammaGamma | str:
     cents = np.round(z * 100)
     if (cents == cents[0]).all():
         return "all_spend_equal"
+    order = np.lexsort((z, x))  # the same fit whatever the order of the customers
+    x, z = x[order], z[order]
     scale = float(z.mean())
     zs = z / scale
     ux, wx = np.unique(x, return_counts=True)

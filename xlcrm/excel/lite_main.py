@@ -142,6 +142,25 @@ def pareto_class(monetary, a_min=None, b_min=None):
     return udfs.pareto_class(monetary, a_min, b_min)
 
 
+@func
+@arg("repeat_days", ndim=2)
+@arg("span_days", ndim=2)
+@arg("age_days", ndim=2)
+def p_alive(repeat_days, span_days, age_days, lang="en"):
+    """Chance that each customer still buys (BG/NBD P(alive)), fitted on whole columns."""
+    return udfs.p_alive(repeat_days, span_days, age_days, lang)
+
+
+@func
+@arg("repeat_days", ndim=2)
+@arg("span_days", ndim=2)
+@arg("age_days", ndim=2)
+@arg("mean_repeat_spend", ndim=2)
+def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en"):
+    """Expected spend of each customer over the next 12 months, discounted 1 % a month."""
+    return udfs.customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang)
+
+
 # --- the ribbon's buttons as scripts (xlwings Lite task pane) -----------------------
 
 
