@@ -283,6 +283,64 @@ def small_context() -> dict[str, Any]:
             ],
             "more": "… and 4 more",
         },
+        "value": small_value_context(),
+    }
+
+
+def small_value_context() -> dict[str, Any]:
+    """The value pages of the small context: one customer, both fits, a 3-week check."""
+    svg = charts.line_chart(
+        [
+            (charts.Series("predicted", charts.ACCENT), [2.0, 2.5, 1.5]),
+            (charts.Series("actual", charts.WARN), [3.0, 1.0, 2.0]),
+        ],
+        title="Holdout check",
+        x_label="week after 2024-06-09",
+    )
+    return {
+        "title": "Customer value",
+        "appendix_title": "Appendix: the value model",
+        "reason": "",
+        "intro": "Expected value is what a customer is likely to spend.",
+        "figures": [
+            {"label": "Expected value, next 12 months", "value": "¥1,200", "note": ""},
+            {"label": "Value at risk", "value": "¥300", "note": "25% of the expected value"},
+        ],
+        "top": [
+            {
+                "name": "<b>Bold</b> & Sons",
+                "id": "C001",
+                "owner": "Li",
+                "p_alive": "91%",
+                "purchases": "1.4",
+                "aov": "¥310",
+                "value": "¥1,200",
+                "warned": True,
+            }
+        ],
+        "params": [
+            {"model": "BG/NBD", "fitted": "r = 0.243", "ll": "-9,582.4", "n": "2,357"},
+        ],
+        "check": {"title": "Holdout check", "text": "5 predicted; 6 happened.", "svg": svg},
+        "w": {
+            key: key.replace("_", " ").capitalize()
+            for key in (
+                "customer",
+                "id",
+                "owner",
+                "top",
+                "warned_note",
+                "p_alive",
+                "purchases",
+                "aov",
+                "expected",
+                "model",
+                "params",
+                "ll",
+                "customers",
+                "model_intro",
+            )
+        },
     }
 
 
@@ -306,7 +364,18 @@ def test_html_snapshot_of_a_small_context() -> None:
 
 def test_small_context_has_the_shape_of_a_real_one(analysis_en: Analysis) -> None:
     real = report.build_context(analysis_en, lang="en")
-    assert _shape(small_context()) == _shape(real)
+    small = small_context()
+    # this small book has too little spread in spend for a spend model: its value
+    # pages are checked against the default sample book's below
+    assert analysis_en.value.reason == "spend_fit_failed"
+    small_value, real_value = small.pop("value"), real.pop("value")
+    assert _shape(small) == _shape(real)
+    assert real_value["figures"] == [] and real_value["reason"]
+    sample = generate_sample()
+    valued = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    assert valued.value.reason is None
+    full = report.build_context(valued, lang="en")["value"]
+    assert _shape(small_value) == _shape(full)
 
 
 def test_html_escapes_markup_in_data() -> None:

@@ -28,6 +28,7 @@ from xlcrm.locale import N_
 from xlcrm.report import charts
 from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, fmt_pct
 from xlcrm.report.format import is_missing as _missing
+from xlcrm.report.value import value_context
 
 __all__ = ["AGENDA_OWNERS", "AGENDA_ROWS", "CHURN_ROWS", "TIER_TOP", "build_context"]
 
@@ -556,6 +557,16 @@ class _Due:
         self.shown = [int(i) for i in busiest if self.counts[i] > 0]
 
 
+def _priority(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Within an urgency and grade: the higher expected value first when the value
+    model gave one, else the nearer due date, then the bigger spender."""
+    days = frame["days_until_due"].to_numpy(dtype="int64")
+    rows = np.arange(len(frame))
+    if "expected_value" in frame and frame["expected_value"].notna().any():
+        return rows, days, -_floats(frame["expected_value"], -np.inf)
+    return rows, -_floats(frame["monetary"], -np.inf), days
+
+
 def _agenda(due: _Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict[str, Any]:
     words = TEXT[lang]
     frame = due.frame
@@ -568,9 +579,7 @@ def _agenda(due: _Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict[str
         grade = pd.Categorical(frame["grade"], categories=schema.GRADES).codes
         order = np.lexsort(
             (
-                np.arange(len(frame)),
-                -_floats(frame["monetary"], -np.inf),
-                frame["days_until_due"].to_numpy(dtype="int64"),
+                *_priority(frame),
                 np.where(grade < 0, len(schema.GRADES), grade),
                 np.where(urgency < 0, len(schema.URGENCIES), urgency),
                 due.owner,
@@ -821,6 +830,7 @@ def build_context(
         money=money,
     )
     agenda = _agenda(due, days=days, lang=lang, as_of=as_of)
+    value = value_context(analysis, frame, lang=lang, money=money)
     contents = [
         {"href": "#overview", "title": words["overview"], "sub": False},
         {"href": "#classes", "title": words["classes"], "sub": False},
@@ -829,6 +839,14 @@ def build_context(
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in tier_sections),
         {"href": "#agenda", "title": agenda["title"], "sub": False},
         {"href": "#churn", "title": words["churn"], "sub": False},
+        *(
+            [
+                {"href": "#value", "title": value["title"], "sub": False},
+                {"href": "#value-model", "title": value["appendix_title"], "sub": False},
+            ]
+            if value
+            else []
+        ),
     ]
     return {
         "lang": lang,
@@ -890,4 +908,5 @@ def build_context(
         "tier_sections": tier_sections,
         "agenda": agenda,
         "churn": _churn(frame, lang=lang, money=money, settings=settings),
+        "value": value,
     }
