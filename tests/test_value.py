@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from scipy import optimize
 from valuesim import simulate_histories, simulate_orders
 
-from xlcrm.core import value
+from xlcrm.core import value, value_series
 from xlcrm.core.rfm import prepare_orders
 from xlcrm.core.value import BgNbd, GammaGamma
 
@@ -187,8 +187,8 @@ def test_series_and_quadrature_agree_also_at_a_equal_one_and_many_purchases():
     for a in (0.3, 0.79, 0.999999, 1.0, 1.000001, 2.5, 40.0):
         for r, b in ((0.24, 2.4), (5.0, 0.3), (40.0, 8.0)):
             model = BgNbd(r, 3.0, a, b, 0.0, 0, 0)
-            series = value._alive_expectation(model, t, x, T)
-            quadrature = value._quadrature(model, t, x, T)
+            series = value_series.alive_expectation(model, t, x, T)
+            quadrature = value_series.quadrature(model, t, x, T)
             np.testing.assert_allclose(series, quadrature, rtol=1e-8, err_msg=f"{a} {r} {b}")
 
 
