@@ -47,6 +47,7 @@ __all__ = [
     "ValueModel",
     "bgnbd_log_likelihood",
     "customer_inputs",
+    "distinct_histories",
     "expected_purchases",
     "expected_spend",
     "expected_total",
@@ -364,14 +365,21 @@ def fit_bgnbd(x: Any, t_x: Any, T: Any) -> BgNbd | str:
 
 
 def _fit_bgnbd_rows(
-    x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weight: np.ndarray
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weight: np.ndarray,
+    near: BgNbd | None = None,
 ) -> BgNbd | str:
-    """:func:`fit_bgnbd` on distinct histories, ``weight`` customers each (at least one repeat)."""
+    """:func:`fit_bgnbd` on distinct histories, ``weight`` customers each (at least one
+    repeat); ``near`` is a fit of similar data to start from."""
     scale = float(_dot(weight, T) / weight.sum()) or 1.0
     ctx, cT = t_x / scale, T / scale
     rate = float(_dot(weight, x) / max(_dot(weight, cT), 1e-12))
-    start = np.log([1.0, 1.0 / max(rate, 1e-4), 1.0, 1.0])
-    start = np.clip(start, _LOG_LOW + 1, _LOG_HIGH - 1)
+    guess = [1.0, 1.0 / max(rate, 1e-4), 1.0, 1.0]
+    if near is not None:
+        guess = [near.r, near.alpha / scale, near.a, near.b]
+    start = np.clip(np.log(guess), _LOG_LOW + 1, _LOG_HIGH - 1)
     result = optimize.minimize(
         _bgnbd_objective,
         start,
@@ -636,11 +644,16 @@ def expected_value(
 # --- all at once --------------------------------------------------------------------------
 
 
-def _distinct_histories(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+Histories = tuple[np.ndarray, ...]
+
+
+def distinct_histories(inputs: dict[str, np.ndarray]) -> Histories:
     """Customers with a purchase, grouped by identical (x, t_x, T) in whole days.
 
     Returns the positions of those customers, x, t_x and T (days) of each
     distinct history, customers per history and the history of each customer.
+    Pass it on to :func:`fit_value_model`, :func:`score_customers` and
+    :func:`expected_total` to group once.
     """
     idx = np.flatnonzero(np.isfinite(inputs["age_days"]))
     x = inputs["repeat_days"][idx].astype(np.int64)
@@ -660,17 +673,26 @@ def _distinct_histories(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]
     )
 
 
-def fit_value_model(inputs: dict[str, np.ndarray], *, enabled: bool = True) -> ValueModel:
-    """Both fits from :func:`inputs_from_book` arrays (days), or the reason why not."""
+def fit_value_model(
+    inputs: dict[str, np.ndarray],
+    *,
+    enabled: bool = True,
+    histories: Histories | None = None,
+    near: BgNbd | None = None,
+) -> ValueModel:
+    """Both fits from :func:`inputs_from_book` arrays (days), or the reason why not.
+
+    ``near``: a BG/NBD fit of similar data to start the optimiser from.
+    """
     if not enabled:
         return MODEL_OFF
-    _, x, span, age, counts, _ = _distinct_histories(inputs)
+    _, x, span, age, counts, _ = histories or distinct_histories(inputs)
     repeaters = counts[x > 0].sum()
     if repeaters == 0:
         return ValueModel(None, None, "no_repeat_purchases")
     if repeaters < MIN_REPEAT_BUYERS:
         return ValueModel(None, None, "too_few_repeat_buyers")
-    bg = _fit_bgnbd_rows(x, span / DAYS_PER_UNIT, age / DAYS_PER_UNIT, counts)
+    bg = _fit_bgnbd_rows(x, span / DAYS_PER_UNIT, age / DAYS_PER_UNIT, counts, near)
     if isinstance(bg, str):
         return ValueModel(None, None, bg)
     gg = fit_gamma_gamma(inputs["repeat_days"], inputs["mean_repeat_spend"])
@@ -679,9 +701,15 @@ def fit_value_model(inputs: dict[str, np.ndarray], *, enabled: bool = True) -> V
     return ValueModel(bg, gg, None)
 
 
-def expected_total(model: BgNbd, inputs: dict[str, np.ndarray], horizons: Any) -> np.ndarray:
+def expected_total(
+    model: BgNbd,
+    inputs: dict[str, np.ndarray],
+    horizons: Any,
+    *,
+    histories: Histories | None = None,
+) -> np.ndarray:
     """Expected purchase days of all customers together within each horizon (weeks)."""
-    _, x, span, age, counts, _ = _distinct_histories(inputs)
+    _, x, span, age, counts, _ = histories or distinct_histories(inputs)
     t_x, T = span / DAYS_PER_UNIT, age / DAYS_PER_UNIT
     alive = p_alive(model, x, t_x, T)
     grid = _expectation_grid(model, _floats(horizons), x, T) * alive[:, None]
@@ -706,6 +734,7 @@ def score_customers(
     horizon_days: float = 90,
     monthly_discount: float = 0.01,
     months: int = 12,
+    histories: Histories | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-customer numbers for :data:`SCORE_COLUMNS` (NaN / None where the model is missing).
 
@@ -720,7 +749,7 @@ def score_customers(
     if bg is None:
         return out
     # customers with the same history get the same numbers: work on distinct histories
-    idx, x, span, age, _, where = _distinct_histories(inputs)
+    idx, x, span, age, _, where = histories or distinct_histories(inputs)
     t_x, T = span / DAYS_PER_UNIT, age / DAYS_PER_UNIT
     t = horizon_days / DAYS_PER_UNIT
     alive = p_alive(bg, x, t_x, T)

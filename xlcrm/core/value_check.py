@@ -35,7 +35,9 @@ class HoldoutCheck:
     weeks: pd.DataFrame
 
 
-def holdout_check(book: OrderBook, *, calibration_end: Any) -> HoldoutCheck:
+def holdout_check(
+    book: OrderBook, *, calibration_end: Any, near: value.BgNbd | None = None
+) -> HoldoutCheck:
     """Fit on ``book``'s orders up to ``calibration_end`` and check the rest.
 
     ``book`` holds the orders up to the end of the holdout period
@@ -53,7 +55,8 @@ def holdout_check(book: OrderBook, *, calibration_end: Any) -> HoldoutCheck:
         book.ids, book.code[early], book.day[early], book.amount[early], cal_day
     )
     inputs = value.inputs_from_book(calibration)
-    model = value.fit_value_model(inputs)
+    histories = value.distinct_histories(inputs)
+    model = value.fit_value_model(inputs, histories=histories, near=near)
     holdout_end = pd.Timestamp(np.datetime64(end_day, "D"))
     n_weeks = math.ceil((end_day - cal_day) / 7)
     week_end = np.minimum(np.arange(1, n_weeks + 1) * 7, end_day - cal_day)
@@ -73,7 +76,9 @@ def holdout_check(book: OrderBook, *, calibration_end: Any) -> HoldoutCheck:
     week = (distinct % span - 1) // 7
     actual = np.bincount(week, minlength=n_weeks)[:n_weeks].astype(np.float64)
     # predicted: sum over customers of E[purchases by the end of each week]
-    predicted_cum = value.expected_total(model.bgnbd, inputs, week_end / value.DAYS_PER_UNIT)
+    predicted_cum = value.expected_total(
+        model.bgnbd, inputs, week_end / value.DAYS_PER_UNIT, histories=histories
+    )
     predicted = np.diff(predicted_cum, prepend=0.0)
     weeks = pd.DataFrame(
         {
