@@ -8,6 +8,7 @@ could not be fitted still gets a short page saying why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -32,7 +33,7 @@ def _pct(value: float) -> str:
     return fmt_pct(value, 0)
 
 
-def _name(rec: dict[str, Any]) -> str:
+def _name(rec: Mapping[Any, Any]) -> str:
     name = rec.get("name")
     return str(rec["customer_id"]) if name is None or pd.isna(name) else str(name)
 
