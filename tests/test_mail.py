@@ -226,7 +226,7 @@ def test_user_text_is_literal_in_plain_and_escaped_in_html(pdf: bytes) -> None:
     assert "<b>Bold & Co</b>" in plain
     assert "&lt;b&gt;Bold &amp; Co&lt;/b&gt;" in rich
     assert "<b>Bold" not in rich
-    assert "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)" in rich
+    assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in rich
 
 
 def test_owner_brief_in_chinese_names_owner_in_subject_and_greeting(pdf: bytes) -> None:

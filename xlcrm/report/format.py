@@ -13,7 +13,7 @@ import pandas as pd
 
 from xlcrm.locale import N_, t
 
-__all__ = ["DASH", "FILTERS", "fmt_date", "fmt_int", "fmt_money", "fmt_pct", "is_missing"]
+__all__ = ["DASH", "FILTERS", "fmt_date", "fmt_int", "fmt_money", "fmt_number", "fmt_pct", "is_missing"]
 
 DASH: Final = "—"
 
@@ -33,6 +33,13 @@ def fmt_int(value: object) -> str:
     if is_missing(value):
         return DASH
     return f"{round(float(value)):,}"  # type: ignore[arg-type]
+
+
+def fmt_number(value: object, decimals: int = 2) -> str:
+    """A number with thousands separators and ``decimals`` decimals: ``1234.5 -> '1,234.50'``."""
+    if is_missing(value):
+        return DASH
+    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
 
 
 def fmt_money(value: object, currency: str = "", decimals: int = 0) -> str:
@@ -89,6 +96,7 @@ def fmt_date(value: object, lang: str = "en", long: bool = False) -> str:
 FILTERS: Final = {
     "fmt_int": fmt_int,
     "fmt_money": fmt_money,
+    "fmt_number": fmt_number,
     "fmt_pct": fmt_pct,
     "fmt_date": fmt_date,
 }
