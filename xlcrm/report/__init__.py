@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from xlcrm.report.agenda import AGENDA_OWNERS, AGENDA_ROWS, CHURN_ROWS
 from xlcrm.report.context import build_context
 from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_pct
-from xlcrm.report.pdf import to_pdf, write_atomic
+from xlcrm.report.pdf import to_pdf
 from xlcrm.report.render import render_html, template_dir
 from xlcrm.report.sections import TIER_TOP
 
@@ -39,7 +39,6 @@ __all__ = [
     "render_pdf",
     "template_dir",
     "to_pdf",
-    "write_atomic",
 ]
 
 

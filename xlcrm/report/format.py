@@ -13,7 +13,16 @@ import pandas as pd
 
 from xlcrm.locale import N_, t
 
-__all__ = ["DASH", "FILTERS", "fmt_date", "fmt_int", "fmt_money", "fmt_number", "fmt_pct", "is_missing"]
+__all__ = [
+    "DASH",
+    "FILTERS",
+    "fmt_date",
+    "fmt_int",
+    "fmt_money",
+    "fmt_number",
+    "fmt_pct",
+    "is_missing",
+]
 
 DASH: Final = "—"
 
