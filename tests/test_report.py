@@ -131,6 +131,24 @@ def test_formatters_group_thousands_and_mark_missing_values() -> None:
     assert report.fmt_date(pd.NaT) == "—"
 
 
+def test_counts_in_words_take_the_singular_for_one() -> None:
+    from xlcrm.report.sections import cut_texts, days_text
+
+    assert days_text(1, "en") == "1 day"
+    assert days_text(1.4, "en") == "1 day"  # as shown, rounded
+    assert days_text(2, "en") == "2 days"
+    assert days_text(1, "zh") == "1 天"
+    cuts = cut_texts({"recency_days": 1, "frequency": 1.0, "monetary": 50.0}, "¥", "en")
+    assert cuts == [
+        "R high: last purchase fewer than 1 day ago",
+        "F high: more than 1 purchase",
+        "M high: more than ¥50 spent",
+    ]
+    assert cut_texts({"recency_days": 30, "frequency": 2.5, "monetary": 5}, "", "en")[1] == (
+        "F high: more than 2.5 purchases"
+    )
+
+
 def test_formatters_are_jinja_filters() -> None:
     env = render.environment("en")
     for name in ("fmt_money", "fmt_pct", "fmt_date", "fmt_int"):
@@ -471,6 +489,9 @@ def test_chinese_pdf_has_real_chinese_text(brief_zh: dict[str, Any]) -> None:
     for figure in ctx["figures"]:
         assert _flat(figure["value"]) in flat
     assert "跟进日程" in flat and "流失预警" in flat
+    # the glossary's terms (docs/glossary.md): revenue is 销售额, a lifecycle tier 生命周期阶段
+    assert "销售额" in flat and "生命周期阶段" in flat
+    assert "收入" not in flat and "层级" not in flat
     # no tofu: every glyph maps back to a character, so nothing extracts as U+FFFD or blank boxes
     assert "\ufffd" not in brief_zh["text"] and "□" not in brief_zh["text"]
     fonts = {
