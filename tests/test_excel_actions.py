@@ -100,7 +100,7 @@ def test_email_brief_dry_run_sends_and_writes_nothing(book: FileBook) -> None:
 
 def test_email_brief_speaks_chinese_with_lang_zh(book: FileBook) -> None:
     message = actions.email_brief(book, dry_run=True, lang="zh")
-    assert message.startswith("将发送 5 份简报，草稿保存在 ")
+    assert message.startswith("将发送 5 份简报，草稿保存到 ")
     assert "Would send" not in message and "no email address" not in message
 
 

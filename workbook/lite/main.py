@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 0d60fd81ed1e) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 726e9ed0b384) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -5803,7 +5803,7 @@ _XLCRM_FILES = {
         '    drafts = Path(eml_dir) if eml_dir else None',
         '    if drafts is None and not mail.SmtpConfig.from_sources({}, values).host:',
         '        drafts = book.folder / f"{Path(book.name).stem} drafts"',
-        '    mode = "dry_run" if dry_run else "drafts" if drafts else "send"',
+        '    mode: jobs.Mode = "dry_run" if dry_run else "drafts" if drafts else "send"',
         '    if not dry_run:',
         '        book.progress(t("xlcrm: making the PDF brief…", lang))',
         '    per_owner = not mail.sheet_recipients(values)',

@@ -207,7 +207,7 @@ def email_brief(
     drafts = Path(eml_dir) if eml_dir else None
     if drafts is None and not mail.SmtpConfig.from_sources({}, values).host:
         drafts = book.folder / f"{Path(book.name).stem} drafts"
-    mode = "dry_run" if dry_run else "drafts" if drafts else "send"
+    mode: jobs.Mode = "dry_run" if dry_run else "drafts" if drafts else "send"
     if not dry_run:
         book.progress(t("xlcrm: making the PDF brief…", lang))
     per_owner = not mail.sheet_recipients(values)

@@ -264,18 +264,28 @@ def build_context(
     tier_stats = group_stats(frame, "tier")
     order = spend_order(frame)
     due = Due(frame, days, t("(no owner)", lang))
-    common = {
-        "frame": frame,
-        "order": order,
-        "total_revenue": pareto.revenue,
-        "analysis": analysis,
-        "lang": lang,
-        "money": money,
-    }
     class_sections = build_sections(
-        kind="class", codes=schema.RFM_CLASSES, stats=class_stats, **common
+        frame,
+        kind="class",
+        codes=schema.RFM_CLASSES,
+        stats=class_stats,
+        order=order,
+        total_revenue=pareto.revenue,
+        analysis=analysis,
+        lang=lang,
+        money=money,
     )
-    tier_sections = build_sections(kind="tier", codes=schema.TIERS, stats=tier_stats, **common)
+    tier_sections = build_sections(
+        frame,
+        kind="tier",
+        codes=schema.TIERS,
+        stats=tier_stats,
+        order=order,
+        total_revenue=pareto.revenue,
+        analysis=analysis,
+        lang=lang,
+        money=money,
+    )
     contents = [
         {"href": "#overview", "title": t("Overview", lang), "sub": False},
         {"href": "#classes", "title": t("RFM value classes", lang), "sub": False},
