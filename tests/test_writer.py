@@ -273,7 +273,9 @@ def test_rerun_in_place_replaces_only_own_sheets(tmp_path: Path) -> None:
         "客户价值",
         "数据质量",
         "xlcrm设置",
+        "xlcrm图表数据",  # the Dashboard charts' data, hidden
     ]
+    assert wb["xlcrm图表数据"].sheet_state == "hidden"
     assert wb["Notes"]["A1"].value == "keep me"
     assert wb["Orders"]["D1"].value == "=1+2"
     assert wb["Settings"]["A1"].value == "as_of"

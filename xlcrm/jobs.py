@@ -24,7 +24,9 @@ import pandas as pd
 from xlcrm import files
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import OutputError
+from xlcrm.core.settings import Settings
 from xlcrm.locale import N_
+from xlcrm.xlsx.money import workbook_currency
 from xlcrm.xlsx.reader import WorkbookData
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ __all__ = [
     "email_book",
     "excel_lock",
     "run_job",
+    "with_workbook_currency",
     "write_brief",
 ]
 
@@ -79,7 +82,7 @@ def run_job(
     as_of, lang, threshold
         Options; ``None`` leaves the Settings sheet's value (or the default).
     """
-    settings = data.settings
+    settings = with_workbook_currency(data.settings, data.path)
     if threshold:
         settings = settings.replace(threshold_method=threshold)
     day = as_of or data.as_of or today
@@ -91,6 +94,22 @@ def run_job(
         settings=settings,
     )
     return Job(data, result, lang or settings.language or "en")
+
+
+def with_workbook_currency(settings: Settings, path: Any) -> Settings:
+    """``settings`` with the currency of the workbook's number formats when none is set.
+
+    A ``currency`` on the Settings sheet wins; so do its ``currency_decimals``.
+    """
+    if settings.currency or path is None:
+        return settings
+    found = workbook_currency(path)
+    if found is None:
+        return settings
+    symbol, decimals = found
+    if settings.currency_decimals is not None or decimals is None:
+        return settings.replace(currency=symbol)
+    return settings.replace(currency=symbol, currency_decimals=decimals)
 
 
 # =====================================================================================

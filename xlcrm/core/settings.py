@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from xlcrm.core.currency import MAX_DECIMALS, Currency, bad_symbol, currency_of
 from xlcrm.core.errors import SettingsError
 from xlcrm.locale import N_
 
@@ -64,7 +65,8 @@ class Settings:
     language: str = "en"
     company: str = "Sample Trading Co."
     day_first: bool = False
-    currency: str = ""
+    currency: str = ""  # symbol or ISO code; "" = none (or the workbook's, see jobs)
+    currency_decimals: int | None = None  # of single amounts; None = the currency's usual
     # value model (BG/NBD + Gamma-Gamma, xlcrm.core.value)
     value_model: bool = True
     value_horizon_days: int = 90
@@ -102,6 +104,7 @@ class Settings:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1 day", column=name)
         self._check_value_model()
+        self._check_currency()
 
     def _check_value_model(self) -> None:
         checks = (
@@ -125,6 +128,29 @@ class Settings:
             if not ok:
                 value = getattr(self, key)
                 raise SettingsError(message, column=key, args={"key": key, "value": value})
+
+    def _check_currency(self) -> None:
+        if bad_symbol(self.currency):
+            raise SettingsError(
+                N_(
+                    "setting {key} must be a currency symbol or code such as ¥, $ or CNY, "
+                    "not {value!r}"
+                ),
+                column="currency",
+                args={"key": "currency", "value": self.currency},
+            )
+        decimals = self.currency_decimals
+        if decimals is not None and not 0 <= decimals <= MAX_DECIMALS:
+            raise SettingsError(
+                N_("setting {key} must be a whole number from 0 to {high}, not {value}"),
+                column="currency_decimals",
+                args={"key": "currency_decimals", "high": MAX_DECIMALS, "value": decimals},
+            )
+
+    @property
+    def money(self) -> Currency:
+        """How amounts are shown: the currency's symbol and decimals."""
+        return currency_of(self.currency, self.currency_decimals)
 
     @property
     def cadence(self) -> dict[str, int]:
@@ -164,6 +190,9 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "lang": "language",
     "日期先写日": "day_first",
     "货币": "currency",
+    "币种": "currency",
+    "货币小数位数": "currency_decimals",
+    "金额小数位数": "currency_decimals",
     # more Chinese keys for the Settings sheet (reader)
     "固定最近天数": "fixed_recency_days",
     "固定频次": "fixed_frequency",

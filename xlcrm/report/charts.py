@@ -18,21 +18,16 @@ from typing import Final
 
 from markupsafe import Markup
 
+# the house palette, shared with the workbook and report.css
+from xlcrm.palette import ACCENT, GREY, GRID, INK, MUTED, WARN
+from xlcrm.palette import ACCENT_2 as ACCENT_2  # re-exported for the brief's context
+from xlcrm.palette import AMBER as AMBER
+
 #: CJK-capable sans-serif faces on Linux, Windows and macOS, then generic.
 FONT_STACK: Final = (
     "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
     "'DejaVu Sans', Arial, sans-serif"
 )
-
-#: Palette shared with report.css (keep the two in step).
-INK: Final = "#1f2933"
-MUTED: Final = "#6b7785"
-GRID: Final = "#d9dee4"
-ACCENT: Final = "#1f6f8b"
-ACCENT_2: Final = "#99c1b9"
-WARN: Final = "#d1495b"
-AMBER: Final = "#edae49"
-GREY: Final = "#a9b4c0"
 
 
 @dataclass(frozen=True)

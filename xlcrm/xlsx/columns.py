@@ -24,6 +24,8 @@ SHEET_NAMES: Final[dict[str, dict[str, str]]] = {
 # In the user's own workbook the Settings name is theirs (the reader reads it),
 # so ours gets a prefix there.
 IN_PLACE_SETTINGS_NAME: Final[dict[str, str]] = {"en": "xlcrm Settings", "zh": "xlcrm设置"}
+#: The hidden sheet the Dashboard's charts read.
+CHART_DATA_NAMES: Final[dict[str, str]] = {"en": "xlcrm chart data", "zh": "xlcrm图表数据"}
 
 TABLE_NAMES: Final[dict[str, str]] = {
     "rfm": "xlcrm_rfm",
@@ -39,6 +41,7 @@ TABLE_PREFIX: Final = "xlcrm_"
 OWN_SHEET_NAMES: Final[frozenset[str]] = frozenset(
     [n for names in SHEET_NAMES.values() for n in names.values()]
     + list(IN_PLACE_SETTINGS_NAME.values())
+    + list(CHART_DATA_NAMES.values())
 )
 
 NUMBER_FORMATS: Final[dict[str, str]] = {

@@ -1,31 +1,37 @@
-"""The dashboard specification: key figures and counts by class, segment and tier.
+"""The dashboard specification: key figures, counts by class, tier and segment, the Pareto curve.
 
 Pure, like :mod:`xlcrm.xlsx.sheets`: :func:`build_dashboard` gives plain
-values; :mod:`xlcrm.xlsx.layout` adds the tables and charts.
+values; :mod:`xlcrm.xlsx.dashsheet` lays them out with tables and charts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from xlcrm.core import schema
+from xlcrm.core.currency import Currency
+from xlcrm.locale import t
+from xlcrm.palette import ACCENT, CLASS_COLOURS, TIER_COLOURS
 from xlcrm.xlsx.columns import text
 from xlcrm.xlsx.sheets import AnalysisLike
 
 
 @dataclass
 class Block:
-    """A small table on the dashboard."""
+    """A small table on the dashboard, with a heading and the colour of each row's bar."""
 
     key: str
     table: str
     headers: list[str]
     kinds: list[str]
     rows: list[list[Any]]
+    title: str = ""
+    colours: list[str] = field(default_factory=list)
+    note: str = ""
 
 
 @dataclass
@@ -34,16 +40,29 @@ class Dashboard:
     subtitle: str
     figures: list[tuple[str, Any, str]]  # label, value, kind
     blocks: list[Block]
+    curve: list[tuple[float, float]] = field(default_factory=list)  # Pareto: customers, revenue
+    currency: Currency = field(default_factory=Currency)
+
+    def block(self, key: str) -> Block | None:
+        """The block ``key`` (``"rfm_class"``, ``"tier"``, ``"segment"``), if any."""
+        return next((b for b in self.blocks if b.key == key), None)
 
 
 def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
-    """Counts, revenue and shares by class, segment and tier, plus Pareto figures."""
+    """Counts, revenue and shares by class, tier and segment, plus Pareto figures."""
     c = analysis.customers
     revenue = c["monetary"].fillna(0.0).astype(float)
     total_rev = float(revenue.sum())
     n = len(c)
 
-    def block(key: str, col: str, codes: Sequence[str], fn: Callable[[str, str], str]) -> Block:
+    def block(
+        key: str,
+        col: str,
+        codes: Sequence[str],
+        fn: Callable[[str, str], str],
+        colours: dict[str, str],
+        title: str,
+    ) -> Block:
         counts = c[col].value_counts()
         rev = revenue.groupby(c[col]).sum()
         rows = []
@@ -65,28 +84,48 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
             ],
             ["text", "int", "pct", "money", "pct"],
             rows,
+            title,
+            [colours.get(code, ACCENT) for code in codes],
         )
 
     blocks = [
-        block("rfm_class", "rfm_class", schema.RFM_CLASSES, schema.label),
-        block("segment", "segment", schema.SEGMENTS, schema.label),
-        block("tier", "tier", schema.TIERS, schema.tier_label),
+        block(
+            "rfm_class",
+            "rfm_class",
+            schema.RFM_CLASSES,
+            schema.label,
+            CLASS_COLOURS,
+            t("Customers who bought, by RFM class", lang),
+        ),
+        block(
+            "tier",
+            "tier",
+            schema.TIERS,
+            schema.tier_label,
+            TIER_COLOURS,
+            t("All customers, by lifecycle tier", lang),
+        ),
+        block(
+            "segment",
+            "segment",
+            schema.SEGMENTS,
+            schema.label,
+            {},
+            t("Customers who bought, by segment", lang),
+        ),
     ]
-    pareto = analysis.pareto
-    curve = getattr(pareto, "curve", None)
-    if curve is not None and len(curve):
-        blocks.append(
-            Block(
-                "pareto",
-                "xlcrm_dashboard_pareto",
-                [text("customer_share", lang), text("revenue_share", lang)],
-                ["pct", "pct"],
-                [
-                    [float(a), float(b)]
-                    for a, b in zip(curve["customer_share"], curve["revenue_share"], strict=True)
-                ],
-            )
-        )
+    blocks[-1].note = t(
+        "Segments split the buyers finer than the RFM classes: by the R score and the mean "
+        "of the F and M scores. The RFM sheet gives each customer's segment.",
+        lang,
+    )
+    curve: list[tuple[float, float]] = []
+    points = getattr(analysis.pareto, "curve", None)
+    if points is not None and len(points):
+        curve = [
+            (float(a), float(b))
+            for a, b in zip(points["customer_share"], points["revenue_share"], strict=True)
+        ]
     from xlcrm.core.analysis import summary  # the same key figures as the PDF brief
 
     figures_of = summary(analysis)  # type: ignore[arg-type]
@@ -109,7 +148,8 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     ]
     as_of = pd.Timestamp(analysis.as_of).date().isoformat()
     subtitle = f"{analysis.settings.company} · {text('as_of', lang)} {as_of}"
-    return Dashboard(text("dashboard_title", lang), subtitle, figures, blocks)
+    money = getattr(analysis.settings, "money", Currency())
+    return Dashboard(text("dashboard_title", lang), subtitle, figures, blocks, curve, money)
 
 
 def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, Any, str]]:

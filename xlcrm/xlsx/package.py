@@ -169,7 +169,14 @@ def write_filled_sheet(dst: zipfile.ZipFile, name: str, xml: bytes, pending: Pen
     info._compresslevel = 1  # type: ignore[attr-defined]
     with dst.open(info, "w", force_zip64=True) as out:
         out.write(text_xml[: match.start()].encode())
-        chunks = sheet_data_chunks(pending.sheet, pending.styles, pending.header_style)
+        chunks = sheet_data_chunks(
+            pending.sheet,
+            pending.styles,
+            pending.header_style,
+            pending.note_styles,
+            wrap=pending.wrap,
+            line_pt=pending.line_pt,
+        )
         _write_overlapped(out, (chunk.encode() for chunk in chunks))
         out.write(text_xml[match.end() :].encode())
 

@@ -9,7 +9,7 @@ in a workbook, :mod:`xlcrm.excel.book` writes them into the open workbook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -18,6 +18,7 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.locale import t, tn
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
     CADENCE_FIRST_ROW,
@@ -62,6 +63,9 @@ class ResultSheet:
     dropdowns: dict[str, list[str]] = field(default_factory=dict)  # column key -> choices
     highlight: str | None = None  # formula for row 2, relative row, true = highlight
     dropdown_error: str = ""
+    # column key -> formula for row 2: true = the cell's number in red (a quiet alert)
+    alerts: dict[str, str] = field(default_factory=dict)
+    note: list[str] = field(default_factory=list)  # lines shown under the table
 
     @property
     def n_rows(self) -> int:
@@ -122,6 +126,7 @@ def build_result_sheets(
     *,
     lang: str = "en",
     settings_sheet: str | None = None,
+    checked: Mapping[str, int] | None = None,
 ) -> list[ResultSheet]:
     """The RFM, Lifecycle, Follow-ups and Data quality tables of an analysis.
 
@@ -137,6 +142,9 @@ def build_result_sheets(
     settings_sheet
         Name of the sheet holding the cadence table the follow-up formulas
         look up (default: the Settings sheet of a new workbook).
+    checked
+        Rows read per input table (``"orders"`` ...), named on the Data
+        quality sheet when it found no problem.
     """
     if lang not in schema.LANGS:
         raise ValueError(f"lang must be one of {schema.LANGS}, not {lang!r}")
@@ -147,7 +155,7 @@ def build_result_sheets(
         _lifecycle_sheet(c, lang, analysis.settings),
         _followup_sheet(c, lang, settings_sheet, analysis.settings),
         _value_sheet(c, lang, analysis.settings),
-        _quality_sheet(quality, lang),
+        _quality_sheet(quality, lang, checked),
     ]
     return sheets
 
@@ -178,6 +186,7 @@ def _rfm_sheet(c: pd.DataFrame, lang: str) -> ResultSheet:
         TABLE_NAMES["rfm"],
         _columns(keys, lang),
         frame.reset_index(drop=True),
+        freeze="C2",  # ID and name stay in view
     )
 
 
@@ -204,6 +213,7 @@ def _lifecycle_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSh
         TABLE_NAMES["lifecycle"],
         _columns(keys, lang),
         frame.reset_index(drop=True),
+        freeze="C2",  # ID and name stay in view
     )
 
 
@@ -275,7 +285,11 @@ def _followup_sheet(
         dropdown_error=text("grade_error", lang),
     )
     assert sheet.letter("grade") == "E" and sheet.letter("urgency") == "J"
-    sheet.highlight = "$I2>0"
+    # Only what falls due on the analysis date is highlighted; the backlog of overdue
+    # rows shows its days overdue in red, so today's calls stand out.
+    sheet.highlight = f"${sheet.letter('next_followup')}2={AS_OF_NAME}"
+    overdue = sheet.letter("overdue_days")
+    sheet.alerts = {"overdue_days": f"${overdue}2>0"}
     return sheet
 
 
@@ -326,7 +340,38 @@ def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
     )
 
 
-def _quality_sheet(quality: pd.DataFrame | None, lang: str) -> ResultSheet:
+def _checked_note(checked: Mapping[str, int] | None, lang: str) -> list[str]:
+    """What the Data quality sheet says when the reader found no problem."""
+    lines = [t("No problems found.", lang)]
+    counts = dict(checked or {})
+    rows = {table: int(counts.get(table) or 0) for table in ("orders", "customers", "activities")}
+    parts = []
+    if rows["orders"]:
+        n = rows["orders"]
+        parts.append(tn("{count} order row", "{count} order rows", n, lang, count=f"{n:,}"))
+    if rows["customers"]:
+        n = rows["customers"]
+        parts.append(tn("{count} customer row", "{count} customer rows", n, lang, count=f"{n:,}"))
+    if rows["activities"]:
+        n = rows["activities"]
+        parts.append(tn("{count} activity row", "{count} activity rows", n, lang, count=f"{n:,}"))
+    if parts:
+        lines.append(t("Rows checked: {rows}.", lang, rows=t(", ", lang).join(parts)))
+    lines.append(t("What was checked:", lang))
+    for check in (
+        t("every required value is filled in", lang),
+        t("customer IDs are valid and not repeated", lang),
+        t("dates, amounts and grades can be read", lang),
+        t("no cell holds an Excel error value", lang),
+        t("every order and activity belongs to a known customer", lang),
+    ):
+        lines.append(f"  • {check}")
+    return lines
+
+
+def _quality_sheet(
+    quality: pd.DataFrame | None, lang: str, checked: Mapping[str, int] | None = None
+) -> ResultSheet:
     keys = list(QUALITY_KEYS)
     if quality is None or len(quality) == 0:
         frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
@@ -351,6 +396,7 @@ def _quality_sheet(quality: pd.DataFrame | None, lang: str) -> ResultSheet:
         _columns(keys, lang),
         frame,
         freeze="A2",
+        note=[] if len(frame) else _checked_note(checked, lang),
     )
 
 

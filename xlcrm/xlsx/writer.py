@@ -129,5 +129,9 @@ def write_results(
     else:
         wb = Workbook()
         wb.remove(wb.active)
-    pending = add_result_sheets(wb, analysis, quality, lang=lang, in_place=in_place)
+    counts = getattr(data, "counts", None) or {}
+    checked = {table: int(getattr(c, "read", 0)) for table, c in counts.items()}
+    pending = add_result_sheets(
+        wb, analysis, quality, lang=lang, in_place=in_place, checked=checked
+    )
     return save_workbook(wb, pending, path, lang=lang, original=path if in_place else None)

@@ -1,0 +1,311 @@
+"""The Dashboard sheet laid out as a two-page landscape report, and its hidden chart data.
+
+Page 1: title, key figures, the RFM classes (table and two charts).
+Page 2: the lifecycle tiers and the segments (tables), customers by tier
+and the Pareto curve (charts). The tables show exact figures (sums without
+cents); the charts read a hidden sheet holding the same figures in a short
+unit (``$16M``, ``1,600万``) and the Pareto curve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from xlcrm.core.currency import Scale, money_scale
+from xlcrm.locale import t
+from xlcrm.palette import ACCENT, INK, MUTED, rgb
+from xlcrm.xlsx.charts import anchor_chart, bar_chart, pareto_chart
+from xlcrm.xlsx.columns import CHART_DATA_NAMES, NUMBER_FORMATS, col_letter
+from xlcrm.xlsx.dashboard import Block, Dashboard
+from xlcrm.xlsx.money import money_format
+from xlcrm.xlsx.printing import font_name, set_page_setup, text_width
+
+#: Rows of each printed page; page 2 starts at PAGE_ROWS + 1.
+PAGE_ROWS: Final = 34
+#: Columns A-E hold the tables, F is a gutter, G-N the charts.
+TABLE_COLUMNS: Final = 5
+CHART_FIRST, CHART_LAST = 7, 14
+CHART_COLUMN_WIDTH: Final = 9.0
+
+
+#: Row height (pt) and width of a digit (px) at 11 pt, per workbook language, taken
+#: generously: Calibri's (LibreOffice: Carlito); 等线's fallback on computers
+#: without it is DejaVu Sans, a third wider.
+ROW_PT: Final[dict[str, float]] = {"en": 15.0, "zh": 17.0}
+DIGIT_PX: Final[dict[str, float]] = {"en": 7.0, "zh": 9.3}
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    """The few cell styles of the Dashboard, all in one family, and its row height."""
+
+    name: str
+    row: float = 15.0
+
+    def font(self, **kw: Any) -> Any:
+        from openpyxl.styles import Font
+
+        return Font(name=self.name, **{"size": 11, "color": rgb(INK), **kw})
+
+
+def _put(ws: Any, row: int, col: int, value: Any, font: Any, number_format: str = "") -> Any:
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text starting with = stays text
+    cell.font = font
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _kind_format(kind: str, dash: Dashboard) -> str:
+    if kind == "money":
+        return money_format(dash.currency, whole=True)  # sums: no cents
+    return NUMBER_FORMATS[kind]
+
+
+def _table(ws: Any, block: Block, row0: int, dash: Dashboard, fonts: _Fonts) -> int:
+    """The heading, table and note of ``block`` from ``row0``; returns the next free row."""
+    from openpyxl.styles import Alignment, PatternFill
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+    _put(ws, row0, 1, block.title, fonts.font(size=13, bold=True, color=rgb(ACCENT)))
+    head = row0 + 1
+    fill = PatternFill("solid", fgColor=rgb(ACCENT))
+    for j, (h, kind) in enumerate(zip(block.headers, block.kinds, strict=True), start=1):
+        cell = _put(ws, head, j, h, fonts.font(bold=True, color="FFFFFF"))
+        cell.fill = fill
+        cell.alignment = Alignment(
+            horizontal="left" if kind == "text" else "right", vertical="bottom", wrap_text=True
+        )
+    ws.row_dimensions[head].height = 2 * fonts.row  # headers wrap to two lines
+    for i, row in enumerate(block.rows, start=1):
+        for j, (value, kind) in enumerate(zip(row, block.kinds, strict=True), start=1):
+            _put(ws, head + i, j, value, fonts.font(), _kind_format(kind, dash))
+    last = head + max(len(block.rows), 1)
+    table = Table(
+        displayName=block.table,
+        ref=f"A{head}:{col_letter(len(block.headers))}{last}",
+        tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=True),
+    )
+    table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(block.headers, start=1)]
+    ws.add_table(table)
+    nxt = last + 1
+    if block.note:
+        ws.merge_cells(start_row=nxt, start_column=1, end_row=nxt + 1, end_column=TABLE_COLUMNS)
+        cell = _put(ws, nxt, 1, block.note, fonts.font(size=9, italic=True, color=rgb(MUTED)))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        nxt += 2
+    return nxt + 1
+
+
+def _chart_data(wb: Any, dash: Dashboard, lang: str, index: int | None) -> dict[str, Any]:
+    """The hidden sheet the charts read: per block label, count, revenue in a short unit;
+    the Pareto curve. Returns openpyxl references by name."""
+    from openpyxl.chart import Reference
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+    ws = wb.create_sheet(CHART_DATA_NAMES[lang], index)
+    ws.sheet_state = "hidden"
+    refs: dict[str, Any] = {}
+    col = 1
+    largest = max(
+        (abs(float(r[3])) for b in dash.blocks for r in b.rows if len(r) > 3), default=0.0
+    )
+    scale = money_scale(largest, lang)
+    for block in dash.blocks:
+        if block.key == "segment":
+            continue
+        headers = [block.headers[0], block.headers[1], block.headers[3]]
+        for j, h in enumerate(headers):
+            ws.cell(row=1, column=col + j, value=h)
+        for i, row in enumerate(block.rows, start=2):
+            ws.cell(row=i, column=col, value=row[0])
+            ws.cell(row=i, column=col + 1, value=row[1])
+            ws.cell(row=i, column=col + 2, value=float(row[3]) / scale.divisor)
+        n = max(len(block.rows), 1)
+        letter = col_letter(col)
+        table = Table(
+            displayName=f"xlcrm_chart_{block.key}",
+            ref=f"{letter}1:{col_letter(col + 2)}{n + 1}",
+            tableStyleInfo=TableStyleInfo(name="TableStyleLight1"),
+        )
+        table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(headers, start=1)]
+        ws.add_table(table)
+        refs[block.key] = (
+            Reference(ws, min_col=col, min_row=2, max_row=n + 1),
+            Reference(ws, min_col=col + 1, min_row=2, max_row=n + 1),
+            Reference(ws, min_col=col + 2, min_row=2, max_row=n + 1),
+        )
+        col += 4
+    if dash.curve:
+        headers = [t("Share of customers", lang), t("Share of revenue", lang)]
+        ws.cell(row=1, column=col, value=headers[0])
+        ws.cell(row=1, column=col + 1, value=headers[1])
+        for i, (x, y) in enumerate(dash.curve, start=2):
+            ws.cell(row=i, column=col, value=x)
+            ws.cell(row=i, column=col + 1, value=y)
+        last = len(dash.curve) + 1
+        table = Table(
+            displayName="xlcrm_chart_pareto",
+            ref=f"{col_letter(col)}1:{col_letter(col + 1)}{last}",
+            tableStyleInfo=TableStyleInfo(name="TableStyleLight1"),
+        )
+        table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(headers, start=1)]
+        ws.add_table(table)
+        refs["pareto"] = (
+            Reference(ws, min_col=col, min_row=2, max_row=last),
+            Reference(ws, min_col=col + 1, min_row=2, max_row=last),
+        )
+    refs["money_labels"] = money_format(dash.currency, scale=scale)
+    axis = Scale(scale.divisor, scale.suffix, 1 if largest / scale.divisor < 10 else 0)
+    refs["money_axis"] = money_format(dash.currency, scale=axis)
+    return refs
+
+
+def add_dashboard(
+    wb: Any,
+    dash: Dashboard,
+    name: str,
+    lang: str,
+    index: int | None,
+    *,
+    company: str = "",
+    as_of_text: str = "",
+) -> None:
+    """Add the Dashboard sheet ``name`` (and its hidden chart data) to openpyxl ``wb``."""
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.pagebreak import Break, RowBreak
+
+    fonts = _Fonts(font_name(lang), ROW_PT.get(lang, ROW_PT["en"]))
+    ws = wb.create_sheet(name, index)
+    ws.sheet_view.showGridLines = False
+    for row in range(1, 2 * PAGE_ROWS + 1):  # fixed heights: the pages hold what they should
+        ws.row_dimensions[row].height = fonts.row
+    _put(ws, 1, 1, dash.title, fonts.font(size=18, bold=True, color=rgb(ACCENT)))
+    ws.row_dimensions[1].height = 1.8 * fonts.row
+    _put(ws, 2, 1, dash.subtitle, fonts.font(color=rgb(MUTED)))
+    _put(ws, 4, 1, t("Key figures", lang), fonts.font(size=13, bold=True, color=rgb(ACCENT)))
+    r = 5
+    for label_text, value, kind in dash.figures:
+        _put(ws, r, 1, label_text, fonts.font())
+        if value is not None and value == value:  # not missing
+            cell = _put(ws, r, 2, value, fonts.font(bold=True), _kind_format(kind, dash))
+            cell.alignment = Alignment(horizontal="right")
+        r += 1
+    classes, tiers, segments = (dash.block(k) for k in ("rfm_class", "tier", "segment"))
+    if classes is not None:
+        _table(ws, classes, r + 1, dash, fonts)
+    page2 = PAGE_ROWS + 1
+    r = page2 + 1
+    for block in (tiers, segments):
+        if block is not None:
+            r = _table(ws, block, r, dash, fonts)
+    _widths(ws, dash)
+    refs = _chart_data(wb, dash, lang, None)
+    counts = ("#,##0", "#,##0")
+    money = (refs["money_axis"], refs["money_labels"])
+    charts = (
+        ("rfm_class", 1, t("Customers by RFM class", lang), counts, (4, 18)),
+        ("rfm_class", 2, t("Revenue by RFM class", lang), money, (19, PAGE_ROWS)),
+        ("tier", 1, t("Customers by tier", lang), counts, (page2 + 1, page2 + 16)),
+    )
+    for key, which, title, (axis_format, label_format), (top, bottom) in charts:
+        block = dash.block(key)
+        if block is None or key not in refs:
+            continue
+        labels, numbers, revenue = refs[key]
+        chart = bar_chart(
+            labels,
+            numbers if which == 1 else revenue,
+            title=title,
+            colours=block.colours,
+            number_format=axis_format,
+            label_format=label_format,
+            font=fonts.name,
+        )
+        anchor_chart(ws, chart, (top, CHART_FIRST), (bottom, CHART_LAST))
+    if "pareto" in refs:
+        xs, ys = refs["pareto"]
+        chart = pareto_chart(
+            xs,
+            ys,
+            title=t("Pareto curve", lang),
+            x_title=t("Share of customers", lang),
+            y_title=t("Share of revenue", lang),
+            colour=ACCENT,
+            font=fonts.name,
+        )
+        anchor_chart(ws, chart, (page2 + 17, CHART_FIRST), (2 * PAGE_ROWS, CHART_LAST))
+    set_page_setup(
+        ws,
+        lang=lang,
+        area=f"A1:{col_letter(CHART_LAST)}{2 * PAGE_ROWS}",
+        title_rows=None,
+        left_header=company,
+        right_header=as_of_text,
+    )
+    # Excel and LibreOffice ignore manual page breaks when fitting to pages: a fixed
+    # scale that fits Letter and A4 keeps page 2 at its break.
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = _fixed_scale(ws, DIGIT_PX.get(lang, DIGIT_PX["en"]))
+    ws.row_breaks = RowBreak(brk=[Break(id=PAGE_ROWS)])
+
+
+#: Printable landscape area shared by Letter and A4 with the margins of
+#: :func:`~xlcrm.xlsx.printing.set_page_setup`, in points, with 4 % to spare.
+PRINTABLE: Final = (0.96 * (11 - 1) * 72, 0.96 * (8.27 - 1.5) * 72)
+
+
+def _fixed_scale(ws: Any, digit_px: float) -> int:
+    """The print scale (%) at which one page of the Dashboard fits the paper."""
+    width_px = sum(
+        digit_px * (ws.column_dimensions[col_letter(j)].width or 8.43) + 5
+        for j in range(1, CHART_LAST + 1)
+    )
+    height_pt = sum((ws.row_dimensions[r].height or 15) for r in range(1, PAGE_ROWS + 1))
+    fit = min(PRINTABLE[0] / (width_px * 0.75), PRINTABLE[1] / height_pt)
+    return max(10, min(100, int(fit * 100)))
+
+
+def _widths(ws: Any, dash: Dashboard) -> None:
+    """Column widths from the labels and the widest figure of each column."""
+    from openpyxl.cell.cell import Cell
+
+    widths = [0.0] * TABLE_COLUMNS
+    for row in ws.iter_rows(min_row=4, max_col=TABLE_COLUMNS):
+        for j, cell in enumerate(row):
+            if not isinstance(cell, Cell) or cell.value is None:
+                continue
+            if j == 0 and (cell.font.sz or 11) > 11:
+                continue  # headings overflow into the empty cells beside them
+            if cell.alignment.wrap_text:
+                continue  # table headers wrap
+            if ws.cell(row=cell.row, column=1).value and j == 0 and _is_note(ws, cell):
+                continue
+            widths[j] = max(widths[j], _shown_width(cell, dash))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[col_letter(j)].width = round(max(width + 2, 9), 1)
+    ws.column_dimensions[col_letter(TABLE_COLUMNS + 1)].width = 2
+    for j in range(CHART_FIRST, CHART_LAST + 1):
+        ws.column_dimensions[col_letter(j)].width = CHART_COLUMN_WIDTH
+
+
+def _is_note(ws: Any, cell: Any) -> bool:
+    return any(cell.coordinate in rng for rng in ws.merged_cells.ranges)
+
+
+def _shown_width(cell: Any, dash: Dashboard) -> float:
+    value = cell.value
+    bold = 1.1 if cell.font.b else 1.0
+    if isinstance(value, str):
+        return text_width(value) * bold
+    if isinstance(value, float) and "%" in cell.number_format:
+        return len(f"{value:.1%}") * bold
+    if isinstance(value, int | float):
+        shown = f"{float(value):,.0f}"
+        if "#,##0" in cell.number_format and dash.currency.symbol and '"' in cell.number_format:
+            shown = dash.currency.attach(shown)
+        return text_width(shown) * bold
+    return 0.0
