@@ -324,7 +324,7 @@ def test_settings_sheet_holds_settings_and_owners(
 
 def test_chinese_settings_keys_are_the_chinese_aliases() -> None:
     keys = [key for key, _ in sm.generate_sample(customers=10, lang="zh").settings_rows()]
-    assert keys[:4] == ["分析日期", "公司名称", "语言", "分层阈值方法"]
+    assert keys[:6] == ["分析日期", "公司名称", "语言", "货币", "货币小数位数", "分层阈值方法"]
     assert "A类跟进天数" in keys
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 #: ISO codes (and RMB) shown as their symbol.
@@ -95,9 +96,14 @@ def format_amount(value: float, currency: Currency, *, whole: bool = False) -> s
     """``value`` with thousands separators, the currency's decimals (none if ``whole``)
     and its symbol: ``-1234.5 -> '-¥1,234.50'``."""
     decimals = 0 if whole else currency.decimals
-    text = f"{abs(value):,.{decimals}f}"
+    text = f"{_half_up(abs(value), decimals):,.{decimals}f}"
     sign = "-" if value < 0 and any(ch not in "0.," for ch in text) else ""
     return sign + currency.attach(text)
+
+
+def _half_up(value: float, decimals: int) -> Decimal:
+    """``value`` rounded half away from zero, as accountants (and Excel) round money."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,7 @@ def format_short(value: float, currency: Currency, lang: str, scale: Scale | Non
     scale = scale or money_scale(value, lang)
     if scale.divisor == 1:
         return format_amount(value, currency, whole=True)
-    text = f"{abs(value) / scale.divisor:,.{scale.decimals}f}{scale.suffix}"
+    text = f"{_half_up(abs(value) / scale.divisor, scale.decimals):,.{scale.decimals}f}"
+    text += scale.suffix
     sign = "-" if value < 0 else ""
     return sign + currency.attach(text)

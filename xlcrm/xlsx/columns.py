@@ -77,7 +77,7 @@ HEADERS: Final[dict[str, tuple[str, str, str, float]]] = {
     "median_gap_days": ("Median gap (days)", "购买间隔中位数(天)", "float", 16),
     "recent_events": ("Recent events", "近期互动", "int", 13),
     "prior_events": ("Prior events", "前期互动", "int", 12),
-    "churn_warning": ("Churn warning", "流失预警", "bool", 14),
+    "churn_warning": ("Churn warning", "流失预警", "text", 14),  # Yes/No in words
     "churn_reason": ("Churn reason", "预警原因", "text", 28),
     "grade": ("Grade", "等级", "text", 8),
     "grade_source": ("Grade source", "等级来源", "text", 12),

@@ -53,7 +53,6 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     c = analysis.customers
     revenue = c["monetary"].fillna(0.0).astype(float)
     total_rev = float(revenue.sum())
-    n = len(c)
 
     def block(
         key: str,
@@ -65,6 +64,8 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     ) -> Block:
         counts = c[col].value_counts()
         rev = revenue.groupby(c[col]).sum()
+        # shares of the customers in this table (buyers for classes), adding up to 100 %
+        n = int(sum(int(counts.get(code, 0)) for code in codes))
         rows = []
         for code in codes:
             k = int(counts.get(code, 0))

@@ -91,6 +91,8 @@ SETTING_KEYS: Final = (
     "as_of",
     "company",
     "language",
+    "currency",
+    "currency_decimals",
     "threshold_method",
     "mature_orders",
     "sleep_days",
@@ -138,6 +140,8 @@ ACTIVITY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
     "meeting": {"en": "Meeting", "zh": "会议"},
 }
 
+#: The sample's money: dollars in English, yuan in Chinese.
+CURRENCY: Final[dict[str, str]] = {"en": "$", "zh": "¥"}
 COMPANY: Final[dict[str, str]] = {"en": DEFAULT_SETTINGS.company, "zh": "示例贸易有限公司"}
 
 # Six owners with uneven books; the last has no e-mail address on purpose so
@@ -240,6 +244,7 @@ class Sample:
         }
         for key in SETTING_KEYS[3:]:
             values[key] = getattr(DEFAULT_SETTINGS, key)
+        values["currency"], values["currency_decimals"] = CURRENCY[self.lang], 2
         return [(setting_key(key, self.lang), values[key]) for key in SETTING_KEYS]
 
 

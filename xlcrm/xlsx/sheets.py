@@ -18,7 +18,7 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
-from xlcrm.locale import t, tn
+from xlcrm.locale import t, tn, tp
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
     CADENCE_FIRST_ROW,
@@ -107,6 +107,12 @@ def _churn_words(customers: pd.DataFrame, lang: str, settings: Settings) -> pd.S
         words = describe_churn(warned, lang, settings=settings)
         out.loc[warned.index] = pd.Series(words, index=warned.index).astype(object)
     return out
+
+
+def _yes_no(flags: pd.Series, lang: str) -> pd.Series:
+    """True/False as words in ``lang`` (a filter shows them; TRUE/FALSE reads as English)."""
+    words = {True: tp("churn warning", "Yes", lang), False: tp("churn warning", "No", lang)}
+    return flags.map(lambda flag: None if is_missing(flag) else words[bool(flag)])
 
 
 def _columns(
@@ -206,6 +212,7 @@ def _lifecycle_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSh
     ]
     frame = _take(c, keys)
     frame["tier"] = _labels(frame["tier"], schema.tier_label, lang)
+    frame["churn_warning"] = _yes_no(frame["churn_warning"], lang)
     frame["churn_reason"] = _churn_words(c, lang, settings).to_numpy()
     return ResultSheet(
         "lifecycle",
