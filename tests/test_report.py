@@ -119,8 +119,12 @@ def test_formatters_group_thousands_and_mark_missing_values() -> None:
     assert report.fmt_int(1234.4) == "1,234"
     assert report.fmt_int(None) == "—"
     assert report.fmt_money(1234567.8) == "1,234,568"
-    assert report.fmt_money(-1234.5, "¥") == "-¥1,234"
+    assert report.fmt_money(-1234.5, "¥") == "-¥1,235"  # money rounds half away from zero
     assert report.fmt_money(10, "RMB") == "RMB 10"
+    assert report.fmt_money(10, "元") == "10元"
+    assert report.fmt_money_short(24_652_980, "¥", "zh") == "¥2,465万"
+    assert report.fmt_money_short(24_652_980, "$", "en") == "$24.7M"
+    assert report.fmt_money_short(27_623, "¥", "zh", top=15_397_043) == "¥3万"
     assert report.fmt_money(float("nan"), "$") == "—"
     assert report.fmt_pct(0.4567) == "45.7%"
     assert report.fmt_pct(0.2, 0) == "20%"
@@ -139,14 +143,12 @@ def test_counts_in_words_take_the_singular_for_one() -> None:
     assert days_text(2, "en") == "2 days"
     assert days_text(1, "zh") == "1 天"
     cuts = cut_texts({"recency_days": 1, "frequency": 1.0, "monetary": 50.0}, "¥", "en")
-    assert cuts == [
-        "R high: last purchase fewer than 1 day ago",
-        "F high: more than 1 purchase",
-        "M high: more than ¥50 spent",
-    ]
-    assert cut_texts({"recency_days": 30, "frequency": 2.5, "monetary": 5}, "", "en")[1] == (
-        "F high: more than 2.5 purchases"
-    )
+    assert cuts == ["R high: bought today", "F high: at least 2 orders", "M high: spent more than ¥50"]
+    # whole days and orders, as the classes apply the cut (days < 177.02, orders > 12.2)
+    cuts = cut_texts({"recency_days": 177.02, "frequency": 12.2, "monetary": 5}, "", "en")
+    assert cuts[:2] == ["R high: bought in the last 177 days", "F high: at least 13 orders"]
+    cuts = cut_texts({"recency_days": 2, "frequency": 0.5, "monetary": 5}, "", "zh")
+    assert cuts[:2] == ["R 高：1 天内有购买", "F 高：至少购买 1 次"]
 
 
 def test_formatters_are_jinja_filters() -> None:
@@ -201,10 +203,34 @@ def small_context() -> dict[str, Any]:
         "actions": ["Thank them in person."],
         "top": top,
         "top_more": "… and 1 more",
+        "top_title": "Top customers: Important value",
         "other_label": "Tier",
+        "prospects": None,
     }
     tier = {**section, "id": "tier-mature", "code": "mature", "title": "Mature", "top_more": ""}
     tier["other_label"] = "RFM class"
+    tier["top_title"] = "Top customers: Mature"
+    prospects = {
+        "stats": [{"label": "Prospects", "value": "2"}, {"label": "Grade A: closing", "value": "1"}],
+        "grades": [{"grade": "A", "meaning": "closing within 30 days", "count": "1"}],
+        "owners": [{"owner": "Ann & Bo", "counts": ["1", ""], "total": "1"}],
+        "owners_more": "",
+        "rows": [
+            {
+                "name": "<i>Lead</i> Ltd",
+                "id": "P01",
+                "owner": "Ann & Bo",
+                "grade": "A",
+                "meaning": "closing within 30 days",
+                "last_contact": "2024-06-01",
+                "next_followup": "2024-06-02",
+            }
+        ],
+        "more": "… and 1 more",
+        "note": "1 prospect has no grade.",
+    }
+    potential = {**tier, "id": "tier-potential", "code": "potential", "title": "Potential"}
+    potential.update(top=[], top_more="", top_title="Top customers: Potential", prospects=prospects)
     row = {
         "due": "2024-06-28",
         "status": "2 d overdue",
@@ -229,8 +255,9 @@ def small_context() -> dict[str, Any]:
             "description": "Customer segment strategy brief",
         },
         "company": "Tiny & Co",
+        "team": True,
         "brief": "Customer segment strategy brief",
-        "as_of": "30 June 2024",
+        "as_of": "2024-06-30",
         "footer": "as of 2024-06-30",
         "audience": "the whole sales team",
         "figures": [
@@ -261,7 +288,7 @@ def small_context() -> dict[str, Any]:
             },
         ],
         "class_sections": [section],
-        "tier_sections": [tier],
+        "tier_sections": [potential, tier],
         "agenda": {
             "title": "Follow-up agenda: next 14 days",
             "intro": "2 follow-ups are overdue or due by 14 July 2024.",
@@ -482,7 +509,7 @@ def test_english_pdf_names_classes_figures_and_actions(brief_en: dict[str, Any])
 
 def test_chinese_pdf_has_real_chinese_text(brief_zh: dict[str, Any]) -> None:
     flat, ctx = brief_zh["flat"], brief_zh["context"]
-    assert "客户分层策略简报" in flat
+    assert "客户细分策略简报" in flat
     for section in ctx["class_sections"]:
         assert _flat(section["title"]) in flat
         assert _flat(section["actions"][0]) in flat
@@ -568,7 +595,7 @@ def test_report_command_html_owner_and_language(book: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in html
-    assert "2026年5月31日" in html
+    assert "2026-05-31" in html and "2026年5月31日" not in html  # one date style
     assert owner in html
 
 

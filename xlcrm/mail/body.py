@@ -22,7 +22,15 @@ from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.settings import DEFAULT_SETTINGS
 from xlcrm.locale import N_, t, tn
 from xlcrm.mail.addresses import one_line
-from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, fmt_number, fmt_pct
+from xlcrm.report.format import (
+    DASH,
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_money_short,
+    fmt_number,
+    fmt_pct,
+)
 from xlcrm.report.render import render_template
 
 __all__ = [
@@ -155,8 +163,12 @@ def _figure(key: str, value: object, *, lang: str, currency: str) -> str:
         lowered = key.casefold()
         if any(w in lowered for w in _SHARE_WORDS):
             return fmt_pct(number)
-        if any(w in lowered for w in _MONEY_WORDS):
-            return fmt_money(number, currency, 2)
+        if any(w in lowered for w in _MONEY_WORDS):  # a sum: no cents; 万 for Chinese
+            return (
+                fmt_money_short(number, currency, lang)
+                if lang == "zh"
+                else fmt_money(number, currency)
+            )
         return fmt_int(number) if number.is_integer() else fmt_number(number, 2)
     return DASH if value is None else one_line(value)
 

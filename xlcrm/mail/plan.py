@@ -280,7 +280,7 @@ def prepare_batch(
                 sender=sender,
                 owner=brief.owner,
                 company=company,
-                currency=settings.currency,
+                currency=settings.money.symbol,
                 urgent_days=settings.urgent_days,
                 message_id=make_message_id(batch_id, brief.key, sender),
             )

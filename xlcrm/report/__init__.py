@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from xlcrm.report.agenda import AGENDA_OWNERS, AGENDA_ROWS, CHURN_ROWS
 from xlcrm.report.context import build_context
-from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_pct
+from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_money_short, fmt_pct
 from xlcrm.report.pdf import to_pdf
 from xlcrm.report.render import render_html, template_dir
 from xlcrm.report.sections import TIER_TOP
@@ -34,6 +34,7 @@ __all__ = [
     "fmt_date",
     "fmt_int",
     "fmt_money",
+    "fmt_money_short",
     "fmt_pct",
     "render_html",
     "render_pdf",

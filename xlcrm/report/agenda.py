@@ -160,7 +160,7 @@ def build_agenda(due: Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict
             len(frame),
             lang,
             n=fmt_int(len(frame)),
-            date=fmt_date(until, lang, True),
+            date=fmt_date(until),  # one date style in the brief: 2026-07-14
         )
     else:
         intro = tn(

@@ -23,11 +23,20 @@ from xlcrm.palette import ACCENT, GREY, GRID, INK, MUTED, WARN
 from xlcrm.palette import ACCENT_2 as ACCENT_2  # re-exported for the brief's context
 from xlcrm.palette import AMBER as AMBER
 
-#: CJK-capable sans-serif faces on Linux, Windows and macOS, then generic.
-FONT_STACK: Final = (
-    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
-    "'DejaVu Sans', Arial, sans-serif"
-)
+#: The brief's body font per language (templates/report.css): charts use the same
+#: family as the text around them. WeasyPrint draws SVG text with the first family
+#: of the list (no fallback along it), so the first is the one the text uses.
+FONT_STACKS: Final = {
+    "en": (
+        "'Noto Sans CJK SC', 'Source Han Sans SC', 'Noto Sans', 'Segoe UI', "
+        "'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif"
+    ),
+    "zh": (
+        "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
+        "'Noto Sans', 'DejaVu Sans', sans-serif"
+    ),
+}
+FONT_STACK: Final = FONT_STACKS["en"]
 
 
 @dataclass(frozen=True)
@@ -80,19 +89,25 @@ def _text(
     )
 
 
-def _svg(width: float, height: float, body: list[str], title: str) -> Markup:
+def _svg(width: float, height: float, body: list[str], title: str, lang: str = "en") -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'width="{_num(width)}" height="{_num(height)}" '
         f'viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'font-family="{escape(FONT_STACK)}"><title>{escape(title)}</title>'
+        f'font-family="{escape(FONT_STACKS.get(lang, FONT_STACK))}"><title>{escape(title)}</title>'
         + "".join(body)
         + "</svg>"
     )
 
 
 def bar_chart(
-    bars: Sequence[Bar], *, title: str, width: float = 300, label_width: float = 96, row: float = 17
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    width: float = 300,
+    label_width: float = 96,
+    row: float = 17,
+    lang: str = "en",
 ) -> Markup:
     """Horizontal bars, one per label, longest = widest; values written at the end."""
     value_room = 58.0
@@ -111,7 +126,7 @@ def bar_chart(
         body.append(_text(label_width + length + 4, y + row * 0.62, b.shown, fill=MUTED))
     if not bars:
         body.append(_text(width / 2, 16, "–", anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def stacked_bar_chart(
@@ -122,6 +137,7 @@ def stacked_bar_chart(
     width: float = 620,
     label_width: float = 120,
     row: float = 17,
+    lang: str = "en",
 ) -> Markup:
     """Horizontal stacked bars (e.g. follow-ups per owner split by urgency) with a legend."""
     value_room = 40.0
@@ -150,11 +166,11 @@ def stacked_bar_chart(
         body.append(_text(x + 4, y + row * 0.62, shown, fill=MUTED))
     if not rows:
         body.append(_text(width / 2, legend_h + 12, "–", anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def funnel_chart(
-    stages: Sequence[Bar], *, title: str, width: float = 300, row: float = 19
+    stages: Sequence[Bar], *, title: str, width: float = 300, row: float = 19, lang: str = "en"
 ) -> Markup:
     """Centred bars whose width follows the value, top to bottom, label and value inside."""
     top = max((s.value for s in stages), default=0.0)
@@ -179,7 +195,7 @@ def funnel_chart(
                 size=8.5,
             )
         )
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def pareto_chart(
@@ -192,6 +208,7 @@ def pareto_chart(
     marker_label: str = "",
     width: float = 300,
     height: float = 170,
+    lang: str = "en",
 ) -> Markup:
     """Cumulative revenue share (y) against share of customers (x), both 0..1.
 
@@ -242,7 +259,7 @@ def pareto_chart(
         f'<text x="9" y="{_num(top + ph / 2)}" font-size="8" text-anchor="middle" '
         f'fill="{MUTED}" transform="rotate(-90 9 {_num(top + ph / 2)})">{escape(y_label)}</text>'
     )
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def line_chart(
@@ -252,6 +269,7 @@ def line_chart(
     x_label: str,
     width: float = 460,
     height: float = 170,
+    lang: str = "en",
 ) -> Markup:
     """Lines over the same steps 1..n (e.g. weeks), y from 0 to the largest value, with a legend."""
     left, right, top, bottom = 40.0, 8.0, 18.0, 28.0
@@ -290,4 +308,4 @@ def line_chart(
         body.append(_text(x + 13, 9, series.name, size=8))
         x += 26 + 5.5 * len(series.name)
     body.append(_text(left + pw / 2, height - 3, x_label, size=8, anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)

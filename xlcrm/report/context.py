@@ -26,9 +26,11 @@ from xlcrm.core.errors import SettingsError, XlcrmError
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.core.pareto import ParetoSummary, pareto_summary
 from xlcrm.locale import LANGS, N_, t, tn
+from xlcrm.palette import CLASS_COLOURS, TIER_COLOURS
 from xlcrm.report import charts
 from xlcrm.report.agenda import Due, agenda_title, build_agenda, build_churn
-from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_pct, is_missing
+from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_money_short, fmt_pct, is_missing
+from xlcrm.report.prospects import prospect_section
 from xlcrm.report.sections import Stats, build_sections, cut_texts, group_stats, spend_order
 from xlcrm.report.value import value_context
 
@@ -37,26 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = ["build_context", "check_lang"]
 
-_CLASS_COLOURS: Final = {
-    "important_value": charts.ACCENT,
-    "important_retain": charts.ACCENT,
-    "important_develop": charts.ACCENT,
-    "important_winback": charts.WARN,
-    "general_value": charts.ACCENT_2,
-    "general_retain": charts.ACCENT_2,
-    "general_develop": charts.ACCENT_2,
-    "general_winback": charts.AMBER,
-}
-
-_TIER_COLOURS: Final = {
-    "potential": charts.GREY,
-    "new": charts.ACCENT_2,
-    "repeat": charts.ACCENT_2,
-    "mature": charts.ACCENT,
-    "loyal": charts.ACCENT,
-    "sleeping": charts.AMBER,
-    "lost": charts.WARN,
-}
+# the Dashboard's charts use the same colours
+_CLASS_COLOURS: Final = CLASS_COLOURS
+_TIER_COLOURS: Final = TIER_COLOURS
 
 
 def check_lang(lang: str) -> None:
@@ -104,7 +89,14 @@ def _figures(
             "value": fmt_int(figures["purchasing_customers"]),
             "note": "",
         },
-        {"label": t("Revenue", lang), "value": fmt_money(figures["revenue"], money), "note": ""},
+        {
+            "label": t("Revenue", lang),
+            # Chinese readers count large sums in 万; the workbook keeps the exact figure
+            "value": fmt_money_short(figures["revenue"], money, lang)
+            if lang == "zh"
+            else fmt_money(figures["revenue"], money),
+            "note": "",
+        },
         {
             "label": t("Revenue from the top {pct} of buyers", lang, pct=fmt_pct(top_share, 0)),
             "value": fmt_pct(figures["top_share"]),
@@ -145,6 +137,7 @@ def _bars(
 ) -> list[charts.Bar]:
     """One bar per code: customer count, or revenue when ``money`` is given."""
     label = schema.tier_label if kind == "tier" else schema.label
+    top = max((abs(float(stats[c]["revenue"])) for c in codes if c in stats), default=0.0)
     bars = []
     for code in codes:
         if kind == "class" and code not in stats:
@@ -152,8 +145,9 @@ def _bars(
         s = stats.get(code, {"count": 0.0, "revenue": 0.0})
         if money is None:
             value, shown = float(s["count"]), fmt_int(s["count"])
-        else:
-            value, shown = max(float(s["revenue"]), 0.0), fmt_money(s["revenue"], money)
+        else:  # one short unit for all bars: $15.4M, ¥1,540万
+            value = max(float(s["revenue"]), 0.0)
+            shown = fmt_money_short(s["revenue"], money, lang, top=top)
         bars.append(charts.Bar(label(code, lang), value, shown, colours[code]))
     return bars
 
@@ -168,6 +162,7 @@ def _charts(
     days: int,
     lang: str,
     money: str,
+    team: bool = True,
 ) -> list[dict[str, Any]]:
     classes = tuple(schema.RFM_CLASSES)
     left = due.frame["days_until_due"].to_numpy()
@@ -209,18 +204,35 @@ def _charts(
         y_label=t("share of revenue", lang),
         marker=marker,
         marker_label=marker_label,
+        lang=lang,
     )
-    return [
-        {"title": sizes, "svg": charts.bar_chart(class_bars, title=sizes), "wide": False},
-        {"title": revenue, "svg": charts.bar_chart(revenue_bars, title=revenue), "wide": False},
-        {"title": concentration, "svg": pareto_svg, "wide": False},
-        {"title": funnel, "svg": charts.funnel_chart(stages, title=funnel), "wide": False},
+    out = [
         {
-            "title": owners,
-            "svg": charts.stacked_bar_chart(owner_rows, series, title=owners),
-            "wide": True,
+            "title": sizes,
+            "svg": charts.bar_chart(class_bars, title=sizes, lang=lang),
+            "wide": False,
+        },
+        {
+            "title": revenue,
+            "svg": charts.bar_chart(revenue_bars, title=revenue, lang=lang),
+            "wide": False,
+        },
+        {"title": concentration, "svg": pareto_svg, "wide": False},
+        {
+            "title": funnel,
+            "svg": charts.funnel_chart(stages, title=funnel, lang=lang),
+            "wide": False,
         },
     ]
+    if team and len(owner_rows) > 1:  # one owner's brief: a one-bar chart says nothing
+        out.append(
+            {
+                "title": owners,
+                "svg": charts.stacked_bar_chart(owner_rows, series, title=owners, lang=lang),
+                "wide": True,
+            }
+        )
+    return out
 
 
 def build_context(
@@ -244,7 +256,8 @@ def build_context(
     Returns
     -------
     dict
-        Keys ``lang``, ``contents``, ``meta``, ``company``, ``brief``,
+        Keys ``lang``, ``contents``, ``meta``, ``company``, ``team`` (False
+        for one owner's brief: no owner columns), ``brief``,
         ``as_of``, ``footer``, ``audience``, ``figures``, ``cuts``,
         ``charts``, ``class_sections``, ``tier_sections``, ``agenda``,
         ``churn``, ``value`` (``None`` without the value model). Never mutates
@@ -252,7 +265,7 @@ def build_context(
     """
     check_lang(lang)
     settings = analysis.settings
-    money = settings.currency
+    money = settings.money.symbol
     company = company if company is not None else settings.company
     as_of = pd.Timestamp(analysis.as_of)
     frame, owner_name = _scope(analysis.customers, owner)
@@ -295,6 +308,16 @@ def build_context(
         {"href": "#agenda", "title": agenda_title(days, lang), "sub": False},
         {"href": "#churn", "title": t("Churn warnings", lang), "sub": False},
     ]
+    team = owner_name is None
+    for section in (*class_sections, *tier_sections):
+        section["prospects"] = None
+        # the list may go to the next page: its heading says whose it is
+        section["top_title"] = t("Top customers: {name}", lang, name=section["title"])
+    for section in tier_sections:
+        if section["code"] == "potential":  # no purchases: counts by grade instead of dashes
+            section["prospects"] = prospect_section(frame, settings, lang=lang, team=team)
+            section["top"] = []
+            section["top_more"] = ""
     value = value_context(analysis, frame, lang=lang, money=money)
     if value:
         contents += [
@@ -311,8 +334,9 @@ def build_context(
             "description": brief,
         },
         "company": str(company),
+        "team": team,
         "brief": brief,
-        "as_of": fmt_date(as_of, lang, long=True),
+        "as_of": fmt_date(as_of),  # one date style throughout: 2026-06-30
         "footer": t("as of {date}", lang, date=fmt_date(as_of)),
         "audience": owner_name if owner_name is not None else t("the whole sales team", lang),
         "figures": _figures(
@@ -332,6 +356,7 @@ def build_context(
             days=days,
             lang=lang,
             money=money,
+            team=team,
         ),
         "class_sections": class_sections,
         "tier_sections": tier_sections,
