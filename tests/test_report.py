@@ -143,7 +143,11 @@ def test_counts_in_words_take_the_singular_for_one() -> None:
     assert days_text(2, "en") == "2 days"
     assert days_text(1, "zh") == "1 天"
     cuts = cut_texts({"recency_days": 1, "frequency": 1.0, "monetary": 50.0}, "¥", "en")
-    assert cuts == ["R high: bought today", "F high: at least 2 orders", "M high: spent more than ¥50"]
+    assert cuts == [
+        "R high: bought today",
+        "F high: at least 2 orders",
+        "M high: spent more than ¥50",
+    ]
     # whole days and orders, as the classes apply the cut (days < 177.02, orders > 12.2)
     cuts = cut_texts({"recency_days": 177.02, "frequency": 12.2, "monetary": 5}, "", "en")
     assert cuts[:2] == ["R high: bought in the last 177 days", "F high: at least 13 orders"]
@@ -211,7 +215,10 @@ def small_context() -> dict[str, Any]:
     tier["other_label"] = "RFM class"
     tier["top_title"] = "Top customers: Mature"
     prospects = {
-        "stats": [{"label": "Prospects", "value": "2"}, {"label": "Grade A: closing", "value": "1"}],
+        "stats": [
+            {"label": "Prospects", "value": "2"},
+            {"label": "Grade A: closing", "value": "1"},
+        ],
         "grades": [{"grade": "A", "meaning": "closing within 30 days", "count": "1"}],
         "owners": [{"owner": "Ann & Bo", "counts": ["1", ""], "total": "1"}],
         "owners_more": "",
