@@ -33,19 +33,13 @@ import pandas as pd
 
 from xlcrm import files
 from xlcrm.core.errors import OutputError
+from xlcrm.xlsx.columns import NUMBER_FORMATS
 
 Rows = list[list[Any]]
-#: column index (0-based) -> Excel number format
+#: column index (0-based) -> Excel number format (from ``xlsx.columns.NUMBER_FORMATS``)
 Formats = Mapping[int, str]
 
-_FORMAT_KINDS = {
-    "int": "#,##0",
-    "money": "#,##0.00",
-    "pct": "0.0%",
-    "text": "@",
-    "date": "yyyy-mm-dd",
-}
-TEXT_FORMAT: Final = "@"
+TEXT_FORMAT: Final = NUMBER_FORMATS["text"]
 #: Excel shows a text-formatted cell of more than 255 characters as ####;
 #: such long text is never read as a number or a date anyway.
 TEXT_FORMAT_MAX: Final = 255

@@ -41,6 +41,8 @@ OWN_SHEET_NAMES: Final[frozenset[str]] = frozenset(
     + list(IN_PLACE_SETTINGS_NAME.values())
 )
 
+#: The one table of Excel number formats, by kind of value (the writer, the
+#: add-in's sheets and the dashboard charts use it).
 NUMBER_FORMATS: Final[dict[str, str]] = {
     "text": "@",
     "int": "#,##0",
@@ -48,6 +50,7 @@ NUMBER_FORMATS: Final[dict[str, str]] = {
     "float": "#,##0.0",
     "money": "#,##0.00",
     "pct": "0.0%",
+    "pct_axis": "0%",
     "date": "yyyy-mm-dd",
     "bool": "General",
 }

@@ -127,7 +127,7 @@ def _add_settings_sheet(
     for j, grade in enumerate(schema.GRADES):
         r = CADENCE_FIRST_ROW + j
         ws.cell(row=r, column=1, value=grade)
-        ws.cell(row=r, column=2, value=int(cadence[grade])).number_format = "0"
+        ws.cell(row=r, column=2, value=int(cadence[grade])).number_format = NUMBER_FORMATS["score"]
         ws.cell(row=r, column=3, value=schema.GRADE_LABELS[grade][lang])
     last = CADENCE_FIRST_ROW + len(schema.GRADES) - 1
     table = Table(
@@ -151,7 +151,7 @@ def _add_settings_sheet(
         if value is not None and not is_missing(value):
             cell = ws.cell(row=r, column=2, value=value if isinstance(value, str) else float(value))
             if not isinstance(value, str):
-                cell.number_format = "#,##0.00"
+                cell.number_format = NUMBER_FORMATS["money"]
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 34
@@ -238,8 +238,8 @@ def _add_dashboard(wb: Any, dash: Dashboard, name: str, lang: str, index: int | 
         chart.series.append(series)
         chart.x_axis.title = text("customer_share", lang)
         chart.y_axis.title = text("revenue_share", lang)
-        chart.x_axis.number_format = "0%"
-        chart.y_axis.number_format = "0%"
+        chart.x_axis.number_format = NUMBER_FORMATS["pct_axis"]
+        chart.y_axis.number_format = NUMBER_FORMATS["pct_axis"]
         chart.x_axis.scaling.min, chart.x_axis.scaling.max = 0, 1
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
         chart.width, chart.height = 17, 7.5
