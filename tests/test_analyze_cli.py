@@ -103,8 +103,8 @@ def test_chinese_output_uses_chinese_labels(tmp_path: Path) -> None:
     code, out = run(str(book), "--lang", "zh")
     assert code == 0, out
     frame = pd.read_excel(tmp_path / "shop.xlcrm.xlsx", sheet_name="RFM分析", engine="calamine")
-    assert "RFM分类" in frame.columns
-    assert set(frame["RFM分类"]) <= {
+    assert "RFM 类别" in frame.columns
+    assert set(frame["RFM 类别"]) <= {
         "重要价值客户",
         "重要保持客户",
         "重要发展客户",

@@ -21,6 +21,7 @@ import pandas as pd
 from xlcrm.core.errors import InputError, SettingsError
 from xlcrm.core.schema import RFM_CLASSES
 from xlcrm.core.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
+from xlcrm.locale import N_
 
 __all__ = [
     "SEGMENT_GRID",
@@ -46,13 +47,15 @@ _DAY: Final = np.timedelta64(1, "D")
 def to_timestamp(as_of: Any) -> pd.Timestamp:
     """``as_of`` (date, datetime, ``Timestamp`` or ISO text) as a naive midnight ``Timestamp``."""
     if as_of is None:
-        raise SettingsError("as_of is required", column="as_of")
+        raise SettingsError(N_("as_of is required"), column="as_of")
     try:
         stamp = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"as_of is not a date: {as_of!r}", column="as_of") from exc
+        raise SettingsError(
+            N_("as_of is not a date: {value!r}"), column="as_of", args={"value": as_of}
+        ) from exc
     if pd.isna(stamp):
-        raise SettingsError("as_of is not a date", column="as_of")
+        raise SettingsError(N_("as_of is not a date"), column="as_of")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return stamp.normalize()
@@ -100,10 +103,11 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], sheet: str) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
-            f"missing column {missing[0]!r}",
+            N_("missing column {column!r}"),
             sheet=sheet,
             column=missing[0],
-            hint=f"the {sheet} sheet needs {', '.join(columns)}",
+            hint=N_("the {sheet} sheet needs {columns}"),
+            args={"column": missing[0], "sheet": sheet, "columns": ", ".join(columns)},
         )
 
 
@@ -456,15 +460,18 @@ def rfm_thresholds(
     method = method or settings.threshold_method
     if method not in THRESHOLD_METHODS:
         raise SettingsError(
-            f"threshold_method must be one of {', '.join(THRESHOLD_METHODS)}, not {method!r}",
+            N_("threshold_method must be one of {choices}, not {value!r}"),
             column="threshold_method",
+            args={"choices": ", ".join(THRESHOLD_METHODS), "value": method},
         )
     if method == "fixed":
         fixed = (settings.fixed_recency_days, settings.fixed_frequency, settings.fixed_monetary)
         if None in fixed:
             raise SettingsError(
-                "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
-                "and fixed_monetary",
+                N_(
+                    "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
+                    "and fixed_monetary"
+                ),
                 column="threshold_method",
             )
         return {
@@ -561,7 +568,7 @@ def segment_codes(r_score: Any, f_score: Any, m_score: Any) -> np.ndarray:
     if stacked.size and (
         (stacked < 1).any() or (stacked > 5).any() or (stacked != np.round(stacked)).any()
     ):
-        raise InputError("RFM scores must be whole numbers from 1 to 5")
+        raise InputError(N_("RFM scores must be whole numbers from 1 to 5"))
     out = np.full(r.shape, None, dtype=object)
     ri = stacked[0].astype(np.int64) - 1
     fm = (stacked[1] + stacked[2]).astype(np.int64) - 2

@@ -14,6 +14,7 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_, t
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
     CADENCE_FIRST_ROW,
@@ -25,7 +26,6 @@ from xlcrm.xlsx.columns import (
     col_letter,
     header,
     settings_sheet_name,
-    text,
 )
 from xlcrm.xlsx.dashboard import Dashboard, build_dashboard
 from xlcrm.xlsx.sheets import AnalysisLike, ResultSheet, build_result_sheets, is_missing
@@ -114,13 +114,16 @@ def _add_settings_sheet(
     from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
     ws = wb.create_sheet(name, index)
-    ws["A1"] = text("as_of", lang)
+    ws["A1"] = t("Analysis date", lang)
     ws["A1"].font = Font(bold=True)
     ws["B1"] = pd.Timestamp(analysis.as_of).to_pydatetime()
     ws["B1"].number_format = NUMBER_FORMATS["date"]
-    ws["A2"] = text("as_of_note", lang)
+    ws["A2"] = t(
+        "Follow-up formulas count from this date. Type =TODAY() here to follow the calendar.",
+        lang,
+    )
     ws["A2"].font = Font(italic=True, color="666666")
-    headers = [header("grade", lang), header("cadence_days", lang), text("meaning", lang)]
+    headers = [header("grade", lang), header("cadence_days", lang), t("Meaning", lang)]
     for i, h in enumerate(headers, start=1):
         ws.cell(row=CADENCE_FIRST_ROW - 1, column=i, value=h)
     cadence = analysis.settings.cadence
@@ -128,7 +131,7 @@ def _add_settings_sheet(
         r = CADENCE_FIRST_ROW + j
         ws.cell(row=r, column=1, value=grade)
         ws.cell(row=r, column=2, value=int(cadence[grade])).number_format = NUMBER_FORMATS["score"]
-        ws.cell(row=r, column=3, value=schema.GRADE_LABELS[grade][lang])
+        ws.cell(row=r, column=3, value=schema.grade_label(grade, lang))
     last = CADENCE_FIRST_ROW + len(schema.GRADES) - 1
     table = Table(
         displayName=TABLE_NAMES["cadence"],
@@ -138,16 +141,16 @@ def _add_settings_sheet(
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
     ws.add_table(table)
     r = last + 2
-    ws.cell(row=r, column=1, value=text("thresholds", lang)).font = Font(bold=True)
+    ws.cell(row=r, column=1, value=t("Thresholds used", lang)).font = Font(bold=True)
     thresholds = analysis.thresholds or {}
-    for label_key, value in (
-        ("threshold_method", analysis.settings.threshold_method),
-        ("recency_cut", thresholds.get("recency_days")),
-        ("frequency_cut", thresholds.get("frequency")),
-        ("monetary_cut", thresholds.get("monetary")),
+    for what, value in (
+        (t("Threshold method", lang), analysis.settings.threshold_method),
+        (t("Recency cut (days)", lang), thresholds.get("recency_days")),
+        (t("Frequency cut", lang), thresholds.get("frequency")),
+        (t("Monetary cut", lang), thresholds.get("monetary")),
     ):
         r += 1
-        ws.cell(row=r, column=1, value=text(label_key, lang))
+        ws.cell(row=r, column=1, value=what)
         if value is not None and not is_missing(value):
             cell = ws.cell(row=r, column=2, value=value if isinstance(value, str) else float(value))
             if not isinstance(value, str):
@@ -171,7 +174,7 @@ def _add_dashboard(wb: Any, dash: Dashboard, name: str, lang: str, index: int | 
     ws["A1"].font = Font(bold=True, size=16)
     _set_text(ws["A2"], dash.subtitle)
     ws["A2"].font = Font(italic=True, color="666666")
-    ws["A4"] = text("key_figures", lang)
+    ws["A4"] = t("Key figures", lang)
     ws["A4"].font = Font(bold=True, size=12)
     r = 5
     for label_text, value, kind in dash.figures:
@@ -221,13 +224,13 @@ def _add_dashboard(wb: Any, dash: Dashboard, name: str, lang: str, index: int | 
         chart.width, chart.height = 17, 7.5
         ws.add_chart(chart, anchor)
 
-    bar("rfm_class", 2, text("chart_class_sizes", lang), "G4")
-    bar("rfm_class", 4, text("chart_class_revenue", lang), "G20")
-    bar("tier", 2, text("chart_tiers", lang), "G52")
+    bar("rfm_class", 2, t("Customers by RFM class", lang), "G4")
+    bar("rfm_class", 4, t("Revenue by RFM class", lang), "G20")
+    bar("tier", 2, t("Customers by tier", lang), "G52")
     if "pareto" in positions:
         row0, col0, n = positions["pareto"]
         chart = ScatterChart()
-        chart.title = text("chart_pareto", lang)
+        chart.title = t("Pareto curve", lang)
         chart.style = 13
         chart.legend = None
         xs = Reference(ws, min_col=col0, min_row=row0 + 1, max_row=row0 + n)
@@ -236,8 +239,8 @@ def _add_dashboard(wb: Any, dash: Dashboard, name: str, lang: str, index: int | 
         series.marker.symbol = "none"
         series.smooth = False
         chart.series.append(series)
-        chart.x_axis.title = text("customer_share", lang)
-        chart.y_axis.title = text("revenue_share", lang)
+        chart.x_axis.title = t("Share of customers", lang)
+        chart.y_axis.title = t("Share of revenue", lang)
         chart.x_axis.number_format = NUMBER_FORMATS["pct_axis"]
         chart.y_axis.number_format = NUMBER_FORMATS["pct_axis"]
         chart.x_axis.scaling.min, chart.x_axis.scaling.max = 0, 1
@@ -287,9 +290,10 @@ def add_result_sheets(
     taken = [n for n in wanted if n in wb.sheetnames]
     if taken:
         raise OutputError(
-            f"the workbook already has a sheet named {taken[0]!r} that xlcrm did not write",
+            N_("the workbook already has a sheet named {name!r} that xlcrm did not write"),
             sheet=taken[0],
-            hint="rename that sheet, or write to a new file with -o",
+            hint=N_("rename that sheet, or write to a new file with -o"),
+            args={"name": taken[0]},
         )
     first = None if in_place else 0
     _add_dashboard(wb, build_dashboard(analysis, lang=lang), wanted[0], lang, first)

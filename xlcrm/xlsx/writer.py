@@ -54,7 +54,6 @@ def save_workbook(
     pending: Sequence[Pending],
     path: str | os.PathLike[str],
     *,
-    lang: str = "en",
     original: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Save ``wb`` to ``path`` atomically, filling in the generated sheet data.
@@ -86,7 +85,7 @@ def save_workbook(
                 else:
                     dst.writestr(info.filename, data, zipfile.ZIP_DEFLATED, compresslevel=6)
 
-        atomic_write(target, write, lang=lang)
+        atomic_write(target, write)
     return target
 
 
@@ -130,4 +129,4 @@ def write_results(
         wb = Workbook()
         wb.remove(wb.active)
     pending = add_result_sheets(wb, analysis, quality, lang=lang, in_place=in_place)
-    return save_workbook(wb, pending, path, lang=lang, original=path if in_place else None)
+    return save_workbook(wb, pending, path, original=path if in_place else None)
