@@ -17,13 +17,14 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import pandas as pd
 
 from xlcrm import files
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import OutputError
+from xlcrm.core.rfm import DateLike
 from xlcrm.core.schema import RFM_CLASSES, TIERS
 from xlcrm.locale import N_
 from xlcrm.xlsx.reader import WorkbookData
@@ -72,7 +73,7 @@ def run_job(
     data: WorkbookData,
     *,
     today: dt.date,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     threshold: str | None = None,
 ) -> Job:
@@ -246,7 +247,7 @@ def analyze_book(
     book: ResultBook,
     *,
     today: dt.date,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     threshold: str | None = None,
     sheets: Sequence[str] = RESULT_SHEETS,
@@ -316,7 +317,10 @@ def _problems(data: WorkbookData, lang: str) -> tuple[Problem, ...]:
         return ()
     sheet, problem, effect = table.columns[0], table.columns[4], table.columns[5]
     groups = table.groupby([sheet, problem, effect], sort=True).size()
-    return tuple(Problem(str(s), str(p), str(e), int(n)) for (s, p, e), n in groups.items())
+    return tuple(
+        Problem(str(where), str(what), str(how), int(rows))
+        for (where, what, how), rows in zip(groups.index, groups.to_numpy(), strict=True)
+    )
 
 
 # =====================================================================================

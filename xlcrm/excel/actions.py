@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from xlcrm import jobs
 from xlcrm.core.errors import XlcrmError
+from xlcrm.core.rfm import DateLike
 from xlcrm.excel.book import Book, XlwingsBook
 from xlcrm.excel.versions import version_problem
 from xlcrm.jobs import RESULT_SHEETS, AnalyzeOutcome, Job, Step, analyze_book, run_job
@@ -41,7 +42,7 @@ __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", 
 _F = TypeVar("_F", bound=Callable[..., str])
 
 
-def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Job:
+def _analyse(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> Job:
     hint = lang or book.ui_lang
     book.progress(t("xlcrm: reading the workbook…", hint))
     data = book.read_data(lang=hint)
@@ -98,7 +99,7 @@ def _action(f: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-def user_lang(value: Any) -> str:
+def user_lang(value: object) -> str:
     """A language passed from Excel: "en" or "zh", else "en"."""
     text = str(value or "").strip().lower()
     return text if text in LANGS else "en"
@@ -114,7 +115,7 @@ def _where(book: Book, path: Path, lang: str) -> str:
 
 
 def _analyze_book(
-    book: Book, sheets: Sequence[str], as_of: Any, lang: str | None
+    book: Book, sheets: Sequence[str], as_of: DateLike | None, lang: str | None
 ) -> AnalyzeOutcome:
     """The use case on ``book``, its steps shown in Excel's status bar."""
 
@@ -140,7 +141,7 @@ def _analyze_book(
 
 
 @_action
-def analyze(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
+def analyze(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
     """Write the result sheets (RFM, Lifecycle, Follow-ups, Dashboard, Data quality)."""
     done = _analyze_book(book, RESULT_SHEETS, as_of, lang)
     return tn(
@@ -154,7 +155,7 @@ def analyze(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
 
 
 @_action
-def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
+def followup_plan(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
     """Write the follow-up plan sheet: whom to contact and when, soonest first."""
     done = _analyze_book(book, ("followups",), as_of, lang)
     return tn(
@@ -168,7 +169,7 @@ def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> 
 
 
 @_action
-def dashboard(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
+def dashboard(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
     """Write the dashboard sheet: key figures, classes, segments, tiers, Pareto curve."""
     done = _analyze_book(book, ("dashboard",), as_of, lang)
     return t("Dashboard: {where}", done.lang, where=done.written)
@@ -178,7 +179,7 @@ def dashboard(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
 def pdf_brief(
     book: Book,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     output: str | Path | None = None,
 ) -> str:
@@ -198,7 +199,7 @@ def pdf_brief(
 def email_brief(
     book: Book,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     eml_dir: str | Path | None = None,
     dry_run: bool = False,

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -35,12 +35,18 @@ from xlcrm import files
 from xlcrm.xlsx.columns import NUMBER_FORMATS
 
 if TYPE_CHECKING:
+    import xlwings as xw
+
     from xlcrm.jobs import Job
     from xlcrm.xlsx.dashboard import Dashboard
     from xlcrm.xlsx.reader import WorkbookData
     from xlcrm.xlsx.sheets import ResultSheet
 
-Rows = list[list[Any]]
+#: A cell value as the books hand it over (``None`` for an empty cell).
+CellValue: TypeAlias = (
+    str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
+)
+Rows = list[list[CellValue]]
 #: column index (0-based) -> Excel number format (from ``xlsx.columns.NUMBER_FORMATS``)
 Formats = Mapping[int, str]
 
@@ -108,7 +114,7 @@ class Book(Protocol):
 # --- layout shared by both implementations -----------------------------------------
 
 
-def cell_value(value: Any) -> Any:
+def cell_value(value: object) -> CellValue:
     """A frame value as a plain Python cell value (None for missing)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -122,12 +128,12 @@ def cell_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else float(value)
-    return value
+    return value  # type: ignore[return-value]  # str, int, bool, date and time stay as they are
 
 
 def table_rows(sheet: ResultSheet) -> tuple[Rows, dict[int, str]]:
     """Header + values of a :class:`xlcrm.xlsx.writer.ResultSheet`, and its number formats."""
-    header = [c.header for c in sheet.columns]
+    header: list[CellValue] = [c.header for c in sheet.columns]
     frame = sheet.frame[[c.key for c in sheet.columns]]
     body = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     formats = {i: c.number_format for i, c in enumerate(sheet.columns)}
@@ -161,7 +167,7 @@ def result_rows(job: Job, sheets: Sequence[str]) -> list[tuple[str, Rows, Format
     return out
 
 
-def wants_text(value: Any) -> bool:
+def wants_text(value: object) -> bool:
     """A value Excel must receive into a text-formatted cell to keep it as it is."""
     return isinstance(value, str) and len(value) <= TEXT_FORMAT_MAX
 
@@ -315,7 +321,7 @@ class FileBook:
 class XlwingsBook:
     """The workbook open in Excel, through xlwings (``xw.Book.caller()`` in a ribbon action)."""
 
-    def __init__(self, book: Any):
+    def __init__(self, book: xw.Book):
         self.book = book
         self.ui_lang = "en"
 
@@ -421,7 +427,7 @@ class XlwingsBook:
         self.book.app.alert(message, title="xlcrm")
 
 
-def _screen_value(value: Any) -> Any:
+def _screen_value(value: CellValue) -> CellValue:
     """Long text that looks like a formula gets Excel's text prefix (an apostrophe).
 
     Shorter text is protected by the text format instead (:func:`text_runs`).
@@ -431,7 +437,7 @@ def _screen_value(value: Any) -> Any:
     return value
 
 
-def _file_value(value: Any) -> Any:
+def _file_value(value: object) -> CellValue:
     """A cell value openpyxl can store (Excel hands over dates as datetime)."""
     if (
         isinstance(value, dt.time | dt.datetime | dt.date | int | float | str | bool)

@@ -371,7 +371,8 @@ def _scores(
         raise ArgumentError(
             N_("give all three of {names}, or none"), names="r_cuts, f_cuts, m_cuts"
         )
-    r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values, cuts=cuts)
+    r_cut, f_cut, m_cut = (c for c in cuts if c is not None)
+    r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values, cuts=(r_cut, f_cut, m_cut))
     return r_s, f_s, m_s, (r, f, m)
 
 

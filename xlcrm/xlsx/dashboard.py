@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -25,14 +24,14 @@ class Block:
     table: str
     headers: list[str]
     kinds: list[str]
-    rows: list[list[Any]]
+    rows: list[list[str | float]]
 
 
 @dataclass
 class Dashboard:
     title: str
     subtitle: str
-    figures: list[tuple[str, Any, str]]  # label, value, kind
+    figures: list[tuple[str, float, str]]  # label, value (int or float), kind
     blocks: list[Block]
 
 
@@ -48,7 +47,7 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     def block(key: str, title: str, codes: Sequence[str], fn: Callable[[str, str], str]) -> Block:
         counts = c[key].value_counts()
         rev = revenue.groupby(c[key]).sum()
-        rows = []
+        rows: list[list[str | float]] = []
         for code in codes:
             k = int(counts.get(code, 0))
             r = float(rev.get(code, 0.0))
@@ -88,7 +87,7 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     figures_of = summary(analysis)  # type: ignore[arg-type]
     pct = f"{figures_of['top_fraction']:.0%}"
     top_share = figures_of["top_share"]
-    figures: list[tuple[str, Any, str]] = [
+    figures: list[tuple[str, float, str]] = [
         (customers, figures_of["customers"], "int"),
         (t("Purchasing customers", lang), figures_of["purchasing_customers"], "int"),
         (t("Revenue", lang), figures_of["revenue"], "money"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,9 @@ import pandas as pd
 from xlcrm.core import schema
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import t, tp
+
+if TYPE_CHECKING:
+    from xlcrm.core.pareto import ParetoSummary
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
     CADENCE_FIRST_ROW,
@@ -43,7 +46,7 @@ class AnalysisLike(Protocol):
     @property
     def thresholds(self) -> dict[str, float]: ...
     @property
-    def pareto(self) -> Any: ...
+    def pareto(self) -> ParetoSummary: ...
 
 
 # --- specifications (pure) ---------------------------------------------------------

@@ -18,7 +18,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -35,6 +35,11 @@ from xlcrm.xlsx.package import (
 )
 from xlcrm.xlsx.sheets import AnalysisLike, ResultSheet, build_result_sheets
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+    from xlcrm.xlsx.reader import WorkbookData
+
 __all__ = [
     "SHEET_NAMES",
     "Dashboard",
@@ -50,7 +55,7 @@ __all__ = [
 
 
 def save_workbook(
-    wb: Any,
+    wb: Workbook,
     pending: Sequence[Pending],
     path: str | os.PathLike[str],
     *,
@@ -97,7 +102,7 @@ def default_output(book: str | os.PathLike[str]) -> Path:
 
 def write_results(
     analysis: AnalysisLike,
-    data: Any,
+    data: WorkbookData | pd.DataFrame | None,
     path: str | os.PathLike[str],
     *,
     lang: str = "en",
@@ -120,7 +125,7 @@ def write_results(
     """
     from openpyxl import Workbook, load_workbook
 
-    quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
+    quality = data if isinstance(data, pd.DataFrame) or data is None else data.quality
     path = Path(path)
     if in_place:
         check_in_place(path, lang=lang)
