@@ -279,14 +279,14 @@ def indexed_labels(
     return _shape(_mark_bad(table[index], inputs, lang), inputs)
 
 
-def numbers_out(values: Any, *inputs: Column) -> Any:
+def numbers_out(values: Any, *inputs: Column, lang: str = "en") -> Any:
     """Numbers; whole numbers as int, missing as empty text."""
     arr = np.asarray(values, dtype=np.float64).reshape(-1)
     out = arr.astype(object)
     whole = np.isfinite(arr) & (arr == np.round(arr))
     out[whole] = arr[whole].astype(np.int64).astype(object)
     out[np.isnan(arr)] = ""
-    return _shape(_mark_bad(out, inputs, "en"), inputs)
+    return _shape(_mark_bad(out, inputs, lang), inputs)
 
 
 def dates_out(values: Any, *inputs: Column) -> Any:
@@ -698,7 +698,7 @@ def _value_inputs(*args: Any) -> tuple[dict[str, np.ndarray], tuple[Column, ...]
     names = ("repeat_days", "span_days", "age_days", "mean_repeat_spend")
     columns = [numbers(a, name) for a, name in zip(args, names, strict=False)]
     if all(c.single for c in columns):
-        raise ArgumentError("give whole columns: the model learns from all customers")
+        raise ArgumentError(N_("give whole columns: the model learns from all customers"))
     n = same_length(*columns)
     columns = [spread(c, n) for c in columns]
     x, span, age = (c.values for c in columns[:3])
@@ -708,7 +708,7 @@ def _value_inputs(*args: Any) -> tuple[dict[str, np.ndarray], tuple[Column, ...]
     unreadable = np.any([c.bad for c in columns], axis=0)
     odd = ~fits & ~blank & ~unreadable
     if odd.any():  # after the cells' own reasons, which win
-        reason = "repeat_days, span_days and age_days do not fit together"
+        reason = N_("repeat_days, span_days and age_days do not fit together")
         columns.append(Column(np.zeros(n), odd, reason, False))
     use = fits & ~unreadable
     spend = columns[3].values if len(args) > 3 else np.full(n, np.nan)
@@ -746,7 +746,7 @@ def p_alive(repeat_days, span_days, age_days, lang="en"):
     """Chance that each customer still buys (BG/NBD P(alive)), fitted on whole columns."""
     lang = check_lang(lang)
     inputs, columns = _value_inputs(repeat_days, span_days, age_days)
-    return numbers_out(_value_scores(inputs, lang)["p_alive"], *columns)
+    return numbers_out(_value_scores(inputs, lang)["p_alive"], *columns, lang=lang)
 
 
 @xw.func(category=CATEGORY)
@@ -763,4 +763,4 @@ def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en
     scores = _value_scores(inputs, lang)
     if scores["reason"][0] is not None:
         raise ArgumentError(value.describe_reason(str(scores["reason"][0]), lang) or "")
-    return numbers_out(scores["expected_value"], *columns)
+    return numbers_out(scores["expected_value"], *columns, lang=lang)
