@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle f80d5e804f47) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle c7caeaf1214c) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -189,7 +189,7 @@ _XLCRM_FILES = {
         '    return pd.Series(values.astype(object).where(values.notna(), None).to_numpy(), dtype=str)',
         '',
         '',
-        'def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: float) -> np.ndarray:',
+        'def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: float | None) -> np.ndarray:',
         '    """Values known for some customers, placed at ``where`` in an array of ``n``."""',
         '    if where.size == n and (where == np.arange(n)).all():',
         '        return values',
@@ -229,7 +229,7 @@ _XLCRM_FILES = {
         '    def n(self) -> int:',
         '        return len(self.ids)',
         '',
-        '    def spread(self, values: np.ndarray, fill: float) -> np.ndarray:',
+        '    def spread(self, values: np.ndarray, fill: float | None) -> np.ndarray:',
         '        """Per-customer values of ``book`` (customers with an order) aligned to ``ids``."""',
         '        return _spread(values, self.at, self.n, fill)',
         '',
@@ -9319,6 +9319,7 @@ _XLCRM_FILES = {
         '',
         'from collections.abc import Callable, Sequence',
         'from dataclasses import dataclass',
+        'from typing import Any',
         '',
         'import pandas as pd',
         '',
@@ -9342,7 +9343,7 @@ _XLCRM_FILES = {
         'class Dashboard:',
         '    title: str',
         '    subtitle: str',
-        '    figures: list[tuple[str, float, str]]  # label, value (int or float), kind',
+        '    figures: list[tuple[str, float | str, str]]  # label, value (a number or text), kind',
         '    blocks: list[Block]',
         '',
         '',
@@ -9398,7 +9399,7 @@ _XLCRM_FILES = {
         '    figures_of = summary(analysis)  # type: ignore[arg-type]',
         '    pct = f"{figures_of[\'top_fraction\']:.0%}"',
         '    top_share = figures_of["top_share"]',
-        '    figures: list[tuple[str, float, str]] = [',
+        '    figures: list[tuple[str, float | str, str]] = [',
         '        (customers, figures_of["customers"], "int"),',
         '        (t("Purchasing customers", lang), figures_of["purchasing_customers"], "int"),',
         '        (t("Revenue", lang), figures_of["revenue"], "money"),',
@@ -9431,7 +9432,7 @@ _XLCRM_FILES = {
         '    reason = figures.get("value_reason")',
         '    rows: list[tuple[str, float | str, str]] = []',
         '    if reason is not None:',
-        '        rows.append((t("Value model", lang), describe_reason(reason, lang), "text"))',
+        '        rows.append((t("Value model", lang), describe_reason(reason, lang) or "", "text"))',
         '    if figures.get("expected_value") is not None:',
         '        expected = t("Expected value, next 12 months", lang)',
         '        rows.append((expected, figures["expected_value"], "money"))',

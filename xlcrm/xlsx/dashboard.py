@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,7 @@ class Block:
 class Dashboard:
     title: str
     subtitle: str
-    figures: list[tuple[str, float, str]]  # label, value (int or float), kind
+    figures: list[tuple[str, float | str, str]]  # label, value (a number or text), kind
     blocks: list[Block]
 
 
@@ -87,7 +88,7 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     figures_of = summary(analysis)  # type: ignore[arg-type]
     pct = f"{figures_of['top_fraction']:.0%}"
     top_share = figures_of["top_share"]
-    figures: list[tuple[str, float, str]] = [
+    figures: list[tuple[str, float | str, str]] = [
         (customers, figures_of["customers"], "int"),
         (t("Purchasing customers", lang), figures_of["purchasing_customers"], "int"),
         (t("Revenue", lang), figures_of["revenue"], "money"),
@@ -120,7 +121,7 @@ def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, float 
     reason = figures.get("value_reason")
     rows: list[tuple[str, float | str, str]] = []
     if reason is not None:
-        rows.append((t("Value model", lang), describe_reason(reason, lang), "text"))
+        rows.append((t("Value model", lang), describe_reason(reason, lang) or "", "text"))
     if figures.get("expected_value") is not None:
         expected = t("Expected value, next 12 months", lang)
         rows.append((expected, figures["expected_value"], "money"))
