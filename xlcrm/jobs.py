@@ -164,12 +164,7 @@ class WorkbookFile:
         from xlcrm.xlsx.writer import check_in_place
 
         target = self.target
-        if target.is_dir():
-            raise OutputError(
-                N_("the output is a folder, not a file"),
-                file=str(target),
-                hint=N_("give a file name with -o, e.g. -o result.xlsx"),
-            )
+        check_target(target)
         if self.in_place:
             check_in_place(self.source, lang=lang)  # the file stays byte-identical when refused
         elif target.exists() and target.resolve() == self.source.resolve():
