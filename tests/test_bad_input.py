@@ -32,7 +32,7 @@ from oddbooks import (
 )
 
 from xlcrm.cli import cli
-from xlcrm.xlsx.reader import REASONS
+from xlcrm.xlsx.quality import reason_text
 
 Make = Callable[..., Path]
 D = dt.date
@@ -41,7 +41,7 @@ ORDERS_HEAD = ["Customer ID", "Order Date", "Amount"]
 
 
 def reason(code: str, lang: str = "en") -> str:
-    return REASONS[code][lang]
+    return reason_text(code, lang)
 
 
 # --- running the command line --------------------------------------------------------

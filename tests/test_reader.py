@@ -549,8 +549,9 @@ def test_missing_column_message_names_file_sheet_expected_and_found(make_workboo
 
 def test_missing_column_message_in_chinese(make_workbook: Make) -> None:
     path = make_workbook({"订单": [["客户编号", "金额"], ["C1", 3]]})
-    with pytest.raises(InputError, match="现有表头：客户编号, 金额"):
+    with pytest.raises(InputError) as info:
         read_workbook(path, lang="zh")
+    assert "现有表头：客户编号, 金额" in info.value.render("zh")
 
 
 def test_empty_workbook_sheet_is_a_missing_column(make_workbook: Make) -> None:
@@ -756,18 +757,17 @@ ROWS = st.lists(st.lists(CELL, min_size=0, max_size=5), min_size=0, max_size=12)
 def test_fuzz_orders_rows_give_data_or_an_xlcrm_error(
     rows: list[list[Any]], header_at: int, day_first: bool
 ) -> None:
-    from xlcrm.xlsx import reader
+    from xlcrm.xlsx.sheets import Sheet
+    from xlcrm.xlsx.tables import read_table
 
     rows = [list(r) for r in rows]
     if rows:
         rows.insert(min(header_at, len(rows)), ["Customer ID", "Date", "Amount"])
     width = max(map(len, rows), default=0)
     rows = [r + [None] * (width - len(r)) for r in rows]
-    sheet = reader._Sheet("Orders", rows, 1, 0)
+    sheet = Sheet("Orders", rows, 1, 0)
     try:
-        read = reader._read_table(
-            sheet, "orders", file=Path("f.xlsx"), column_map={}, day_first=day_first, lang="en"
-        )
+        read = read_table(sheet, "orders", file=Path("f.xlsx"), column_map={}, day_first=day_first)
     except XlcrmError:
         return
     frame = read.frame
