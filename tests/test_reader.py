@@ -306,12 +306,53 @@ def test_date_forms(value: Any) -> None:
     assert parsed.problem.tolist() == [None]
 
 
-def test_day_first_switch_and_unambiguous_fallback() -> None:
-    values = np.array(["05/03/2024", "25/03/2024", "03/25/2024"], dtype=object)
-    month_first = cells.parse_dates(values, day_first=False).values.tolist()
-    day_first = cells.parse_dates(values, day_first=True).values.tolist()
-    assert month_first == [pd.Timestamp(x) for x in ("2024-05-03", "2024-03-25", "2024-03-25")]
-    assert day_first == [pd.Timestamp(x) for x in ("2024-03-05", "2024-03-25", "2024-03-25")]
+def _read_dates(values: list[Any], *, day_first: bool = False) -> list[Any]:
+    parsed = cells.parse_dates(np.array(values, dtype=object), day_first=day_first)
+    return [None if pd.isna(v) else v.date().isoformat() for v in parsed.values]
+
+
+def test_day_or_month_first_is_decided_per_column_by_the_values_that_prove_it() -> None:
+    # 25/03 proves day first for the whole column, whatever the setting says
+    assert _read_dates(["05/03/2024", "25/03/2024"]) == ["2024-03-05", "2024-03-25"]
+    # 03/25 proves month first, even with day_first set
+    assert _read_dates(["05/03/2024", "03/25/2024"], day_first=True) == [
+        "2024-05-03",
+        "2024-03-25",
+    ]
+    # no proof: the setting decides
+    assert _read_dates(["05/03/2024"]) == ["2024-05-03"]
+    assert _read_dates(["05/03/2024"], day_first=True) == ["2024-03-05"]
+
+
+def test_a_column_proving_both_orders_refuses_only_the_values_that_read_two_ways() -> None:
+    values = ["05/03/2024", "25/03/2024", "03/25/2024", "05/05/2024"]
+    parsed = cells.parse_dates(np.array(values, dtype=object))
+    assert _read_dates(values) == [None, "2024-03-25", "2024-03-25", "2024-05-05"]
+    assert parsed.problem.tolist() == ["ambiguous_date", None, None, None]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024/3/5 下午 2:22:07",
+        "2024/3/5 上午 9:01:00",
+        "2024-03-05T14:22:01Z",
+        "2024-03-05T14:22:01+08:00",
+        "2024-03-05T14:22:01.250+0800",
+        "2024-03-05 14:22:01 +0800",
+        "3/5/2024 2:22 PM",
+        "2024年3月5日 14时22分",
+    ],
+)
+def test_dates_with_a_time_of_day_and_a_zone_keep_the_date_as_written(value: str) -> None:
+    assert _read_dates([value]) == ["2024-03-05"]
+
+
+@pytest.mark.parametrize("value", [8, 3.0, "8", 366, D(1900, 1, 8)])
+def test_a_small_number_in_a_date_column_is_not_a_1900_date(value: Any) -> None:
+    parsed = cells.parse_dates(np.array([value, D(2024, 1, 1)], dtype=object))
+    assert parsed.problem.tolist() == ["number_as_date", None]
+    assert pd.isna(parsed.values.iloc[0])
 
 
 @pytest.mark.parametrize(
