@@ -528,7 +528,13 @@ def test_orders_for_unknown_customers_are_kept_and_listed_once(make_workbook: Ma
 
 def test_quality_table_in_english_and_chinese(make_workbook: Make) -> None:
     path = make_workbook(
-        {"Orders": [["Customer ID", "Date", "Amount"], ["C1", D(2024, 1, 1), "x"]]}
+        {
+            "Orders": [
+                ["Customer ID", "Date", "Amount"],
+                ["C1", D(2024, 1, 1), "x"],
+                ["C2", D(2024, 1, 1), 5],
+            ]
+        }
     )
     data = read_workbook(path)
     en = quality_table(data, "en")

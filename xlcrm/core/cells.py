@@ -535,10 +535,9 @@ def _dates_from_text(text: pd.Series, day_first: bool) -> tuple[np.ndarray, np.n
         codes[idx[small & ~ok]] = NUMBER_AS_DATE
     order, ambiguous = _date_order(s, day_first)
     codes[ambiguous] = AMBIGUOUS_DATE
-    if order is None:  # proof both ways: each unambiguous value reads its one way
-        middle = _MONTH_FIRST + _DAY_FIRST
-    else:
-        middle = _DAY_FIRST if order else _MONTH_FIRST
+    # with proof both ways each unambiguous value reads its one way
+    orders = {None: _MONTH_FIRST + _DAY_FIRST, True: _DAY_FIRST, False: _MONTH_FIRST}
+    middle = orders[order]
     formats = _YEAR_FIRST + middle + _ALWAYS_DAY_FIRST + _MONTH_NAMES
     todo = np.isnat(out) & ~numeric & ~ambiguous
     for fmt in formats:

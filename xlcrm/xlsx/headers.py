@@ -23,6 +23,7 @@ from xlcrm.core.schema import (
     CUSTOMER_COLUMNS,
     CUSTOMER_REQUIRED,
     ORDER_COLUMNS,
+    ORDER_EXTRA_COLUMNS,
     ORDER_REQUIRED,
     SHEET_ALIASES,
     header_key,
@@ -34,6 +35,12 @@ HEADER_SEARCH_ROWS: Final = 20
 TABLES: Final = ("orders", "customers", "activities")
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "orders": ORDER_COLUMNS,
+    "customers": CUSTOMER_COLUMNS,
+    "activities": ACTIVITY_COLUMNS,
+}
+# What is read from a sheet: the canonical columns plus reader-only ones (order status).
+READ_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "orders": ORDER_COLUMNS + ORDER_EXTRA_COLUMNS,
     "customers": CUSTOMER_COLUMNS,
     "activities": ACTIVITY_COLUMNS,
 }
@@ -97,8 +104,8 @@ def match_columns(
     ]
     found: dict[str, int] = {}
     used: set[int] = set()
-    mapped = [c for c in COLUMNS[table] if c in column_map]
-    unmapped = [c for c in COLUMNS[table] if c not in column_map]
+    mapped = [c for c in READ_COLUMNS[table] if c in column_map]
+    unmapped = [c for c in READ_COLUMNS[table] if c not in column_map]
     for column in mapped + unmapped:
         if column in column_map:
             wanted = [header_key(column_map[column])]
@@ -119,7 +126,7 @@ def match_columns(
                 found[column] = hit
                 used.add(hit)
                 break
-    return {c: found[c] for c in COLUMNS[table] if c in found}
+    return {c: found[c] for c in READ_COLUMNS[table] if c in found}
 
 
 def find_header(
@@ -141,6 +148,13 @@ def find_header(
     texts = {c: str(best_row[i]).strip() for c, i in best_cols.items()}
     values = {c: best_row[i] for c, i in best_cols.items()}
     return Header(best_index, best_cols, texts, values), found
+
+
+def expected_header(table: str, column: str) -> str:
+    """The English header xlcrm names a column by ("Amount", "Order Date")."""
+    aliases = COLUMN_ALIASES[table].get(column, ())
+    plain = header_key(column)
+    return next((a for a in aliases if header_key(a) == plain), aliases[0] if aliases else column)
 
 
 def missing_column_error(
@@ -168,7 +182,7 @@ def missing_column_error(
         )
     else:
         aliases = COLUMN_ALIASES[table][column]
-        expected = aliases[0]
+        expected = expected_header(table, column)
         message = (
             N_("no {expected!r} column (also accepted: {aliases}); headers found: {found}")
             if found
@@ -186,7 +200,9 @@ def missing_column_error(
         args={
             "key": f"{MAP_PREFIX}{table}.{column}",
             "expected": expected,
-            "aliases": ", ".join(COLUMN_ALIASES[table].get(column, ())[1:]),
+            "aliases": ", ".join(
+                a for a in COLUMN_ALIASES[table].get(column, ()) if a != expected
+            ),
             "found": shown,
             "table": table,
             "column": column,
@@ -198,6 +214,7 @@ __all__ = [
     "COLUMNS",
     "HEADER_SEARCH_ROWS",
     "MAP_PREFIX",
+    "READ_COLUMNS",
     "REQUIRED",
     "TABLES",
     "Header",

@@ -24,7 +24,22 @@ DUPLICATE_ID: Final = "duplicate_id"
 UNKNOWN_CUSTOMER: Final = "unknown_customer"
 UNKNOWN_CONTACT: Final = "unknown_contact"
 BAD_EMAIL: Final = "bad_email"
-INFO_REASONS: Final = frozenset({UNKNOWN_CUSTOMER, UNKNOWN_CONTACT})
+TOTAL_ROW: Final = "total_row"
+NOTE_ROW: Final = "note_row"
+STATUS_EXCLUDED: Final = "status_excluded"
+OTHER_CURRENCY: Final = "other_currency"
+MERGED_LINE: Final = "merged_line"
+FAR_CELL: Final = "far_cell"
+SIMILAR_ID: Final = "similar_id"
+MERGED_ID: Final = "merged_id"
+# Not problems: which column was used for what, which sheets were read, the tally.
+COLUMN_USED: Final = "column_used"
+SHEET_READ: Final = "sheet_read"
+RECONCILIATION: Final = "reconciliation"
+NOTICES: Final = frozenset({COLUMN_USED, SHEET_READ, RECONCILIATION})
+INFO_REASONS: Final = frozenset(
+    {UNKNOWN_CUSTOMER, UNKNOWN_CONTACT, MERGED_LINE, SIMILAR_ID, MERGED_ID} | NOTICES
+)
 
 #: Reason code -> English message (a catalogue id; :func:`quality_table` translates it).
 REASONS: Final[dict[str, str]] = {
@@ -41,14 +56,44 @@ REASONS: Final[dict[str, str]] = {
         "customer neither on the Customers sheet nor in Orders (add it to Customers)"
     ),
     BAD_EMAIL: N_("not an email address"),
+    cells.NUMBER_AS_DATE: N_("a number, not a date (Excel would show it as a day before 1910)"),
+    cells.AMBIGUOUS_DATE: N_(
+        "reads as two dates: this column has both day-first and month-first dates"
+    ),
+    TOTAL_ROW: N_("a total or subtotal row, not an order"),
+    NOTE_ROW: N_("a note under the table, not data"),
+    STATUS_EXCLUDED: N_("order status left out (setting excluded_statuses)"),
+    OTHER_CURRENCY: N_("amount in another currency than the rest of the column ({detail})"),
+    MERGED_LINE: N_("a line of the order above (its amount cell is merged)"),
+    FAR_CELL: N_("a cell far outside the table, ignored"),
+    SIMILAR_ID: N_(
+        "customer id differs from {detail} only in case, width or invisible characters "
+        "(probably the same customer; setting merge_similar_ids)"
+    ),
+    MERGED_ID: N_("customer id read as {detail} (setting merge_similar_ids)"),
+    COLUMN_USED: N_("column used for {detail}"),
+    SHEET_READ: N_("sheet read for {detail}"),
+    RECONCILIATION: N_("{detail}"),
+}
+#: Roles of columns, for the "column used for …" notices.
+ROLES: Final[dict[str, str]] = {
+    "customer_id": N_("the customer id"),
+    "order_date": N_("the order date"),
+    "amount": N_("the amount"),
+    "amount_10k": N_("the amount, in units of 10,000"),
+    "amount_1k": N_("the amount, in units of 1,000"),
+    "order_id": N_("the order number (lines of one order count once)"),
+    "status": N_("the order status"),
+    "orders": N_("orders"),
 }
 _EFFECTS: Final[dict[str, str]] = {
     "left_out": N_("row left out"),
     "blanked": N_("value ignored"),
     "kept": N_("kept"),
     "unused": N_("activity not used"),
+    "info": N_("for information"),
 }
-QUALITY_COLUMNS: Final = ("sheet", "row", "column", "value", "reason", "left_out")
+QUALITY_COLUMNS: Final = ("sheet", "row", "column", "value", "reason", "left_out", "detail")
 _QUALITY_HEADERS: Final = ("Sheet", "Row", "Column", "Value", "Problem", "Effect")
 
 
@@ -68,14 +113,22 @@ def quality_table(data: Any, lang: str = "en") -> pd.DataFrame:
     lang = lang if lang in ("en", "zh") else "en"
     words = {code: reason_text(code, lang) for code in pd.unique(quality["reason"])}
     problem = quality["reason"].map(words)
+    if "detail" in quality.columns and quality["detail"].notna().any():
+        has = quality["detail"].notna().to_numpy()
+        details = [_detail_text(d, lang) for d in quality["detail"][has]]
+        problem = problem.copy()
+        problem[has] = [
+            text.format(detail=d) for text, d in zip(problem[has], details, strict=True)
+        ]
     reason = quality["reason"]
     effect_key = np.select(
         [
             quality["left_out"].to_numpy(dtype=bool),
             reason == UNKNOWN_CONTACT,
+            reason.isin(NOTICES),
             reason.isin(INFO_REASONS),
         ],
-        ["left_out", "unused", "kept"],
+        ["left_out", "unused", "info", "kept"],
         default="blanked",
     )
     effects = {key: t(message, lang) for key, message in _EFFECTS.items()}
@@ -101,6 +154,12 @@ def quality_table(data: Any, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+def _detail_text(detail: object, lang: str) -> str:
+    """A detail in ``lang``: a role code becomes its words, other text stays."""
+    text = str(detail)
+    return t(ROLES[text], lang) if text in ROLES else text
+
+
 def empty_quality() -> pd.DataFrame:
     """A quality frame without rows."""
     return pd.DataFrame(
@@ -111,6 +170,7 @@ def empty_quality() -> pd.DataFrame:
             "value": pd.Series(dtype="str"),
             "reason": pd.Series(dtype="str"),
             "left_out": pd.Series(dtype="bool"),
+            "detail": pd.Series(dtype="str"),
         }
     )
 
@@ -129,20 +189,26 @@ def display(value: object) -> str:
 def quality_rows(
     sheet: str,
     rows: np.ndarray,
-    header: str,
+    header: str | np.ndarray,
     raw: np.ndarray,
     reasons: np.ndarray,
     left_out: np.ndarray,
+    detail: object = None,
 ) -> pd.DataFrame:
-    """Quality rows for cells of one column of one sheet."""
+    """Quality rows for cells of one column of one sheet (``header`` may be one per row;
+    ``detail``, one or one per row, fills the reason's ``{detail}``)."""
+    n = len(rows)
+    headers = header if isinstance(header, np.ndarray) else [header] * n
+    details = detail if isinstance(detail, np.ndarray) else [detail] * n
     return pd.DataFrame(
         {
-            "sheet": pd.Series([sheet] * len(rows), dtype="str"),
+            "sheet": pd.Series([sheet] * n, dtype="str"),
             "row": pd.Series(rows, dtype="int64"),
-            "column": pd.Series([header] * len(rows), dtype="str"),
+            "column": pd.Series(headers, dtype="str"),
             "value": pd.Series([display(v) for v in raw], dtype="str"),
             "reason": pd.Series(reasons, dtype="str"),
             "left_out": pd.Series(left_out, dtype="bool"),
+            "detail": pd.Series(details, dtype="str"),
         }
     )
 

@@ -23,7 +23,7 @@ from xlcrm.core.errors import SettingsError
 from xlcrm.core.schema import header_key
 from xlcrm.core.settings import SETTING_ALIASES, Settings, normalise_key, settings_from_mapping
 from xlcrm.locale import N_
-from xlcrm.xlsx.headers import COLUMNS, HEADER_SEARCH_ROWS, MAP_PREFIX, TABLES
+from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, MAP_PREFIX, READ_COLUMNS, TABLES
 from xlcrm.xlsx.quality import BAD_EMAIL, display, quality_rows
 from xlcrm.xlsx.sheets import Sheet, is_blank
 
@@ -153,7 +153,7 @@ def apply_settings(read: SettingsRead, *, file: Path, sheet: str) -> SettingsApp
             if (
                 len(parts) == 2
                 and parts[0] in TABLES
-                and (parts[1] in COLUMNS[parts[0]] or parts[1] == "sheet")
+                and (parts[1] in READ_COLUMNS[parts[0]] or parts[1] == "sheet")
                 and not is_blank(value)
             ):
                 if parts[1] == "sheet":
@@ -170,8 +170,15 @@ def apply_settings(read: SettingsRead, *, file: Path, sheet: str) -> SettingsApp
         exc.file, exc.sheet = str(file), sheet
         if exc.column:
             key = _key_for(plain, exc.column)
+            other = exc.args_.get("other")
+            if key not in read.rows and isinstance(other, str):
+                key = _key_for(plain, other) if _key_for(plain, other) in read.rows else key
             exc.row = read.rows.get(key)
             exc.column = key
+            if "key" in exc.args_:
+                exc.args_["key"] = _key_for(plain, str(exc.args_["key"]))
+            if isinstance(other, str):
+                exc.args_["other"] = _key_for(plain, other)
         raise
     unknown.extend(more)
     if as_of_key is not None:

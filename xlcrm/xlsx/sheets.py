@@ -33,6 +33,15 @@ class Sheet:
             for (row, col), text in sheetxml.error_cells(self.xlsx, self.name).items()
         }
 
+    def uncached(self) -> set[tuple[int, int]]:
+        """(Excel row, 0-based column within rows) of formulas without a saved result."""
+        if self.xlsx is None:
+            return set()
+        return {
+            (row, col - self.first_col)
+            for row, col in sheetxml.uncached_formulas(self.xlsx, self.name)
+        }
+
 
 def load_sheet(book: Any, name: str, path: Path) -> Sheet:
     """Every cell of sheet ``name`` of the calamine workbook ``book``."""

@@ -1,8 +1,11 @@
 """What python-calamine does not say about a sheet, read from the package's XML.
 
 Only looked at when needed, with byte searches instead of an XML parse of
-the whole sheet: the cells holding Excel errors (calamine returns them
-empty).
+the whole sheet: cells holding Excel errors and formulas without a saved
+result (calamine returns both empty), an Excel Table's total rows, the
+zero-padding number format of id cells, and how far a sheet's cells reach
+(a stray cell at XFD1048576 makes calamine allocate the whole used range,
+which it cannot survive).
 """
 
 from __future__ import annotations
@@ -48,16 +51,41 @@ def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     return sheet_parts(archive).get(sheet_name)
 
 
-def error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
-    """(Excel row, 0-based column) -> error text for every ``t="e"`` cell of a sheet."""
+def _sheet_xml(path: Path, sheet_name: str) -> bytes:
+    """The XML of one sheet (empty when it cannot be found or read)."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet_name)
-            if part is None:
-                return {}
-            data = archive.read(part)
+            return b"" if part is None else archive.read(part)
     except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
-        return {}
+        return b""
+
+
+def uncached_formulas(path: Path, sheet_name: str) -> set[tuple[int, int]]:
+    """(Excel row, 0-based column) of formula cells that hold no saved result.
+
+    A program that writes formulas without calculating them (openpyxl, many
+    report generators) leaves ``<v>`` out or empty; Excel fills it on save.
+    """
+    data = _sheet_xml(path, sheet_name)
+    start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
+    found: set[tuple[int, int]] = set()
+    if start < 0:
+        return found
+    for match in _FORMULA_CELL.finditer(data, start, end if end > 0 else len(data)):
+        body = match.group(3)
+        if b"<f" in body and not _CACHED.search(body):
+            found.add((int(match.group(2)), col_index(match.group(1))))
+    return found
+
+
+_FORMULA_CELL: Final = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?>(.*?)</c>', re.S)
+_CACHED: Final = re.compile(rb"<v>[^<]+</v>")
+
+
+def error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """(Excel row, 0-based column) -> error text for every ``t="e"`` cell of a sheet."""
+    data = _sheet_xml(path, sheet_name)
     found: dict[tuple[int, int], str] = {}
     pos = data.find(b't="e"')
     while pos != -1:
@@ -77,4 +105,66 @@ def error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     return found
 
 
-__all__ = ["col_index", "error_cells", "sheet_part", "sheet_parts"]
+def _part_rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
+    """(type, target part) of the relationships of ``part``."""
+    folder, _, name = part.rpartition("/")
+    try:
+        root = ElementTree.fromstring(archive.read(f"{folder}/_rels/{name}.rels"))
+    except KeyError:
+        return []
+    out = []
+    for node in root:
+        target = node.get("Target", "")
+        full = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else str(PurePosixPath(folder, target)).replace("/worksheets/../", "/")
+        )
+        out.append((node.get("Type", ""), _normpath(full)))
+    return out
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for piece in path.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def table_total_rows(path: Path, sheet_name: str) -> set[int]:
+    """Excel rows that are the total row of an Excel Table (Table Design > Total Row)."""
+    rows: set[int] = set()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if not any(n.startswith("xl/tables/") for n in archive.namelist()):
+                return rows
+            part = sheet_part(archive, sheet_name)
+            if part is None:
+                return rows
+            for kind, target in _part_rels(archive, part):
+                if not kind.endswith("/table"):
+                    continue
+                table = ElementTree.fromstring(archive.read(target))
+                count = int(table.get("totalsRowCount", "0") or 0)
+                ref = table.get("ref", "")
+                last = re.search(r"(\d+)$", ref)
+                if count and last:
+                    end = int(last.group(1))
+                    rows.update(range(end - count + 1, end + 1))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return rows
+    return rows
+
+
+__all__ = [
+    "col_index",
+    "error_cells",
+    "sheet_part",
+    "sheet_parts",
+    "table_total_rows",
+    "uncached_formulas",
+]
