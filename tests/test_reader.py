@@ -36,7 +36,7 @@ def orders_frame(
 
 
 def quality_rows(data: WorkbookData) -> list[tuple[Any, ...]]:
-    q = data.quality
+    q = data.problems
     return list(zip(q["sheet"], q["row"], q["column"], q["value"], q["reason"], strict=True))
 
 
@@ -131,7 +131,7 @@ def test_plain_english_workbook_reads_every_table(make_workbook: Make) -> None:
     }
     assert data.counts["orders"].read == 3
     assert data.counts["orders"].left_out == 0
-    assert data.quality.empty
+    assert data.problems.empty
 
 
 def test_chinese_sheets_headers_and_settings(make_workbook: Make) -> None:
@@ -430,7 +430,7 @@ def test_ids_from_numbers_and_text_match_across_sheets(make_workbook: Make) -> N
     )
     data = read_workbook(path)
     assert data.orders["customer_id"].tolist() == ["123", "00123"]
-    assert data.quality.empty
+    assert data.problems.empty
 
 
 def test_grades() -> None:
@@ -466,7 +466,7 @@ def test_unreadable_rows_are_left_out_and_listed_with_excel_rows(make_workbook: 
         ("Orders", 5, "Amount", "#VALUE!", "excel_error"),
         ("Orders", 6, "Amount", "ten", "bad_amount"),
     ]
-    assert data.quality["left_out"].all()
+    assert data.problems["left_out"].all()
     assert (data.counts["orders"].read, data.counts["orders"].left_out) == (2, 3)
 
 
@@ -486,7 +486,7 @@ def test_bad_optional_cell_is_blanked_and_row_kept(make_workbook: Make) -> None:
         ("Customers", 2, "Created", "yesterday", "bad_date"),
         ("Customers", 2, "Grade", "Z", "bad_grade"),
     ]
-    assert not data.quality["left_out"].any()
+    assert not data.problems["left_out"].any()
 
 
 def test_duplicate_customers_keep_first_and_list_the_rest(make_workbook: Make) -> None:
@@ -523,7 +523,7 @@ def test_orders_for_unknown_customers_are_kept_and_listed_once(make_workbook: Ma
     data = read_workbook(path, strict=True)  # information only: strict still passes
     assert len(data.orders) == 3
     assert quality_rows(data) == [("Orders", 3, "Customer ID", "C9", "unknown_customer")]
-    assert not data.quality["left_out"].any()
+    assert not data.problems["left_out"].any()
 
 
 def test_quality_table_in_english_and_chinese(make_workbook: Make) -> None:
@@ -537,7 +537,7 @@ def test_quality_table_in_english_and_chinese(make_workbook: Make) -> None:
         }
     )
     data = read_workbook(path)
-    en = quality_table(data, "en")
+    en = quality_table(data.problems, "en")
     assert list(en.columns) == ["Sheet", "Row", "Column", "Value", "Problem", "Effect"]
     assert en.iloc[0].tolist() == [
         "Orders",
@@ -547,7 +547,7 @@ def test_quality_table_in_english_and_chinese(make_workbook: Make) -> None:
         "not an amount xlcrm can read",
         "row left out",
     ]
-    zh = data.quality_table("zh")
+    zh = quality_table(data.problems, "zh")
     assert list(zh.columns) == ["工作表", "行", "列", "值", "问题", "处理"]
     assert zh.iloc[0].tolist() == ["Orders", 2, "Amount", "x", "无法识别的金额", "该行未计入"]
 
@@ -610,10 +610,10 @@ def test_empty_workbook_sheet_is_a_missing_column(make_workbook: Make) -> None:
 # --- files --------------------------------------------------------------------
 
 
-def test_legacy_xls_gets_a_clear_message(tmp_path: Path) -> None:
+def test_a_damaged_ole2_file_named_xls_is_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 512)
-    with pytest.raises(InputError, match=r"legacy \.xls.*save it as \.xlsx"):
+    with pytest.raises(InputError, match=r"not an \.xlsx file"):
         read_workbook(path)
 
 
@@ -926,11 +926,11 @@ def test_activities_of_customers_nowhere_else_are_listed_as_not_used(make_workbo
         }
     )
     data = read_workbook(path)
-    table = quality_table(data, "en")
+    table = quality_table(data.problems, "en")
     rows = list(table.itertuples(index=False, name=None))
     assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
         ("Orders", 3, "X9", "kept"),
         ("Activities", 3, "Y1", "activity not used"),
     ]
-    zh = quality_table(data, "zh")
+    zh = quality_table(data.problems, "zh")
     assert zh.iloc[1, 5] == "该跟进记录未使用"

@@ -560,6 +560,7 @@ def analyze_command(
         raise click.UsageError("--in-place and -o/--output cannot be used together")
     target = source if in_place else Path(output) if output else default_output(source)
     check_output(target, msg_lang)
+    _check_workbook_name(target)
     if in_place:
         # before anything is read: the file stays byte-identical
         check_in_place(source, lang=msg_lang)
@@ -583,9 +584,64 @@ def analyze_command(
             data = read_workbook(source, strict=strict, lang=msg_lang)
         with bar.step():
             job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang, threshold=threshold)
+        listed, tally_line = _reconciled(job)
         with bar.step():
-            written = write_results(job.analysis, data, target, lang=job.lang, in_place=in_place)
+            written = write_results(job.analysis, listed, target, lang=job.lang, in_place=in_place)
     _print_analyze_summary(job, written, source)
+    console.print(tally_line, markup=False)
+
+
+def _check_workbook_name(target: Any) -> None:
+    """The result is a workbook: refuse a name that says otherwise (result.csv)."""
+    from pathlib import Path
+
+    from xlcrm.core.errors import OutputError
+    from xlcrm.locale import N_
+
+    suffix = Path(target).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise OutputError(
+            N_("the result is an Excel workbook; xlcrm does not write {suffix!r} files"),
+            file=str(target),
+            hint=N_("name the output .xlsx"),
+            args={"suffix": suffix or Path(target).name},
+        )
+
+
+def _reconciled(job: Any) -> tuple[Any, str]:
+    """The reconciliation line of ``job``, and its data with the line on the Data quality list.
+
+    Every order row read is counted, after the analysis date, or left out
+    for a named reason; the amounts add up the same way.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from xlcrm.xlsx.quality import RECONCILIATION, collect, quality_rows
+    from xlcrm.xlsx.tally import reconcile, render_reconciliation
+
+    data, result = job.data, job.analysis
+    customers = result.customers
+    rec = reconcile(
+        data.ledger,
+        data.orders,
+        as_of=result.as_of,
+        orders_counted=result.orders,
+        revenue=result.pareto.revenue,
+        purchasers=customers["customer_id"][customers["frequency"] > 0],
+    )
+    line = render_reconciliation(rec, job.lang)
+    row = quality_rows(
+        (data.order_sheets or ("",))[0],
+        np.array([data.ledger.header_row], dtype=np.int64),
+        "",
+        np.array([""], dtype=object),
+        np.array([RECONCILIATION], dtype=object),
+        np.zeros(1, dtype=bool),
+        line,
+    )
+    return dataclasses.replace(data, quality=collect([row, data.quality])), line
 
 
 def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
@@ -606,8 +662,14 @@ def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
         tr("analyze.read", lang, parts=parts or "-", file=source.name, as_of=as_of),
         markup=False,
     )
+    from xlcrm.locale import t
+    from xlcrm.xlsx.tally import render_columns
+
+    for line in render_columns(data.columns_used, data.order_sheets, lang):
+        console.print(line, markup=False)
     left_out = sum(c.left_out for c in counts.values())
     quality = data.quality_table(lang)
+    quality = quality[quality.iloc[:, 5] != t("for information", lang)]
     if left_out or len(quality):
         console.print(tr("analyze.left_out", lang, n=left_out), markup=False)
         sheet, problem, effect = quality.columns[0], quality.columns[4], quality.columns[5]

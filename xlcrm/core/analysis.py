@@ -73,6 +73,10 @@ class Analysis:
     customers: pd.DataFrame
     thresholds: dict[str, float]
     pareto: pareto.ParetoSummary
+    #: Orders counted (order lines merged by order number, dated on or before as_of)
+    #: and how many of them are purchases (not refunds).
+    orders: int = 0
+    purchases: int = 0
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -290,6 +294,8 @@ def analyze(
         customers=frame,
         thresholds=thresholds,
         pareto=summary_,
+        orders=len(book.code),
+        purchases=int(stats.frequency.sum()),
     )
 
 

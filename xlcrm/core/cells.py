@@ -673,6 +673,8 @@ def similar_id_keys(ids: object) -> pd.Series:
     ``"C001"``, ``"c001"``, ``"Ｃ００１"`` and ``"C001\u200b"`` share a key.
     """
     text = pd.Series(_as_object(ids), dtype=object).astype(str)
+    if "".join(text.tolist()).isascii():  # no full-width or invisible characters
+        return text.str.lower().str.strip()
     return text.str.translate(_ZERO_WIDTH).str.normalize("NFKC").str.casefold().str.strip()
 
 

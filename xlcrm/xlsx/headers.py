@@ -181,7 +181,7 @@ def missing_column_error(
             )
         )
     else:
-        aliases = COLUMN_ALIASES[table][column]
+        COLUMN_ALIASES[table][column]
         expected = expected_header(table, column)
         message = (
             N_("no {expected!r} column (also accepted: {aliases}); headers found: {found}")
@@ -200,9 +200,7 @@ def missing_column_error(
         args={
             "key": f"{MAP_PREFIX}{table}.{column}",
             "expected": expected,
-            "aliases": ", ".join(
-                a for a in COLUMN_ALIASES[table].get(column, ()) if a != expected
-            ),
+            "aliases": ", ".join(a for a in COLUMN_ALIASES[table].get(column, ()) if a != expected),
             "found": shown,
             "table": table,
             "column": column,

@@ -38,7 +38,7 @@ SHEET_READ: Final = "sheet_read"
 RECONCILIATION: Final = "reconciliation"
 NOTICES: Final = frozenset({COLUMN_USED, SHEET_READ, RECONCILIATION})
 INFO_REASONS: Final = frozenset(
-    {UNKNOWN_CUSTOMER, UNKNOWN_CONTACT, MERGED_LINE, SIMILAR_ID, MERGED_ID} | NOTICES
+    {UNKNOWN_CUSTOMER, UNKNOWN_CONTACT, MERGED_LINE, SIMILAR_ID, MERGED_ID, "csv_quote"} | NOTICES
 )
 
 #: Reason code -> English message (a catalogue id; :func:`quality_table` translates it).
@@ -71,6 +71,9 @@ REASONS: Final[dict[str, str]] = {
         "(probably the same customer; setting merge_similar_ids)"
     ),
     MERGED_ID: N_("customer id read as {detail} (setting merge_similar_ids)"),
+    "csv_quote": N_(
+        "a quote opened on this line is never closed; the lines after it were read as rows"
+    ),
     COLUMN_USED: N_("column used for {detail}"),
     SHEET_READ: N_("sheet read for {detail}"),
     RECONCILIATION: N_("{detail}"),
@@ -84,6 +87,7 @@ ROLES: Final[dict[str, str]] = {
     "amount_1k": N_("the amount, in units of 1,000"),
     "order_id": N_("the order number (lines of one order count once)"),
     "status": N_("the order status"),
+    "date": N_("the activity date"),
     "orders": N_("orders"),
 }
 _EFFECTS: Final[dict[str, str]] = {

@@ -23,24 +23,21 @@ data-quality list). This module puts them together.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from xlcrm.core.errors import InputError, Term
-from xlcrm.core.schema import ORDER_REQUIRED, SHEET_ALIASES, header_key
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import N_
-from xlcrm.xlsx import sniff
-from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, TABLES, find_header, sheet_for
+from xlcrm.xlsx import choose, csvfile, sheetxml, sniff, tally
+from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, TABLES, sheet_for
 from xlcrm.xlsx.quality import (
     INFO_REASONS,
+    NOTICES,
     QUALITY_COLUMNS,
     REASONS,
     UNKNOWN_CONTACT,
@@ -53,17 +50,7 @@ from xlcrm.xlsx.quality import (
 from xlcrm.xlsx.settings_sheet import apply_settings, read_settings_sheet
 from xlcrm.xlsx.sheets import Sheet, head_rows, load_sheet
 from xlcrm.xlsx.tables import RowCounts, TableRead, read_table
-
-_NO_SHEET: Final[dict[str, str]] = {
-    "orders": N_("no Orders sheet: expected a sheet named {expected} (sheets found: {found})"),
-    "customers": N_(
-        "no Customers sheet: expected a sheet named {expected} (sheets found: {found})"
-    ),
-    "activities": N_(
-        "no Activities sheet: expected a sheet named {expected} (sheets found: {found})"
-    ),
-}
-
+from xlcrm.xlsx.tally import Ledger
 
 # --- results ------------------------------------------------------------------
 
@@ -95,9 +82,16 @@ class WorkbookData:
     counts
         Per table (``"orders"`` …): :class:`RowCounts`.
     sheet_names
-        Table (``"orders"``, ``"settings"`` …) -> the sheet it was read from.
+        Table (``"orders"``, ``"settings"`` …) -> the sheet it was read from
+        (for orders read from several sheets, the first).
     unknown_settings
         Keys on the Settings sheet that xlcrm does not know.
+    order_sheets
+        Every sheet orders were read from.
+    columns_used
+        Table -> role (``"amount"`` …) -> the header that was used for it.
+    ledger
+        The tally of order rows read, kept and left out (:class:`~xlcrm.xlsx.tally.Ledger`).
     """
 
     path: Path
@@ -112,6 +106,14 @@ class WorkbookData:
     counts: dict[str, RowCounts] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)
     unknown_settings: list[str] = field(default_factory=list)
+    order_sheets: tuple[str, ...] = ()
+    columns_used: dict[str, dict[str, str]] = field(default_factory=dict)
+    ledger: Ledger = field(default_factory=Ledger)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """The quality list without the notices (columns used, sheets read)."""
+        return self.quality[~self.quality["reason"].isin(NOTICES)].reset_index(drop=True)
 
     def quality_table(self, lang: str = "en") -> pd.DataFrame:
         """The quality list with headers, reasons and effects in ``lang``."""
@@ -141,27 +143,28 @@ def _unknown_customers(
     )
 
 
-def _unknown_customer_rows(
-    reads: Mapping[str, TableRead], sheet_names: Mapping[str, str]
-) -> list[pd.DataFrame]:
+def _unknown_customer_rows(reads: Mapping[str, list[TableRead]]) -> list[pd.DataFrame]:
     """Orders of customers missing from Customers (the order adds the customer),
     and activities of customers in neither Customers nor Orders (not used: the
     analysis knows customers only from those two sheets)."""
-    listed = reads["customers"].frame["customer_id"] if "customers" in reads else None
+    listed = reads["customers"][0].frame["customer_id"] if "customers" in reads else None
     checks: list[tuple[str, pd.Series, str]] = []
     if listed is not None and "orders" in reads:
         checks.append(("orders", listed, UNKNOWN_CUSTOMER))
     if "activities" in reads:
         known = [s for s in (listed,) if s is not None]
-        if "orders" in reads:
-            known.append(reads["orders"].frame["customer_id"])
+        known.extend(r.frame["customer_id"] for r in reads.get("orders", []))
         checks.append(("activities", pd.concat(known), UNKNOWN_CONTACT))
     rows = []
     for table, ids, reason in checks:
-        read = reads[table]
-        extra = _unknown_customers(read, ids, sheet_names[table], read.id_header, reason)
-        if extra is not None:
-            rows.append(extra)
+        seen: list[pd.Series] = []
+        for read in reads[table]:
+            # one row per customer over all sheets of the table: later sheets skip ids seen
+            known_ids = pd.concat([ids, *seen]) if seen else ids
+            extra = _unknown_customers(read, known_ids, read.sheet, read.id_header, reason)
+            if extra is not None:
+                rows.append(extra)
+            seen.append(read.frame["customer_id"])
     return rows
 
 
@@ -198,15 +201,16 @@ def read_workbook(
     strict: bool = False,
     lang: str = "en",
 ) -> WorkbookData:
-    """Read a customer workbook (.xlsx, .xlsm) or an Orders CSV (.csv).
+    """Read a customer workbook (.xlsx, .xlsm, legacy .xls) or an Orders CSV (.csv).
 
     Parameters
     ----------
     path
         The file. A ``.csv`` is read as an Orders table (:func:`read_orders_csv`).
     day_first
-        Read text dates like 05/03/2024 as day/month/year; None takes the
-        Settings sheet's ``day_first`` (default month first).
+        Read text dates like 05/03/2024 as day/month/year when a column does
+        not prove either order; None takes the Settings sheet's ``day_first``
+        (default month first).
     strict
         Raise :class:`InputError` for the first cell that cannot be read
         instead of leaving its row out.
@@ -221,8 +225,9 @@ def read_workbook(
     Raises
     ------
     InputError
-        The file cannot be opened, or a required sheet or column is missing
-        (the message names the file, sheet, expected header and headers found).
+        The file cannot be opened, a required sheet or column is missing
+        (the message names the file, sheet, expected header and headers
+        found), a required column has no usable value, or sheets compete.
     SettingsError
         A Settings sheet value is invalid (names the key and its row).
     """
@@ -233,16 +238,18 @@ def read_workbook(
     if suffix not in (".xlsx", ".xlsm", ".xls"):
         sniff.head_bytes(file)  # a missing file says so before the suffix does
         raise InputError(
-            N_("unsupported file type {suffix!r}; xlcrm reads .xlsx, .xlsm and .csv"),
+            N_("unsupported file type {suffix!r}; xlcrm reads .xlsx, .xlsm, .xls and .csv"),
             file=str(file),
             args={"suffix": file.suffix},
         )
     book = sniff.open_workbook(file)
+    xml = None if sniff.is_legacy(file) else file
     try:
-        names = list(book.sheet_names)
+        names = [str(n) for n in book.sheet_names]
+        if not names:  # every workbook has a sheet: this is something else
+            raise InputError(sniff.NOT_WORKBOOK, file=str(file))
         sheet_names: dict[str, str] = {}
         taken: set[str] = set()
-
         settings = DEFAULT_SETTINGS
         settings_values: dict[str, object] = {}
         as_of = None
@@ -254,7 +261,7 @@ def read_workbook(
         if settings_name is not None:
             taken.add(settings_name)
             sheet_names["settings"] = settings_name
-            read = read_settings_sheet(load_sheet(book, settings_name, file))
+            read = read_settings_sheet(load_sheet(book, settings_name, xml, quality_parts))
             applied = apply_settings(read, file=file, sheet=settings_name)
             settings, as_of = applied.settings, applied.as_of
             column_maps, unknown = applied.column_maps, applied.unknown
@@ -262,87 +269,111 @@ def read_workbook(
             quality_parts.extend(read.quality)
         first = settings.day_first if day_first is None else day_first
 
-        for table in TABLES:
+        chosen: dict[str, list[str]] = {}
+        for table in ("customers", "activities", "orders"):
             wanted = column_maps["sheets"].get(table)
             if wanted is not None:
-                match = [n for n in names if header_key(n) == header_key(wanted)]
-                if not match:
-                    raise InputError(
-                        _NO_SHEET[table],
-                        file=str(file),
-                        args={"expected": repr(wanted), "found": ", ".join(names)},
-                    )
-                name: str | None = match[0]
+                chosen[table] = choose.named_sheets(wanted, names, file, table)
+            elif table == "orders":
+                chosen[table] = choose.order_sheets(
+                    names,
+                    taken,
+                    lambda name: head_rows(book, name, HEADER_SEARCH_ROWS, xml),
+                    column_maps["orders"],
+                    file,
+                )
             else:
                 name = sheet_for(table, names, taken)
-            if name is not None:
-                taken.add(name)
-                sheet_names[table] = name
-        if "orders" not in sheet_names:
-            name = _sniff_orders_sheet(book, names, taken, column_maps["orders"])
-            if name is None:
-                raise InputError(
-                    _NO_SHEET["orders"],
-                    file=str(file),
-                    hint=N_(
-                        "rename the sheet, or name it on the Settings sheet with map.{table}.sheet"
-                    ),
-                    args={
-                        "table": "orders",
-                        "expected": " / ".join(SHEET_ALIASES["orders"][:3]),
-                        "found": ", ".join(names),
-                    },
-                )
-            sheet_names["orders"] = name
+                chosen[table] = [name] if name is not None else []
+            taken.update(chosen[table])
+            if chosen[table]:
+                sheet_names[table] = chosen[table][0]
 
-        reads: dict[str, TableRead] = {}
+        reads: dict[str, list[TableRead]] = {}
         for table in TABLES:
-            if table in sheet_names:
-                reads[table] = read_table(
-                    load_sheet(book, sheet_names[table], file),
-                    table,
-                    file=file,
-                    column_map=column_maps[table],
-                    day_first=first,
+            for name in chosen[table] if table == "orders" else chosen[table][:1]:
+                sheet = load_sheet(book, name, xml, quality_parts)
+                totals = sheetxml.table_total_rows(file, name) if xml else set()
+                reads.setdefault(table, []).append(
+                    read_table(
+                        sheet,
+                        table,
+                        file=file,
+                        column_map=column_maps[table],
+                        day_first=first,
+                        settings=settings,
+                        total_rows=frozenset(totals),
+                    )
                 )
     finally:
         book.close()
+    return _assemble(file, reads, quality_parts, strict=strict, settings=settings,
+                     settings_values=settings_values, as_of=as_of, owners=owners,
+                     sheet_names=sheet_names, unknown=unknown)  # fmt: skip
 
+
+def _assemble(
+    file: Path,
+    reads: dict[str, list[TableRead]],
+    quality_parts: list[pd.DataFrame],
+    *,
+    strict: bool,
+    settings: Settings = DEFAULT_SETTINGS,
+    settings_values: Mapping[str, object] | None = None,
+    as_of: pd.Timestamp | None = None,
+    owners: pd.DataFrame | None = None,
+    sheet_names: Mapping[str, str] | None = None,
+    unknown: list[str] | None = None,
+) -> WorkbookData:
+    """The WorkbookData of the tables read: frames joined, notices, tally, quality list."""
+    notices: list[pd.DataFrame] = []
     for table in TABLES:
-        if table in reads:
-            quality_parts.extend(reads[table].quality)
-    customers = reads["customers"].frame if "customers" in reads else None
-    quality_parts.extend(_unknown_customer_rows(reads, sheet_names))
-    quality = collect(quality_parts)
+        notices.extend(tally.column_notices(table, reads.get(table, [])))
+        for read in reads.get(table, []):
+            quality_parts.extend(read.quality)
+    quality_parts.extend(_unknown_customer_rows(reads))
+    every = [r for table in TABLES for r in reads.get(table, [])]
+    similar, mapping = tally.similar_ids(every, merge=settings.merge_similar_ids)
+    quality_parts.extend(similar)
+    frames = {}
+    for table, parts in reads.items():
+        frame = (
+            parts[0].frame
+            if len(parts) == 1
+            else pd.concat([p.frame for p in parts], ignore_index=True)
+        )
+        if mapping:
+            frame = frame.assign(customer_id=frame["customer_id"].replace(mapping))
+        frames[table] = frame
+    quality = collect(notices + quality_parts)
     if strict:
         _check_strict(quality, file)
+    counts = {
+        table: RowCounts(
+            sum(p.counts.read for p in parts),
+            sum(p.counts.left_out for p in parts),
+            sum(p.counts.skipped for p in parts),
+        )
+        for table, parts in reads.items()
+    }
+    used = {table: dict(parts[0].header.texts) for table, parts in reads.items() if parts[0].header}
     return WorkbookData(
         path=file,
-        orders=reads["orders"].frame,
-        customers=customers,
-        activities=reads["activities"].frame if "activities" in reads else None,
+        orders=frames["orders"],
+        customers=frames.get("customers"),
+        activities=frames.get("activities"),
         settings=settings,
-        settings_values=dict(settings_values),
+        settings_values=dict(settings_values or {}),
         as_of=as_of,
         owners=owners,
         quality=quality,
-        counts={t: r.counts for t, r in reads.items()},
-        sheet_names=sheet_names,
-        unknown_settings=unknown,
+        counts=counts,
+        sheet_names=dict(sheet_names or {"orders": reads["orders"][0].sheet}),
+        unknown_settings=list(unknown or []),
+        order_sheets=tuple(r.sheet for r in reads["orders"]),
+        columns_used=used,
+        ledger=tally.build_ledger(reads["orders"]),
     )
-
-
-def _sniff_orders_sheet(
-    book: Any, names: list[str], taken: set[str], column_map: Mapping[str, str]
-) -> str | None:
-    """A sheet not named like any table whose header row has the Orders columns."""
-    for name in names:
-        if name in taken:
-            continue
-        header, _ = find_header(head_rows(book, name, HEADER_SEARCH_ROWS), "orders", column_map)
-        if all(c in header.columns for c in ORDER_REQUIRED):
-            return str(name)
-    return None
 
 
 # --- CSV ----------------------------------------------------------------------
@@ -359,34 +390,14 @@ def read_orders_csv(
 
     The delimiter (comma, semicolon, tab or bar) is detected; the header row
     may sit below title rows as in a workbook. Quality rows name the file as
-    the sheet and the line number as the row.
+    the sheet and the line number as the row. A quote left open is found,
+    listed at its line, and the lines it swallowed are read as rows.
     """
     file = Path(path)
-    text = sniff.decode_csv(sniff.read_bytes(file), file)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    except csv.Error as exc:
-        raise InputError(sniff.UNREADABLE, file=str(file), args={"detail": str(exc)}) from None
-    width = max(map(len, rows), default=0)
-    rows = [row + [""] * (width - len(row)) if len(row) < width else row for row in rows]
+    rows, problems = csvfile.read_rows(file)
     sheet = Sheet(file.name, rows, 1, 0)
     read = read_table(sheet, "orders", file=file, column_map={}, day_first=day_first)
-    quality = collect(read.quality)
-    if strict:
-        _check_strict(quality, file)
-    return WorkbookData(
-        path=file,
-        orders=read.frame,
-        customers=None,
-        activities=None,
-        quality=quality,
-        counts={"orders": read.counts},
-        sheet_names={"orders": file.name},
-    )
+    return _assemble(file, {"orders": [read]}, problems, strict=strict)
 
 
 __all__ = [

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from xlcrm.xlsx import sheetxml
+from xlcrm.xlsx.quality import FAR_CELL, quality_rows
 
 
 @dataclass
@@ -43,21 +47,58 @@ class Sheet:
         }
 
 
-def load_sheet(book: Any, name: str, path: Path) -> Sheet:
-    """Every cell of sheet ``name`` of the calamine workbook ``book``."""
-    sheet = book.get_sheet_by_name(name)
+def _calamine_sheet(
+    book: Any, name: str, xml: Path | None, dropped: list[tuple[int, str, str]] | None = None
+) -> Any:
+    """The calamine sheet ``name``; a sheet whose used range is too large for calamine
+    (a stray cell at XFD1048576) is read from a copy that keeps only its table."""
+    if xml is None or sheetxml.fits(xml, name):
+        return book.get_sheet_by_name(name)
+    import io
+
+    import python_calamine
+
+    package, far = sheetxml.bounded_package(xml, name)
+    if dropped is not None:
+        dropped.extend(far)
+    return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package)).get_sheet_by_name(
+        name
+    )
+
+
+def load_sheet(
+    book: Any, name: str, xml: Path | None, quality: list[pd.DataFrame] | None = None
+) -> Sheet:
+    """Every cell of sheet ``name`` of the calamine workbook ``book``.
+
+    ``xml`` is the .xlsx/.xlsm file (None for a legacy .xls), for what calamine
+    does not tell; cells dropped far outside the table are listed in ``quality``.
+    """
+    far: list[tuple[int, str, str]] = []
+    sheet = _calamine_sheet(book, name, xml, far)
     rows = sheet.to_python(skip_empty_area=True)
     start = sheet.start or (0, 0)
     try:
         merged = sheet.merged_cell_ranges or []
     except Exception:  # merged ranges are a nicety; never fail the read for them
         merged = []
-    return Sheet(name, rows, start[0] + 1, start[1], list(merged), path)
+    if far and quality is not None:
+        quality.append(
+            quality_rows(
+                name,
+                np.array([r for r, _, _ in far], dtype=np.int64),
+                np.array([c for _, c, _ in far], dtype=object),
+                np.array([v for _, _, v in far], dtype=object),
+                np.full(len(far), FAR_CELL, dtype=object),
+                np.zeros(len(far), dtype=bool),
+            )
+        )
+    return Sheet(name, rows, start[0] + 1, start[1], list(merged), xml)
 
 
-def head_rows(book: Any, name: str, nrows: int) -> Sheet:
+def head_rows(book: Any, name: str, nrows: int, xml: Path | None = None) -> Sheet:
     """The first ``nrows`` rows of a sheet (to look for its header)."""
-    sheet = book.get_sheet_by_name(name)
+    sheet = _calamine_sheet(book, name, xml)
     rows = sheet.to_python(skip_empty_area=True, nrows=nrows)
     return Sheet(name, rows, 1, 0)
 

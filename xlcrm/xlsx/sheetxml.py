@@ -10,6 +10,7 @@ which it cannot survive).
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -105,6 +106,109 @@ def error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     return found
 
 
+# python-calamine holds a sheet's used range as a dense grid (~32 bytes a cell);
+# beyond this many cells the range is checked against the cells really there.
+MAX_CELLS: Final = 20_000_000
+# Columns beyond a run of this many empty columns, and rows beyond a run of
+# this many empty rows, are far outside the table: stray cells.
+_COLUMN_GAP: Final = 64
+_ROW_GAP: Final = 10_000
+_DIMENSION: Final = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_ANY_CELL: Final = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(/>|>.*?</c>)', re.S)
+
+
+def _area(match: re.Match[bytes]) -> int:
+    c0, r0 = col_index(match.group(1)), int(match.group(2))
+    if match.group(3) is None:
+        return 1
+    c1, r1 = col_index(match.group(3)), int(match.group(4))
+    return (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
+
+
+def fits(path: Path, sheet_name: str) -> bool:
+    """True when the sheet's declared used range is small enough to read at once.
+
+    Only the start of the sheet's XML is read (its ``<dimension>``). A sheet
+    without one, or with a single-cell placeholder, is checked cell by cell.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_part(archive, sheet_name)
+            if part is None:
+                return True
+            with archive.open(part) as fh:
+                head = fh.read(4096)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return True  # calamine will say what is wrong with the file
+    found = _DIMENSION.search(head)
+    if found is None or found.group(3) is None:
+        return _cells_extent(path, sheet_name)[0] <= MAX_CELLS
+    return _area(found) <= MAX_CELLS or _cells_extent(path, sheet_name)[0] <= MAX_CELLS
+
+
+def _cells_extent(path: Path, sheet_name: str) -> tuple[int, list[int], list[int]]:
+    """(area of the cells holding something, their rows, their columns)."""
+    data = _sheet_xml(path, sheet_name)
+    rows: list[int] = []
+    cols: list[int] = []
+    for match in _ANY_CELL.finditer(data):
+        if match.group(3) != b"/>":
+            rows.append(int(match.group(2)))
+            cols.append(col_index(match.group(1)))
+    if not rows:
+        return 0, rows, cols
+    return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1), rows, cols
+
+
+def _bound(values: list[int], gap: int) -> int:
+    """The last value before the first run of more than ``gap`` unused values."""
+    ordered = sorted(set(values))
+    for before, after in itertools.pairwise(ordered):
+        if after - before > gap:
+            return before
+    return ordered[-1]
+
+
+def bounded_package(path: Path, sheet_name: str) -> tuple[bytes, list[tuple[int, str, str]]]:
+    """A copy of the package whose sheet keeps only the cells of its table.
+
+    Cells beyond a run of empty columns or rows (:data:`_COLUMN_GAP`,
+    :data:`_ROW_GAP`) are dropped; they are returned as (row, column letters,
+    value as stored) so that they can be listed.
+    """
+    import io
+
+    _, rows, cols = _cells_extent(path, sheet_name)
+    last_row = _bound(rows, _ROW_GAP) if rows else 0
+    last_col = _bound(cols, _COLUMN_GAP) if cols else 0
+    dropped: list[tuple[int, str, str]] = []
+
+    def keep(match: re.Match[bytes]) -> bytes:
+        row, col = int(match.group(2)), col_index(match.group(1))
+        if row <= last_row and col <= last_col:
+            return match.group(0)
+        if match.group(3) != b"/>":
+            value = _CELL_TEXT.search(match.group(3))
+            text = value.group(1).decode("utf-8", "replace") if value else ""
+            dropped.append((row, match.group(1).decode(), text))
+        return b""
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as archive:
+        part = sheet_part(archive, sheet_name)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+            for info in archive.infolist():
+                data = archive.read(info.filename)
+                if info.filename == part:
+                    data = _ANY_CELL.sub(keep, data)
+                    data = re.sub(rb"<dimension [^>]*/>", b"", data, count=1)
+                copy.writestr(info.filename, data)
+    return out.getvalue(), dropped
+
+
+_CELL_TEXT: Final = re.compile(rb"<(?:v|t)(?: [^>]*)?>([^<]*)</(?:v|t)>")
+
+
 def _part_rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
     """(type, target part) of the relationships of ``part``."""
     folder, _, name = part.rpartition("/")
@@ -161,8 +265,11 @@ def table_total_rows(path: Path, sheet_name: str) -> set[int]:
 
 
 __all__ = [
+    "MAX_CELLS",
+    "bounded_package",
     "col_index",
     "error_cells",
+    "fits",
     "sheet_part",
     "sheet_parts",
     "table_total_rows",

@@ -24,7 +24,6 @@ _OLE_WORKBOOK: Final = ("Workbook".encode("utf-16-le"), "Book\0".encode("utf-16-
 NOT_FOUND: Final = N_("file not found")
 UNREADABLE: Final = N_("cannot open the file: {detail}")
 NOT_WORKBOOK: Final = N_("not an Excel workbook (damaged, or another format renamed)")
-XLS_HINT: Final = N_("open it in Excel and save it as .xlsx")
 ENCRYPTED_HINT: Final = N_("remove the password (File > Info > Protect Workbook) and save again")
 
 
@@ -72,8 +71,14 @@ def ole_kind(path: Path) -> str:
     return found
 
 
+def is_legacy(path: Path) -> bool:
+    """True for a legacy (BIFF, OLE2) .xls workbook, whatever its name."""
+    return head_bytes(path).startswith(OLE_MAGIC)
+
+
 def open_workbook(path: Path) -> Any:
-    """A python-calamine workbook for ``path``, or one clear InputError."""
+    """A python-calamine workbook for ``path`` (.xlsx, .xlsm or a legacy .xls, told
+    apart by content), or one clear InputError."""
     import python_calamine
 
     head = head_bytes(path)
@@ -86,34 +91,25 @@ def open_workbook(path: Path) -> Any:
                 file=str(path),
                 hint=ENCRYPTED_HINT,
             )
-        if path.suffix.lower() == ".xls":
+        if kind != "xls":
             raise InputError(
-                N_("legacy .xls workbooks are not supported"), file=str(path), hint=XLS_HINT
-            )
-        if kind == "xls":
-            raise InputError(
-                N_("this is a legacy .xls workbook with an {suffix} name"),
+                N_("the workbook is password-protected or not an .xlsx file"),
                 file=str(path),
-                hint=XLS_HINT,
-                args={"suffix": path.suffix},
+                hint=ENCRYPTED_HINT,
             )
-        raise InputError(
-            N_("the workbook is password-protected or not an .xlsx file"),
-            file=str(path),
-            hint=ENCRYPTED_HINT,
-        )
-    if path.suffix.lower() == ".xls":
-        raise InputError(
-            N_("legacy .xls workbooks are not supported"), file=str(path), hint=XLS_HINT
-        )
-    if not head.startswith(b"PK"):
+    elif not head.startswith(b"PK"):
         raise InputError(NOT_WORKBOOK, file=str(path))
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
+        if head.startswith(b"PK") and path.suffix.lower() in (".xlsx", ".xlsm"):
+            return python_calamine.CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as fh:  # by content: an .xls named .xlsx, or the reverse
+            return python_calamine.CalamineWorkbook.from_filelike(fh)
     except python_calamine.CalamineError:
         raise InputError(NOT_WORKBOOK, file=str(path)) from None
     except OSError as exc:
         raise InputError(UNREADABLE, file=str(path), args={"detail": str(exc)}) from None
+    except Exception:  # a damaged file can trip the parser anywhere; still one clear line
+        raise InputError(NOT_WORKBOOK, file=str(path)) from None
 
 
 def decode_csv(data: bytes, file: Path) -> str:
@@ -126,4 +122,12 @@ def decode_csv(data: bytes, file: Path) -> str:
     raise InputError(N_("cannot decode the CSV file (tried UTF-8 and GBK)"), file=str(file))
 
 
-__all__ = ["OLE_MAGIC", "decode_csv", "head_bytes", "ole_kind", "open_workbook", "read_bytes"]
+__all__ = [
+    "OLE_MAGIC",
+    "decode_csv",
+    "head_bytes",
+    "is_legacy",
+    "ole_kind",
+    "open_workbook",
+    "read_bytes",
+]
