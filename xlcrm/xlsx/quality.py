@@ -88,7 +88,7 @@ ROLES: Final[dict[str, str]] = {
     "order_id": N_("the order number (lines of one order count once)"),
     "status": N_("the order status"),
     "date": N_("the activity date"),
-    "orders": N_("orders"),
+    "orders": N_("the orders"),
 }
 _EFFECTS: Final[dict[str, str]] = {
     "left_out": N_("row left out"),

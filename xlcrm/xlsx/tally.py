@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core import cells
-from xlcrm.locale import N_, t
+from xlcrm.locale import N_, t, tp
 from xlcrm.xlsx.quality import (
     COLUMN_USED,
     MERGED_ID,
@@ -247,11 +247,14 @@ _SHORT: dict[str, str] = {
     "bad_amount": N_("unreadable amounts"),
     "excel_error": N_("Excel errors"),
 }
-_TABLE_WORDS: dict[str, str] = {
-    "orders": N_("Orders"),
-    "customers": N_("Customers"),
-    "activities": N_("Activities"),
-}
+
+
+def _table_word(table: str, lang: str) -> str:
+    if table == "orders":
+        return tp("table", "Orders", lang)
+    if table == "customers":
+        return tp("table", "Customers", lang)
+    return tp("table", "Activities", lang)
 
 
 def money(cents_: int) -> str:
@@ -281,7 +284,7 @@ def render_reconciliation(rec: Reconciliation, lang: str) -> str:
         orders=rec.orders,
         after=rec.rows_after,
         left=left_rows,
-        reasons=left or t("none", lang),
+        reasons=left or tp("reconciliation", "none", lang),
         amount_read=money(rec.cents_read),
         revenue=money(rec.revenue),
         amount_after=money(rec.cents_after),
@@ -305,7 +308,7 @@ def render_columns(
             if role in used
         ]
         lines.append(
-            t("Columns used, {table}: {parts}", lang, table=t(_TABLE_WORDS[table], lang),
+            t("Columns used, {table}: {parts}", lang, table=_table_word(table, lang),
               parts=t("; ", lang).join(parts))
         )  # fmt: skip
     return lines
