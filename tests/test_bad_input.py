@@ -15,112 +15,35 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
 from oddbooks import (
+    AS_OF,
+    ORDERS_HEAD,
+    analysed,
     cache_formula_values,
     encrypted_xlsx,
     full_orders_sheet,
+    invoke,
     legacy_xls,
+    lifecycle_ids,
     make_xlsm,
+    quality,
+    reason,
+    refused,
+    rfm,
     sha256,
+    sheet_rows,
 )
 
-from xlcrm.cli import cli
 from xlcrm.locale import t
-from xlcrm.xlsx.quality import reason_text
 
 Make = Callable[..., Path]
 D = dt.date
-AS_OF = "2024-06-30"
-ORDERS_HEAD = ["Customer ID", "Order Date", "Amount"]
-
-
-def reason(code: str, lang: str = "en") -> str:
-    return reason_text(code, lang)
-
-
-# --- running the command line --------------------------------------------------------
-
-
-def invoke(*args: object) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert "Traceback" not in result.stdout + result.stderr
-    if result.exit_code not in (0, 2):  # pragma: no cover - shows what went wrong
-        raise AssertionError(f"exit {result.exit_code}: {result.stderr}") from result.exception
-    return result
-
-
-def refused(
-    book: Path,
-    *where: object,
-    command: Sequence[str] = ("analyze",),
-    extra: Sequence[object] = (),
-    lang: str | None = None,
-    names: Path | None = None,
-) -> str:
-    """Run ``command`` on ``book``: exit 2, one line naming ``names`` (default: the book)
-    and ``where``; the book unchanged."""
-    before = sha256(book) if book.is_file() else None
-    lang_args = ("--lang", lang) if lang else ()
-    result = invoke(*command, book, *extra, *lang_args)
-    assert result.exit_code == 2, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("xlcrm: ")
-    assert str(names or book) in line
-    for part in where:
-        assert str(part) in line, (part, line)
-    if before is not None:
-        assert sha256(book) == before
-    return line
-
-
-def analysed(book: Path, *extra: object, out: Path | None = None) -> tuple[Result, Path]:
-    """``xlcrm analyze book``: exit 0, book unchanged; returns the result and the output."""
-    out = out or book.with_name(book.stem + ".out.xlsx")
-    before = sha256(book)
-    result = invoke("analyze", book, "-o", out, "--as-of", AS_OF, *extra)
-    assert result.exit_code == 0, result.stderr
-    assert sha256(book) == before
-    assert out.is_file()
-    return result, out
-
-
-def sheet_rows(out: Path, sheet: str) -> list[tuple[Any, ...]]:
-    ws = openpyxl.load_workbook(out, read_only=True)[sheet]
-    return [tuple(r) for r in ws.iter_rows(min_row=2, values_only=True)]
-
-
-INFO = t("for information", "en")
-
-
-def quality(out: Path) -> list[tuple[Any, ...]]:
-    """(sheet, row, column, value, problem) of the Data quality sheet's problems (not its
-    notices of columns used and sheets read), by sheet and row."""
-    rows = [r[:5] for r in sheet_rows(out, "Data quality") if r[5] != INFO]
-    return sorted(rows, key=lambda r: (r[0], r[1] or 0))
-
-
-def notices(out: Path, sheet: str = "Data quality") -> list[tuple[Any, ...]]:
-    """(sheet, row, column, value, problem) of the Data quality sheet's notices."""
-    info = {INFO, t("for information", "zh")}
-    return [r[:5] for r in sheet_rows(out, sheet) if r[5] in info]
-
-
-def rfm(out: Path) -> dict[str, tuple[Any, ...]]:
-    """Customer id -> (name, owner, recency, frequency, monetary) of the RFM sheet."""
-    return {r[0]: r[1:6] for r in sheet_rows(out, "RFM")}
-
-
-def lifecycle_ids(out: Path) -> list[str]:
-    return [r[0] for r in sheet_rows(out, "Lifecycle")]
 
 
 # --- missing sheets and columns ------------------------------------------------------

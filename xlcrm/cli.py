@@ -560,7 +560,8 @@ def analyze_command(
         raise click.UsageError("--in-place and -o/--output cannot be used together")
     target = source if in_place else Path(output) if output else default_output(source)
     check_output(target, msg_lang)
-    _check_workbook_name(target)
+    if not in_place:
+        _check_workbook_name(target)
     if in_place:
         # before anything is read: the file stays byte-identical
         check_in_place(source, lang=msg_lang)

@@ -1436,6 +1436,22 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
     if _lock_file(path).exists():
         raise _output_error("locked", lang, path)
     found = unsafe_parts(path, lang=lang)
+    # openpyxl also flattens rich text (runs of differently formatted text in a
+    # cell) and drops dynamic-array metadata, turning =SORT(UNIQUE(...)) into a
+    # legacy array formula
+    words = {
+        "rich": ("rich text (differently formatted words in a cell)", "单元格中的富文本格式"),
+        "meta": ("dynamic array formulas (xl/metadata.xml)", "动态数组公式（xl/metadata.xml）"),
+    }
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/metadata.xml" in names:
+            found.append(words["meta"][lang == "zh"])
+        rich = "xl/sharedStrings.xml" in names and re.search(
+            rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml")
+        )
+        if rich:
+            found.append(words["rich"][lang == "zh"])
     if found:
         raise _output_error("lose", lang, path, what=", ".join(found))
 
