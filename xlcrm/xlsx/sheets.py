@@ -37,6 +37,12 @@ class Sheet:
             for (row, col), text in sheetxml.error_cells(self.xlsx, self.name).items()
         }
 
+    def padded(self, position: int) -> dict[int, tuple[str, int, str]]:
+        """Excel row -> zero-padding format of the number cells of column ``position``."""
+        if self.xlsx is None:
+            return {}
+        return sheetxml.padded_ids(self.xlsx, self.name, position + self.first_col)
+
     def uncached(self) -> set[tuple[int, int]]:
         """(Excel row, 0-based column within rows) of formulas without a saved result."""
         if self.xlsx is None:

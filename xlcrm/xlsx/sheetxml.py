@@ -209,6 +209,56 @@ def bounded_package(path: Path, sheet_name: str) -> tuple[bytes, list[tuple[int,
 _CELL_TEXT: Final = re.compile(rb"<(?:v|t)(?: [^>]*)?>([^<]*)</(?:v|t)>")
 
 
+_NUM_FMT: Final = re.compile(rb'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"')
+# A number format that pads with zeros, maybe with fixed text around: 000000, "C"0000
+_PADDING: Final = re.compile(r'(?:"([^"]*)"|\\(.))?(0+)(?:"([^"]*)"|\\(.))?')
+
+
+def padded_ids(path: Path, sheet_name: str, column: int) -> dict[int, tuple[str, int, str]]:
+    """Excel row -> (prefix, width, suffix) for the number cells of ``column`` (0-based)
+    whose number format pads with zeros (123 shown as 000123).
+
+    Only the styles part is read unless it has such a format.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            styles = archive.read("xl/styles.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return {}
+    pads: dict[int, tuple[str, int, str]] = {}
+    for fmt_id, code in _NUM_FMT.findall(styles):
+        text = code.decode("utf-8", "replace").replace("&quot;", '"')
+        found = _PADDING.fullmatch(text)
+        if found and len(found.group(3)) > 1:
+            prefix = found.group(1) or found.group(2) or ""
+            suffix = found.group(4) or found.group(5) or ""
+            pads[int(fmt_id)] = (prefix, len(found.group(3)), suffix)
+    if not pads:
+        return {}
+    xfs_at = styles.find(b"<cellXfs")
+    xfs = styles[xfs_at : styles.find(b"</cellXfs>", xfs_at)] if xfs_at >= 0 else b""
+    styled: dict[bytes, tuple[str, int, str]] = {}
+    for index, xf in enumerate(re.findall(rb"<xf\b[^>]*>", xfs)):
+        fmt = re.search(rb'numFmtId="(\d+)"', xf)
+        if fmt and int(fmt.group(1)) in pads:
+            styled[str(index).encode()] = pads[int(fmt.group(1))]
+    if not styled:
+        return {}
+    letters = _letters(column).encode()
+    cell = re.compile(rb'<c r="' + letters + rb'(\d+)"[^>]*?\bs="(\d+)"')
+    data = _sheet_xml(path, sheet_name)
+    return {int(row): styled[style] for row, style in cell.findall(data) if style in styled}
+
+
+def _letters(column: int) -> str:
+    out = ""
+    n = column + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def _part_rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
     """(type, target part) of the relationships of ``part``."""
     folder, _, name = part.rpartition("/")
@@ -270,6 +320,7 @@ __all__ = [
     "col_index",
     "error_cells",
     "fits",
+    "padded_ids",
     "sheet_part",
     "sheet_parts",
     "table_total_rows",

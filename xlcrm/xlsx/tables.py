@@ -173,6 +173,7 @@ def read_table(
     raw = _columns(sheet.rows, start, header.columns)
     n = len(sheet.rows) - start if sheet.rows else 0
     excel_rows = np.arange(n, dtype=np.int64) + sheet.first_row + start
+    _pad_ids(sheet, header, raw, excel_rows)
     parsed = {c: _parse(c, v, day_first) for c, v in raw.items()}
     multiplier = amount_unit(header.texts["amount"]) if "amount" in header.texts else 1.0
 
@@ -308,6 +309,28 @@ def read_table(
         why[counted],
         amounts[counted],
     )
+
+
+def _pad_ids(
+    sheet: Sheet, header: Header, raw: dict[str, np.ndarray], excel_rows: np.ndarray
+) -> None:
+    """Ids stored as numbers but shown zero-padded by their number format (123 shown
+    as 000123) become the text shown, so they match "000123" typed on another sheet."""
+    ids = raw["customer_id"]
+    if sheet.xlsx is None or not len(ids):
+        return
+    formats = sheet.padded(header.columns["customer_id"])  # {} unless a format pads
+    if not formats:
+        return
+    numbers = np.fromiter((type(v) in (int, float) for v in ids), dtype=bool, count=len(ids))
+    ids = ids.copy()
+    for i in np.flatnonzero(numbers):
+        fmt = formats.get(int(excel_rows[i]))
+        value = ids[i]
+        if fmt is not None and float(value).is_integer():
+            prefix, width, suffix = fmt
+            ids[i] = f"{prefix}{int(value):0{width}d}{suffix}"
+    raw["customer_id"] = ids
 
 
 def _set(
