@@ -369,3 +369,50 @@ def full_orders_sheet(path: Path, *, customers: int = 1000, last_id: str = "LAST
                 ).encode()
             )
     return n
+
+
+def stray_cell_book(path: Path, *, rows: int) -> Path:
+    """An Orders sheet of ``rows`` orders (50 customers) and one stray "x" at XFD1048576,
+    the last cell of the sheet: its used range is 1,048,576 x 16,384 cells."""
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Orders"
+    ws.append(ORDERS_HEAD)
+    for i in range(rows):
+        ws.append([f"C{i % 50}", dt.date(2024, 1, 1) + dt.timedelta(days=i % 100), 10 + i % 7])
+    ws["XFD1048576"] = "x"
+    wb.save(path)
+    return path
+
+
+def legacy_xls_book(path: Path) -> Path:
+    """A Kingdee-style sales register saved as a real BIFF8 .xls (with xlwt): document
+    number, date and customer merged down over the product lines of an order."""
+    import datetime as dt
+
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("销售出库单")
+    dated = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    rows = [
+        ["单据编号", "日期", "客户编码", "物料名称", "价税合计"],
+        ["XS001", dt.date(2024, 1, 5), "K1", "螺丝", 100],
+        [None, None, None, "螺母", 50],
+        [None, None, None, "垫片", 30],
+        ["XS002", dt.date(2024, 2, 5), "K1", "螺丝", 70],
+        ["XS003", dt.date(2024, 3, 5), "K2", "螺丝", 10],
+    ]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(
+                    r, c, value, dated if isinstance(value, dt.date) else xlwt.Style.default_style
+                )
+    for c in range(3):
+        ws.merge(1, 3, c, c)
+    wb.save(str(path))
+    return path

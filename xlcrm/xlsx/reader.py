@@ -332,7 +332,8 @@ def _assemble(
         for read in reads.get(table, []):
             quality_parts.extend(read.quality)
     quality_parts.extend(_unknown_customer_rows(reads))
-    every = [r for table in TABLES for r in reads.get(table, [])]
+    # the Customers sheet's spelling of an id comes first: similar ids map to it
+    every = [r for table in ("customers", "orders", "activities") for r in reads.get(table, [])]
     similar, mapping = tally.similar_ids(every, merge=settings.merge_similar_ids)
     quality_parts.extend(similar)
     frames = {}

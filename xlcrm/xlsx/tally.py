@@ -24,7 +24,7 @@ from xlcrm.xlsx.quality import (
     SIMILAR_ID,
     quality_rows,
 )
-from xlcrm.xlsx.tables import TableRead
+from xlcrm.xlsx.tables import TableRead, amount_unit
 
 #: Roles reported for each table, in this order.
 _ROLES = {
@@ -293,6 +293,14 @@ def render_reconciliation(rec: Reconciliation, lang: str) -> str:
     )
 
 
+def _role(role: str, header: str) -> str:
+    """The role code, with the amount's unit when its header names one."""
+    if role != "amount":
+        return role
+    unit = amount_unit(header)
+    return "amount_10k" if unit == 10_000 else "amount_1k" if unit == 1_000 else role
+
+
 def render_columns(
     columns_used: dict[str, dict[str, str]], sheets: Sequence[str], lang: str
 ) -> list[str]:
@@ -303,10 +311,11 @@ def render_columns(
                        sheets=t(", ", lang).join(sheets)))  # fmt: skip
     for table, used in columns_used.items():
         parts = [
-            t("{role}: {header}", lang, role=t(ROLES[role], lang), header=used[role])
+            t("{role}: {header}", lang, role=t(ROLES[_role(role, used[role])], lang),
+              header=used[role])
             for role in _ROLES[table]
             if role in used
-        ]
+        ]  # fmt: skip
         lines.append(
             t("Columns used, {table}: {parts}", lang, table=_table_word(table, lang),
               parts=t("; ", lang).join(parts))

@@ -1450,6 +1450,11 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
         rich = "xl/sharedStrings.xml" in names and re.search(
             rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml")
         )
+        rich = rich or any(  # rich text written inline in a sheet
+            re.search(rb"<is>\s*<r>", archive.read(name))
+            for name in names
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
         if rich:
             found.append(words["rich"][lang == "zh"])
     if found:
