@@ -100,6 +100,7 @@ SETTING_KEYS: Final = (
     "cadence_c",
     "cadence_d",
     "cadence_e",
+    "excluded_statuses",
 )
 
 # Order frames use these in canonical column order.
