@@ -804,7 +804,7 @@ ROWS = st.lists(st.lists(CELL, min_size=0, max_size=5), min_size=0, max_size=12)
 def test_fuzz_orders_rows_give_data_or_an_xlcrm_error(
     rows: list[list[Any]], header_at: int, day_first: bool
 ) -> None:
-    from xlcrm.xlsx.sheets import Sheet
+    from xlcrm.xlsx.grid import Sheet
     from xlcrm.xlsx.tables import read_table
 
     rows = [list(r) for r in rows]

@@ -18,8 +18,8 @@ from typing import Final
 from xlcrm.core.errors import InputError
 from xlcrm.core.schema import ORDER_REQUIRED, SHEET_ALIASES, header_key
 from xlcrm.locale import N_
+from xlcrm.xlsx.grid import Sheet
 from xlcrm.xlsx.headers import find_header
-from xlcrm.xlsx.sheets import Sheet
 
 NO_SHEET: Final = N_("no Orders sheet: expected a sheet named {expected} (sheets found: {found})")
 NO_SHEET_HINT: Final = N_(

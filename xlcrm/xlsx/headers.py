@@ -29,7 +29,7 @@ from xlcrm.core.schema import (
     header_key,
 )
 from xlcrm.locale import N_
-from xlcrm.xlsx.sheets import Sheet, is_blank
+from xlcrm.xlsx.grid import Sheet, is_blank
 
 HEADER_SEARCH_ROWS: Final = 20
 TABLES: Final = ("orders", "customers", "activities")

@@ -9,7 +9,7 @@ cell it could not read (sheet, row as Excel shows it, header as the user
 wrote it, value, reason code).
 
 The work is split by job: :mod:`~xlcrm.xlsx.sniff` (what the file is),
-:mod:`~xlcrm.xlsx.sheets` (a sheet's cells), :mod:`~xlcrm.xlsx.headers`
+:mod:`~xlcrm.xlsx.grid` (a sheet's cells), :mod:`~xlcrm.xlsx.headers`
 (header rows and columns), :mod:`~xlcrm.xlsx.settings_sheet`,
 :mod:`~xlcrm.xlsx.tables` (one table) and :mod:`~xlcrm.xlsx.quality` (the
 data-quality list). This module puts them together.
@@ -33,7 +33,8 @@ import pandas as pd
 from xlcrm.core.errors import InputError, Term
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import N_
-from xlcrm.xlsx import choose, csvfile, sheetxml, sniff, tally
+from xlcrm.xlsx import choose, csvfile, peek, sniff, tally
+from xlcrm.xlsx.grid import Sheet, head_rows, load_sheet
 from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, TABLES, sheet_for
 from xlcrm.xlsx.quality import (
     INFO_REASONS,
@@ -48,7 +49,6 @@ from xlcrm.xlsx.quality import (
     quality_table,
 )
 from xlcrm.xlsx.settings_sheet import apply_settings, read_settings_sheet
-from xlcrm.xlsx.sheets import Sheet, head_rows, load_sheet
 from xlcrm.xlsx.tables import RowCounts, TableRead, read_table
 from xlcrm.xlsx.tally import Ledger
 
@@ -293,7 +293,7 @@ def read_workbook(
         for table in TABLES:
             for name in chosen[table] if table == "orders" else chosen[table][:1]:
                 sheet = load_sheet(book, name, xml, quality_parts)
-                totals = sheetxml.table_total_rows(file, name) if xml else set()
+                totals = peek.table_total_rows(file, name) if xml else set()
                 reads.setdefault(table, []).append(
                     read_table(
                         sheet,

@@ -16,7 +16,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.xlsx.sheets import Sheet
+from xlcrm.xlsx.grid import Sheet
 
 # Labels of total rows: the whole cell, or the cell starting with the word
 # and then a separator ("合计：", "小计(3笔)"). English words only as the

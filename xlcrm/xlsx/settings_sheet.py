@@ -23,9 +23,9 @@ from xlcrm.core.errors import SettingsError
 from xlcrm.core.schema import header_key
 from xlcrm.core.settings import SETTING_ALIASES, Settings, normalise_key, settings_from_mapping
 from xlcrm.locale import N_
+from xlcrm.xlsx.grid import Sheet, is_blank
 from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, MAP_PREFIX, READ_COLUMNS, TABLES
 from xlcrm.xlsx.quality import BAD_EMAIL, display, quality_rows
-from xlcrm.xlsx.sheets import Sheet, is_blank
 
 # Header cells of the key/value table and of the owners table.
 SETTING_HEADERS: Final = frozenset(

@@ -37,6 +37,7 @@ from xlcrm.core.errors import InputError
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings, status_key
 from xlcrm.locale import N_
 from xlcrm.xlsx import rowkinds
+from xlcrm.xlsx.grid import Sheet
 from xlcrm.xlsx.headers import (
     COLUMNS,
     READ_COLUMNS,
@@ -54,7 +55,6 @@ from xlcrm.xlsx.quality import (
     display,
     quality_rows,
 )
-from xlcrm.xlsx.sheets import Sheet
 
 _PARSERS: Final = {
     "customer_id": cells.parse_ids,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlcrm.xlsx import sheetxml
+from xlcrm.xlsx import peek
 from xlcrm.xlsx.quality import FAR_CELL, quality_rows
 
 
@@ -34,22 +34,21 @@ class Sheet:
             return {}
         return {
             (row, col - self.first_col): text
-            for (row, col), text in sheetxml.error_cells(self.xlsx, self.name).items()
+            for (row, col), text in peek.error_cells(self.xlsx, self.name).items()
         }
 
     def padded(self, position: int) -> dict[int, tuple[str, int, str]]:
         """Excel row -> zero-padding format of the number cells of column ``position``."""
         if self.xlsx is None:
             return {}
-        return sheetxml.padded_ids(self.xlsx, self.name, position + self.first_col)
+        return peek.padded_ids(self.xlsx, self.name, position + self.first_col)
 
     def uncached(self) -> set[tuple[int, int]]:
         """(Excel row, 0-based column within rows) of formulas without a saved result."""
         if self.xlsx is None:
             return set()
         return {
-            (row, col - self.first_col)
-            for row, col in sheetxml.uncached_formulas(self.xlsx, self.name)
+            (row, col - self.first_col) for row, col in peek.uncached_formulas(self.xlsx, self.name)
         }
 
 
@@ -58,13 +57,13 @@ def _calamine_sheet(
 ) -> Any:
     """The calamine sheet ``name``; a sheet whose used range is too large for calamine
     (a stray cell at XFD1048576) is read from a copy that keeps only its table."""
-    if xml is None or sheetxml.fits(xml, name):
+    if xml is None or peek.fits(xml, name):
         return book.get_sheet_by_name(name)
     import io
 
     import python_calamine
 
-    package, far = sheetxml.bounded_package(xml, name)
+    package, far = peek.bounded_package(xml, name)
     if dropped is not None:
         dropped.extend(far)
     return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package)).get_sheet_by_name(
