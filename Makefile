@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint locale sysdeps-demo sysdeps-test clean
+.PHONY: demo test bench lint locale addin sysdeps-demo sysdeps-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,7 +46,15 @@ locale: $(STAMP)
 		--omit-header -o xlcrm/locale/xlcrm.pot .
 	$(BIN)/pybabel -q update -i xlcrm/locale/xlcrm.pot -d xlcrm/locale -D xlcrm -l zh \
 		--no-fuzzy-matching --ignore-obsolete
+	# a fixed date keeps the compiled .mo byte-identical between runs
+	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' xlcrm/locale/*/LC_MESSAGES/xlcrm.po
 	$(BIN)/pybabel -q compile -d xlcrm/locale -D xlcrm --statistics
+
+# Everything generated from the code that is committed: the catalogue, the
+# add-in and the xlwings Lite bundle (tests fail when they are stale).
+addin: locale
+	$(BIN)/xlcrm addin build
+	$(BIN)/xlcrm addin lite -o workbook/lite
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

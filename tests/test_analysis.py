@@ -95,6 +95,17 @@ EXPECTED = pd.DataFrame(
         "revenue_share": [1.0, 0.0, 0.0, 0.0],
         "action_key": text("repeat_important", "sleeping_general", "potential", "potential"),
         "needs_followup": [False, True, True, True],
+        # value model inputs (purchase days); too few repeat buyers for a fit
+        "repeat_days": pd.array([2, 0, NA, NA], dtype="Int64"),
+        "span_days": [162.0, 0.0, np.nan, np.nan],
+        "age_days": [172.0, 150.0, np.nan, np.nan],
+        "mean_repeat_spend": [250.0, np.nan, np.nan, np.nan],
+        "p_alive": [np.nan] * 4,
+        "expected_purchases": [np.nan] * 4,
+        "repurchase_prob": [np.nan] * 4,
+        "repurchase_band": text(NA, NA, NA, NA),
+        "expected_aov": [np.nan] * 4,
+        "expected_value": [np.nan] * 4,
     }
 )
 
@@ -107,6 +118,7 @@ def test_analyze_matches_the_hand_computed_table():
     assert (result.pareto.customers, result.pareto.purchasing) == (4, 2)
     assert (result.pareto.revenue, result.pareto.top_share) == (600.0, 1.0)
     assert result.pareto.customers_for_80 == 1
+    assert result.value.reason == "too_few_repeat_buyers"
 
 
 def test_columns_are_in_contract_order():

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fakexw import FakeXwBook
 from python_calamine import CalamineWorkbook
 
 from xlcrm.excel import actions, udfs
@@ -118,89 +119,6 @@ def test_a_user_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:
 # --- the xlwings implementation, against a stand-in for xlwings' Book -------------------------
 
 
-class FakeRange:
-    def __init__(self, sheet: FakeSheet, ref: Any = None):
-        self.sheet, self.ref = sheet, ref
-
-    def options(self, **_: Any) -> FakeRange:
-        return self
-
-    @property
-    def value(self) -> Any:
-        return self.sheet.rows
-
-    @value.setter
-    def value(self, rows: list[list[Any]]) -> None:
-        self.sheet.rows = [list(r) for r in rows]
-
-    @property
-    def number_format(self) -> str:
-        return ""
-
-    @number_format.setter
-    def number_format(self, fmt: str) -> None:
-        self.sheet.formats[self.ref] = fmt
-
-
-class FakeSheet:
-    def __init__(self, name: str, rows: list[list[Any]]):
-        self.name, self.rows, self.formats = name, rows, {}
-
-    @property
-    def used_range(self) -> FakeRange:
-        return FakeRange(self)
-
-    def __getitem__(self, ref: str) -> FakeRange:
-        return FakeRange(self, ref)
-
-    def range(self, *ref: Any) -> FakeRange:
-        return FakeRange(self, ref)
-
-    def clear(self) -> None:
-        self.rows, self.formats = [], {}
-
-    def autofit(self) -> None:
-        pass
-
-
-class FakeSheets(list[FakeSheet]):
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return next(s for s in self if s.name == key)
-        return super().__getitem__(key)
-
-    def add(self, name: str, after: Any = None) -> FakeSheet:
-        sheet = FakeSheet(name, [])
-        self.append(sheet)
-        return sheet
-
-
-class FakeApp:
-    def __init__(self) -> None:
-        self.alerts: list[str] = []
-
-    def alert(self, message: str, title: str = "") -> None:
-        self.alerts.append(message)
-
-
-class FakeXwBook:
-    """What XlwingsBook uses of ``xw.Book``: sheets, used ranges, A1 writes, app.alert."""
-
-    def __init__(self, path: Path):
-        wb = CalamineWorkbook.from_path(str(path))
-        self.name = path.name
-        self.fullname = str(path)
-        self.app = FakeApp()
-        self.sheets = FakeSheets(
-            FakeSheet(n, [[None if v == "" else v for v in row] for row in _values(wb, n)])
-            for n in wb.sheet_names
-        )
-
-
-def _values(wb: Any, name: str) -> list[list[Any]]:
-    return [list(r) for r in wb.get_sheet_by_name(name).to_python()]
-
-
 def test_xlwings_book_writes_the_same_tables_as_the_file(book: FileBook) -> None:
     actions.analyze(book)
     written = sheets_of(book.output)
@@ -218,7 +136,12 @@ def test_xlwings_book_writes_the_same_tables_as_the_file(book: FileBook) -> None
     assert fake.sheets[rfm_name].formats  # number formats applied
 
 
-def test_xlwings_book_help_is_a_new_sheet(book: FileBook) -> None:
+def test_xlwings_book_help_is_a_new_sheet_in_the_ribbon_language(book: FileBook) -> None:
     fake = FakeXwBook(book.path)
     actions.show_help(XlwingsBook(fake))
-    assert fake.sheets[actions.HELP_SHEET].rows[0][0] == "xlcrm 客户分层"
+    assert fake.sheets[actions.HELP_SHEET].rows[0][0] == "xlcrm"
+    fake = FakeXwBook(book.path)
+    actions.show_help(XlwingsBook(fake), ui_lang="zh")
+    rows = fake.sheets[actions.HELP_SHEET].rows
+    assert rows[0][0] == "xlcrm 客户分层"
+    assert "分析" in [r[0] for r in rows]

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -298,66 +293,13 @@ def test_every_udf_has_a_one_line_wizard_description() -> None:
 
 # --- xlwings' own (Windows) UDF machinery ------------------------------------------------------
 
-HARNESS = textwrap.dedent(
-    """
-    import io, json, sys, types
-
-    # What Windows would provide: pywin32's COM modules. Stubs are enough to import
-    # xlwings.udfs, whose decorators and VBA generator are plain Python.
-    pythoncom = types.ModuleType("pythoncom")
-    pythoncom.CoInitialize = lambda: None
-    pythoncom.CoMarshalInterThreadInterfaceInStream = None
-    pythoncom.IID_IDispatch = None
-    pywintypes = types.ModuleType("pywintypes")
-    pywintypes.com_error = type("com_error", (Exception,), {})
-    win32com = types.ModuleType("win32com")
-    client = types.ModuleType("win32com.client")
-    client.Dispatch = lambda *args, **kwargs: None
-    win32com.client = client
-    sys.modules.update(
-        {"pythoncom": pythoncom, "pywintypes": pywintypes, "win32com": win32com,
-         "win32com.client": client}
-    )
-
-    import xlwings
-    import xlwings.udfs as xu
-
-    xlwings.func, xlwings.arg, xlwings.ret = xu.xlfunc, xu.xlarg, xu.xlret
-    import xlcrm.excel.udfs as module
-
-    out = {"vba": {}, "meta": {}}
-    book = types.SimpleNamespace(Name="xlcrm.xlam", FullName="C:\\\\addins\\\\xlcrm.xlam")
-    buffer = io.StringIO()
-    xu.generate_vba_wrapper("xlcrm.excel.udfs", module, buffer, book)
-    out["vba"] = buffer.getvalue()
-    for name in module.__all__:
-        info = getattr(module, name).__xlfunc__
-        out["meta"][name] = {
-            "category": info["category"],
-            "doc": info["ret"]["doc"],
-            "ret": info["ret"]["options"],
-            "args": [
-                {"name": a["name"], "options": a["options"], "doc": a["doc"],
-                 "optional": "optional" in a}
-                for a in info["args"]
-            ],
-        }
-    print(json.dumps(out, default=repr))
-    """
-)
-
 
 @pytest.fixture(scope="module")
 def windows_udfs() -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-c", HARNESS],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert proc.returncode == 0, proc.stderr
-    return dict(json.loads(proc.stdout))
+    """xlwings' Import Functions output for the UDF module (see xlcrm.excel.vbamodules)."""
+    from xlcrm.excel.vbamodules import udf_wrappers
+
+    return udf_wrappers()
 
 
 def test_xlwings_writes_a_vba_function_for_every_udf(windows_udfs: dict[str, Any]) -> None:
@@ -369,6 +311,8 @@ def test_xlwings_writes_a_vba_function_for_every_udf(windows_udfs: dict[str, Any
             for p in params
         )
         assert f"Function {name}({sig})\n" in vba, name
+        body = vba.split(f"Function {name}(", 1)[1].split("End Function", 1)[0]
+        assert ("Application.Volatile" in body) == ("as_of" in sig), name
         args = ", ".join(p.name for p in params)
         assert (
             f'{name} = XLPy.CallUDF("xlcrm.excel.udfs", "{name}", Array({args}), '
@@ -390,19 +334,14 @@ def test_xlwings_metadata_has_wizard_docs_and_no_converters(windows_udfs: dict[s
         assert data_args and not data_args[0]["optional"], name
 
 
-# --- xlwings Lite: workbook/lite/main.py exposes the same functions ----------------------------
+# --- xlwings Lite: its main.py (xlcrm.excel.lite_main) exposes the same functions -------------
 
 
 @pytest.fixture(scope="module")
 def lite() -> Any:
-    import importlib.util
+    from xlcrm.excel import lite_main
 
-    path = Path(__file__).resolve().parents[1] / "workbook" / "lite" / "main.py"
-    spec = importlib.util.spec_from_file_location("xlcrm_lite_main", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lite_main
 
 
 def test_lite_has_every_udf_with_the_same_signature_and_doc(lite: Any) -> None:

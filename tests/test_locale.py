@@ -56,6 +56,8 @@ def test_compiled_catalogue_matches_its_po_file(lang: str, tmp_path: Path) -> No
         expected = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
     with open(LOCALE_DIR / lang / "LC_MESSAGES" / "xlcrm.mo", "rb") as fh:
         committed = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+    committed.pop("", None)  # the header: dates, tool version
+    expected.pop("", None)
     assert committed == expected, "run `make locale` and commit the .mo"
 
 

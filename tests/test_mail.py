@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -613,6 +615,26 @@ def email(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return run
 
 
+@pytest.fixture
+def stand_in_pdf(pdf: bytes, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Replace the brief's PDF by the two-page stand-in; returns the owners asked for.
+
+    The brief's context is still built, so an owner the brief cannot find
+    still fails; only the WeasyPrint layout (seconds per brief) is skipped.
+    """
+    from xlcrm import report
+
+    owners: list[str | None] = []
+
+    def render_pdf(analysis: Any, *, lang: str, owner: str | None = None, **options: Any) -> bytes:
+        report.build_context(analysis, lang=lang, owner=owner, **options)
+        owners.append(owner)
+        return pdf
+
+    monkeypatch.setattr(report, "render_pdf", render_pdf)
+    return owners
+
+
 def smtp_args(server: Server | int) -> list[str]:
     port = server if isinstance(server, int) else server.port
     return [
@@ -734,3 +756,28 @@ def test_email_dry_run_lists_who_gets_what(email: Any, book: Path, server: Serve
     assert "alice.morgan@example.com: Alice Morgan" in result.stdout
     assert "Farid Haddad" in result.stderr
     assert server.handler.received == []
+
+
+def test_email_per_owner_drafts_match_owners_however_spelled(
+    email: Any, tmp_path: Path, stand_in_pdf: list[str | None]
+) -> None:
+    """Customers say "Alice  Morgan" (two spaces), the Owners table "Alice Morgan"."""
+    from xlcrm.xlsx.sample import generate_sample, write_sample
+
+    sample = generate_sample(customers=40, seed=7)
+    customers = sample.customers.copy()
+    customers["owner"] = customers["owner"].replace("Alice Morgan", "Alice  Morgan")
+    book = write_sample(dataclasses.replace(sample, customers=customers), tmp_path / "two.xlsx")
+    drafts = tmp_path / "drafts"
+    result = email(str(book), "--per-owner", "--eml-dir", str(drafts))
+    assert result.exit_code == 2, result.output  # Farid Haddad has no address
+    assert "unknown owner" not in result.output
+    assert "Alice Morgan" in stand_in_pdf
+    alice = drafts / "xlcrm-brief-2026-06-30-Alice-Morgan.eml"
+    with alice.open("rb") as handle:
+        draft = message_from_binary_file(handle, policy=default_policy)
+    assert draft["To"] == "alice.morgan@example.com"
+    plain, _ = bodies(draft)
+    mine = int((customers["owner"] == "Alice  Morgan").sum())
+    (count,) = re.findall(r"^\s+Customers\s+([\d,]+)$", plain, flags=re.MULTILINE)
+    assert count == str(mine)  # her customers under both spellings

@@ -7,6 +7,7 @@ count, metadata and that WeasyPrint logged nothing. Set
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -25,7 +26,7 @@ from xlcrm.cli import cli
 from xlcrm.core import playbook, schema
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import XlcrmError
-from xlcrm.report import charts
+from xlcrm.report import charts, context, render
 from xlcrm.xlsx.sample import generate_sample, write_sample
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -131,7 +132,7 @@ def test_formatters_group_thousands_and_mark_missing_values() -> None:
 
 
 def test_formatters_are_jinja_filters() -> None:
-    env = report._environment(str(report.template_dir()))
+    env = render.environment()
     for name in ("fmt_money", "fmt_pct", "fmt_date", "fmt_int"):
         assert env.filters[name] is getattr(report, name)
 
@@ -152,7 +153,7 @@ def test_templates_hold_no_web_urls() -> None:
 
 def small_context() -> dict[str, Any]:
     """A hand-made context: one class, one tier, two agenda rows, one churn row."""
-    t = dict(report.TEXT["en"])
+    t = dict(context.TEXT["en"])
     stats = [
         {"label": t["count"], "value": "2"},
         {"label": t["revenue"], "value": "¥3,000"},
@@ -282,6 +283,64 @@ def small_context() -> dict[str, Any]:
             ],
             "more": "… and 4 more",
         },
+        "value": small_value_context(),
+    }
+
+
+def small_value_context() -> dict[str, Any]:
+    """The value pages of the small context: one customer, both fits, a 3-week check."""
+    svg = charts.line_chart(
+        [
+            (charts.Series("predicted", charts.ACCENT), [2.0, 2.5, 1.5]),
+            (charts.Series("actual", charts.WARN), [3.0, 1.0, 2.0]),
+        ],
+        title="Holdout check",
+        x_label="week after 2024-06-09",
+    )
+    return {
+        "title": "Customer value",
+        "appendix_title": "Appendix: the value model",
+        "reason": "",
+        "intro": "Expected value is what a customer is likely to spend.",
+        "figures": [
+            {"label": "Expected value, next 12 months", "value": "¥1,200", "note": ""},
+            {"label": "Value at risk", "value": "¥300", "note": "25% of the expected value"},
+        ],
+        "top": [
+            {
+                "name": "<b>Bold</b> & Sons",
+                "id": "C001",
+                "owner": "Li",
+                "p_alive": "91%",
+                "purchases": "1.4",
+                "aov": "¥310",
+                "value": "¥1,200",
+                "warned": True,
+            }
+        ],
+        "params": [
+            {"model": "BG/NBD", "fitted": "r = 0.243", "ll": "-9,582.4", "n": "2,357"},
+        ],
+        "check": {"title": "Holdout check", "text": "5 predicted; 6 happened.", "svg": svg},
+        "w": {
+            key: key.replace("_", " ").capitalize()
+            for key in (
+                "customer",
+                "id",
+                "owner",
+                "top",
+                "warned_note",
+                "p_alive",
+                "purchases",
+                "aov",
+                "expected",
+                "model",
+                "params",
+                "ll",
+                "customers",
+                "model_intro",
+            )
+        },
     }
 
 
@@ -305,7 +364,18 @@ def test_html_snapshot_of_a_small_context() -> None:
 
 def test_small_context_has_the_shape_of_a_real_one(analysis_en: Analysis) -> None:
     real = report.build_context(analysis_en, lang="en")
-    assert _shape(small_context()) == _shape(real)
+    small = small_context()
+    # this small book has too little spread in spend for a spend model: its value
+    # pages are checked against the default sample book's below
+    assert analysis_en.value.reason == "spend_fit_failed"
+    small_value, real_value = small.pop("value"), real.pop("value")
+    assert _shape(small) == _shape(real)
+    assert real_value["figures"] == [] and real_value["reason"]
+    sample = generate_sample()
+    valued = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    assert valued.value.reason is None
+    full = report.build_context(valued, lang="en")["value"]
+    assert _shape(small_value) == _shape(full)
 
 
 def test_html_escapes_markup_in_data() -> None:
@@ -488,4 +558,55 @@ def test_report_command_unknown_owner_exits_2(book: Path, tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["report", str(book), "--owner", "Nobody", "-o", str(out)])
     assert result.exit_code == 2
     assert "owners found" in result.output
+    assert not out.exists()
+
+
+# --- one owner, two spellings ---------------------------------------------------------------
+
+
+def _two_spellings_book(path: Path, lang: str = "en") -> tuple[Path, int]:
+    """A sample book where every other customer of Alice Morgan reads "Alice  Morgan"."""
+    sample = generate_sample(customers=80, seed=3, lang=lang)
+    customers = sample.customers.copy()
+    alice = customers.index[customers["owner"] == "Alice Morgan"]
+    customers.loc[alice[::2], "owner"] = "Alice  Morgan"
+    sample = dataclasses.replace(sample, customers=customers)
+    write_sample(sample, path)
+    return path, len(alice)
+
+
+def test_report_owner_treats_two_spellings_as_one_person(tmp_path: Path) -> None:
+    book, n_alice = _two_spellings_book(tmp_path / "two.xlsx")
+    out = tmp_path / "alice.html"
+    args = ["report", str(book), "--html", "--owner", "alice morgan", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Alice  Morgan" not in html
+    cover = html[: html.index('class="contents-title"')]
+    assert f'<div class="value">{n_alice}</div>' in cover  # customers of both spellings
+
+
+def test_team_agenda_lists_two_spellings_of_an_owner_once(tmp_path: Path) -> None:
+    from xlcrm.xlsx.reader import read_workbook
+
+    book, _ = _two_spellings_book(tmp_path / "two.xlsx")
+    data = read_workbook(book)
+    result = analyze(data.orders, data.customers, data.activities, as_of=data.as_of)
+    ctx = report.build_context(result, lang="en")
+    names = [g["owner"] for g in ctx["agenda"]["groups"]]
+    assert names.count("Alice Morgan") == 1 and "Alice  Morgan" not in names
+
+
+def test_unknown_owner_error_is_all_chinese_with_lang_zh(tmp_path: Path) -> None:
+    book = tmp_path / "zh.xlsx"
+    write_sample(generate_sample(customers=40, seed=3, lang="zh"), book)
+    out = tmp_path / "x.pdf"
+    args = ["report", str(book), "--lang", "zh", "--owner", "Nobody", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("xlcrm: ") and "王芳" in line and "未知" in line
+    words = line.removeprefix("xlcrm: ").replace("Nobody", "")
+    assert re.search(r"[A-Za-z]", words) is None, line
     assert not out.exists()

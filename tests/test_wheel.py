@@ -118,6 +118,9 @@ def test_wheel_carries_package_templates_and_playbook(wheel: Path) -> None:
         and "__pycache__" not in p.parts
     }
     assert data <= names, sorted(data - names)
+    with zipfile.ZipFile(wheel) as zf:
+        shipped = zf.read("xlcrm/excel/xlcrm.xlam")
+    assert shipped == (REPO / "workbook" / "xlcrm.xlam").read_bytes()  # the built add-in
     assert not any(n.startswith(("tests/", "benchmarks/", "workbook/")) for n in names)
 
 
@@ -173,7 +176,7 @@ PROBE = r"""
 import json, sys
 from importlib import resources
 from pathlib import Path
-import xlcrm, xlcrm.core.playbook, xlcrm.report
+import xlcrm, xlcrm.core.playbook, xlcrm.report, xlcrm.excel.addin
 
 pkg = resources.files("xlcrm")
 tdir = pkg / "report" / "templates"
@@ -186,6 +189,7 @@ print(json.dumps({
     "template_dir": str(xlcrm.report.template_dir()),
     "playbook": playbook,
     "playbook_kinds": sorted(book),
+    "addin": str(xlcrm.excel.addin.shipped_addin()),
     "prefix": sys.prefix,
 }))
 """
@@ -198,6 +202,7 @@ def test_installed_package_loads_templates_and_playbook_from_itself(
     inside = str(venv.resolve())
     assert Path(found["xlcrm"]).resolve().is_relative_to(inside)
     assert Path(found["template_dir"]).resolve().is_relative_to(inside)
+    assert Path(found["addin"]).resolve().is_relative_to(inside)  # `xlcrm addin install` uses it
     repo_templates = sorted(
         p.name for p in (REPO / "templates").iterdir() if p.is_file() and not p.name.startswith(".")
     )

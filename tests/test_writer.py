@@ -270,6 +270,7 @@ def test_rerun_in_place_replaces_only_own_sheets(tmp_path: Path) -> None:
         "RFM分析",
         "生命周期",
         "跟进计划",
+        "客户价值",
         "数据质量",
         "xlcrm设置",
     ]
@@ -338,7 +339,7 @@ def test_failed_write_leaves_existing_file_and_no_temp_files(
     def boom(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("xlcrm.xlsx.writer.sheet_data_chunks", boom)
+    monkeypatch.setattr("xlcrm.xlsx.package.sheet_data_chunks", boom)
     with pytest.raises(RuntimeError):
         write_results(fake_analysis(), None, out)
     assert out.read_bytes() == b"old"
@@ -369,6 +370,7 @@ def test_sheet_specs_are_plain_data_for_other_front_ends() -> None:
         "xlcrm_rfm",
         "xlcrm_lifecycle",
         "xlcrm_followups",
+        "xlcrm_value",
         "xlcrm_quality",
     ]
     follow = sheets[2]

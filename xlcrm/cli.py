@@ -79,15 +79,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "give a file name with -o, e.g. -o result.xlsx",
         "zh": "请用 -o 指定文件名，例如 -o 结果.xlsx",
     },
-    "addin.built": {
-        "en": "Wrote {addin} ({size:,} bytes) and {bas}",
-        "zh": "已写出 {addin}（{size:,} 字节）和 {bas}",
-    },
-    "addin.vba_note": {
-        "en": "The ribbon callbacks are VBA source until `xlcrm addin install` imports them "
-        "with Excel.",
-        "zh": "功能区回调目前是 VBA 源码，需在装有 Excel 的电脑上运行 `xlcrm addin install` 导入。",
-    },
     "demo.generating": {"en": "Generating the sample book", "zh": "正在生成示例数据"},
     "demo.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
     "demo.done": {
@@ -704,7 +695,8 @@ def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
         markup=False,
     )
     sheets = ", ".join(
-        SHEET_NAMES[k][lang] for k in ("dashboard", "rfm", "lifecycle", "followups", "quality")
+        SHEET_NAMES[k][lang]
+        for k in ("dashboard", "rfm", "lifecycle", "followups", "value", "quality")
     )
     console.print(tr("analyze.done", lang, sheets=sheets, file=written), markup=False)
 
@@ -715,8 +707,11 @@ def addin_group() -> None:
 
     \b
     Example:
-      xlcrm addin build            # any OS: workbook/xlcrm.xlam + xlcrm_ribbon.bas
-      xlcrm addin install          # Windows/macOS with Excel: finish and install it
+      xlcrm addin install            # Windows/macOS: ribbon + functions, for this user
+      xlcrm addin install --lang zh  # ribbon labels in Chinese
+      xlcrm addin uninstall
+      xlcrm addin lite -o lite/      # xlwings Lite (Excel on the web): main.py, requirements.txt
+      xlcrm addin build              # developers: rebuild workbook/xlcrm.xlam
     """
 
 
@@ -726,11 +721,14 @@ def addin_group() -> None:
     "--out-dir",
     type=click.Path(file_okay=False, writable=True),
     default=None,
-    help="Folder for xlcrm.xlam and xlcrm_ribbon.bas (default: workbook/ of the checkout).",
+    help="Folder for xlcrm.xlam (default: workbook/ of the checkout).",
 )
 @LANG_OPTION
 def addin_build(out_dir: str | None, lang: str | None) -> None:
-    """Write the add-in parts that can be made on any OS.
+    """Build xlcrm.xlam from xlwings' template add-in, on any OS (needs oletools).
+
+    Its VBA project holds xlwings' module, the ribbon callbacks and the
+    worksheet-function wrappers; the same inputs give the same bytes.
 
     \b
     Example:
@@ -739,34 +737,113 @@ def addin_build(out_dir: str | None, lang: str | None) -> None:
     from pathlib import Path
 
     from xlcrm.excel.addin import build_addin
+    from xlcrm.locale import t
 
     built = build_addin(Path(out_dir) if out_dir else None)
-    size = built.addin.stat().st_size
-    console.print(tr("addin.built", lang, addin=built.addin, size=size, bas=built.bas))
-    console.print(tr("addin.vba_note", lang))
+    size = format(built.stat().st_size, ",")
+    console.print(t("Wrote {path} ({size} bytes)", lang or "en", path=built, size=size))
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        console.print(line if line.startswith(" ") else f"- {line}", markup=False)
+
+
+_PLATFORM_OPTION = click.option(
+    "--platform",
+    "system",
+    type=click.Choice(["windows", "mac"]),
+    default=None,
+    hidden=True,  # for tests and for admins preparing a machine from another OS
+)
+
+
+def _unsupported(lang: str | None) -> click.exceptions.Exit:
+    from xlcrm.locale import t
+
+    err_console.print(
+        t(
+            "xlcrm addin install is for Windows and macOS, where Excel runs. Here, "
+            "`xlcrm addin build` writes the add-in and `xlcrm addin lite -o DIR` the files "
+            "for xlwings Lite (Excel on the web).",
+            lang or "en",
+        ),
+        markup=False,
+    )
+    return click.exceptions.Exit(2)
 
 
 @addin_group.command("install")
 @LANG_OPTION
-def addin_install(lang: str | None) -> None:
-    """Finish the add-in with Excel and install it (Windows, macOS).
+@click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
+@_PLATFORM_OPTION
+def addin_install(lang: str | None, dry_run: bool, system: str | None) -> None:
+    """Install the add-in for this user (Windows, macOS): no VBA trust setting needed.
 
-    Needs Excel's "Trust access to the VBA project object model" on Windows.
-    On Linux it explains what it cannot do and exits with 2.
+    Copies xlcrm.xlam into Excel's start-up folder (ribbon in --lang, default
+    English), writes its settings file (this Python, the worksheet
+    functions), on a Mac lets Excel start Python, and removes earlier xlcrm
+    add-ins.
 
     \b
     Example:
-      xlwings addin install && xlcrm addin install
+      xlcrm addin install --lang zh --dry-run
     """
-    from xlcrm.excel.addin import InstallUnsupported, install_addin
+    from xlcrm.excel.install import InstallUnsupported, install_addin
 
     try:
-        done = install_addin(lang=lang or "en")
-    except InstallUnsupported as exc:
-        err_console.print(str(exc), markup=False)
-        raise click.exceptions.Exit(2) from None
-    for line in done:
-        console.print(f"- {line}", markup=False)
+        lines = install_addin(lang=lang or "en", dry_run=dry_run, system=system)  # type: ignore[arg-type]
+    except InstallUnsupported:
+        raise _unsupported(lang) from None
+    _print_lines(lines)
+
+
+@addin_group.command("uninstall")
+@LANG_OPTION
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+@_PLATFORM_OPTION
+def addin_uninstall(lang: str | None, dry_run: bool, system: str | None) -> None:
+    """Remove the add-in and its settings file for this user.
+
+    \b
+    Example:
+      xlcrm addin uninstall
+    """
+    from xlcrm.excel.install import InstallUnsupported, uninstall_addin
+
+    try:
+        lines = uninstall_addin(lang=lang or "en", dry_run=dry_run, system=system)  # type: ignore[arg-type]
+    except InstallUnsupported:
+        raise _unsupported(lang) from None
+    _print_lines(lines)
+
+
+@addin_group.command("lite")
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, writable=True),
+    required=True,
+    help="Folder for main.py and requirements.txt.",
+)
+@LANG_OPTION
+def addin_lite(out_dir: str, lang: str | None) -> None:
+    """Write the xlwings Lite files: main.py (with the xlcrm modules it needs) and requirements.txt.
+
+    Paste both into the xlwings Lite editor of a workbook (Excel on the web,
+    Windows or Mac, no local Python).
+
+    \b
+    Example:
+      xlcrm addin lite -o lite/
+    """
+    from pathlib import Path
+
+    from xlcrm.excel.lite import write_bundle
+    from xlcrm.locale import t
+
+    for path in write_bundle(Path(out_dir)):
+        console.print(t("Wrote {path}", lang or "en", path=path), markup=False)
 
 
 # --- email ---------------------------------------------------------------------
@@ -1034,6 +1111,168 @@ def email_command(
 def _email_problems(lines: Sequence[str]) -> None:
     for line in lines:
         err_console.print(f"[bold red]xlcrm:[/] {escape(_one_line(line))}")
+
+
+# --- xlcrm model: the value model's parameters and holdout check ---------------------
+
+
+@cli.command("model")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@AS_OF_OPTION
+@click.option(
+    "--holdout-end",
+    "holdout_end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Also check the model on the orders after --as-of up to this date, YYYY-MM-DD.",
+)
+@LANG_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def model_command(book: str, as_of: Any, holdout_end: Any, lang: str | None, as_json: bool) -> None:
+    """Fit the value model (BG/NBD and Gamma-Gamma) on BOOK's orders up to --as-of.
+
+    Prints the fitted parameters (time unit: weeks), the log-likelihoods and,
+    with --holdout-end, the repeat purchase days the model predicts week by
+    week after --as-of against those that happened. The model is fitted even
+    when the Settings sheet turns it off.
+
+    \b
+    Example:
+      xlcrm model shop.xlsx
+      xlcrm model shop.xlsx --as-of 2025-03-31 --holdout-end 2025-06-30
+      xlcrm model shop.xlsx --json
+    """
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from xlcrm.core import value, value_check
+    from xlcrm.core.errors import SettingsError
+    from xlcrm.core.rfm import prepare_orders, to_timestamp
+    from xlcrm.locale import N_
+    from xlcrm.xlsx.reader import read_workbook
+
+    source = Path(book)
+    data = read_workbook(source, lang=lang or "en")
+    lang = lang or data.settings.language or "en"
+    stamp = to_timestamp(as_of or data.as_of or dt.date.today())
+    check = None
+    if holdout_end is not None:
+        end = to_timestamp(holdout_end)
+        if end <= stamp:
+            raise SettingsError(
+                N_("--holdout-end {end} must come after the analysis date {as_of}"),
+                args={"end": end.date().isoformat(), "as_of": stamp.date().isoformat()},
+            )
+        book_ = prepare_orders(data.orders, as_of=end)
+        check = value_check.holdout_check(book_, calibration_end=stamp)
+        model = check.model
+    else:
+        model = value.fit_value_model(
+            value.inputs_from_book(prepare_orders(data.orders, as_of=stamp))
+        )
+    result = model_report(model, check, as_of=stamp, lang=lang)
+    if as_json:
+        console.print(json.dumps(result, ensure_ascii=False, indent=2), markup=False)
+        return
+    for line in model_lines(result, lang):
+        console.print(line, markup=False)
+
+
+def model_report(model: Any, check: Any, *, as_of: Any, lang: str) -> dict[str, Any]:
+    """The fitted value model as plain JSON-ready values."""
+    from xlcrm.core import value
+
+    bg, gg = model.bgnbd, model.gamma_gamma
+    out: dict[str, Any] = {
+        "as_of": as_of.date().isoformat(),
+        "bgnbd": None,
+        "gamma_gamma": None,
+        "reason": model.reason,
+        "reason_text": value.describe_reason(model.reason, lang),
+    }
+    if bg is not None:
+        out["bgnbd"] = {
+            "r": bg.r,
+            "alpha": bg.alpha,
+            "a": bg.a,
+            "b": bg.b,
+            "time_unit": value.TIME_UNIT,
+            "log_likelihood": bg.log_likelihood,
+            "customers": bg.n_customers,
+        }
+    if gg is not None:
+        out["gamma_gamma"] = {
+            "p": gg.p,
+            "q": gg.q,
+            "v": gg.v,
+            "log_likelihood": gg.log_likelihood,
+            "customers": gg.n_customers,
+        }
+    if check is not None:
+        weeks = check.weeks
+        out["holdout"] = {
+            "calibration_end": check.calibration_end.date().isoformat(),
+            "holdout_end": check.holdout_end.date().isoformat(),
+            "weeks": [
+                {
+                    "week": int(row.week),
+                    "end": row.end.date().isoformat(),
+                    "predicted": float(row.predicted),
+                    "actual": int(row.actual),
+                    "predicted_cumulative": float(row.predicted_cumulative),
+                    "actual_cumulative": int(row.actual_cumulative),
+                }
+                for row in weeks.itertuples(index=False)
+            ],
+        }
+    return out
+
+
+def model_lines(result: dict[str, Any], lang: str) -> list[str]:
+    """:func:`model_report` as the lines ``xlcrm model`` prints."""
+    from xlcrm.locale import t
+
+    lines = [t("Value model as of {date} (time unit: weeks)", lang, date=result["as_of"])]
+    bg, gg = result["bgnbd"], result["gamma_gamma"]
+    if bg is not None:
+        lines.append(t("BG/NBD, repeat purchase days of {n:,} customers:", lang, n=bg["customers"]))
+        weeks = t("weeks", lang)
+        lines.append(
+            f"  r = {bg['r']:.4f}   alpha = {bg['alpha']:.4f} ({weeks})"
+            f"   a = {bg['a']:.4f}   b = {bg['b']:.4f}"
+        )
+        lines.append("  " + t("log-likelihood {ll:,.2f}", lang, ll=bg["log_likelihood"]))
+    if gg is not None:
+        lines.append(
+            t("Gamma-Gamma, mean repeat spend of {n:,} customers:", lang, n=gg["customers"])
+        )
+        lines.append(f"  p = {gg['p']:.4f}   q = {gg['q']:.4f}   v = {gg['v']:.4f}")
+        lines.append("  " + t("log-likelihood {ll:,.2f}", lang, ll=gg["log_likelihood"]))
+    if result["reason_text"]:
+        lines.append(t("Note: {reason}", lang, reason=result["reason_text"]))
+    holdout = result.get("holdout")
+    if holdout and holdout["weeks"]:
+        lines.append(
+            t(
+                "Holdout {start} to {end}: repeat purchase days, predicted against actual",
+                lang,
+                start=holdout["calibration_end"],
+                end=holdout["holdout_end"],
+            )
+        )
+        head = (t("week", lang), t("ends", lang), t("predicted", lang), t("actual", lang))
+        tail = (t("total predicted", lang), t("total actual", lang))
+        lines.append(
+            f"  {head[0]:>5}  {head[1]:<10}  {head[2]:>10}  {head[3]:>8}  "
+            f"{tail[0]:>16}  {tail[1]:>13}"
+        )
+        for w in holdout["weeks"]:
+            lines.append(
+                f"  {w['week']:>5}  {w['end']:<10}  {w['predicted']:>10,.1f}  {w['actual']:>8,}  "
+                f"{w['predicted_cumulative']:>16,.1f}  {w['actual_cumulative']:>13,}"
+            )
+    return lines
 
 
 def main() -> None:

@@ -11,17 +11,28 @@ mail use. See ``docs/architecture.md`` for the column contract and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import followup, lifecycle, pareto, playbook, rfm
+from xlcrm.core import followup, lifecycle, pareto, playbook, rfm, value, value_check
+from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
-__all__ = ["COLUMNS", "Analysis", "analyze", "summary"]
+__all__ = [
+    "COLUMNS",
+    "STAGES",
+    "Analysis",
+    "Run",
+    "analyze",
+    "prepare",
+    "summary",
+    "value_summary",
+]
 
 #: Columns of ``Analysis.customers``, in order.
 COLUMNS: Final = (
@@ -57,6 +68,17 @@ COLUMNS: Final = (
     "revenue_share",
     "action_key",
     "needs_followup",
+    # value model (xlcrm.core.value): its inputs, then its numbers (blank without a fit)
+    "repeat_days",
+    "span_days",
+    "age_days",
+    "mean_repeat_spend",
+    "p_alive",
+    "expected_purchases",
+    "repurchase_prob",
+    "repurchase_band",
+    "expected_aov",
+    "expected_value",
 )
 
 
@@ -73,6 +95,9 @@ class Analysis:
     customers: pd.DataFrame
     thresholds: dict[str, float]
     pareto: pareto.ParetoSummary
+    value: value.ValueModel = value.MODEL_OFF
+    #: the model refitted without the last ``value_horizon_days`` and checked on them
+    value_check: value_check.HoldoutCheck | None = None
     #: Orders counted (order lines merged by order number, dated on or before as_of)
     #: and how many of them are purchases (not refunds).
     orders: int = 0
@@ -135,6 +160,322 @@ def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: Any) -> np.ndar
     return out
 
 
+_NEVER: Final = np.iinfo(np.int64).max
+
+
+# --- the run: inputs reduced and aligned to one row per customer ---------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every stage of :func:`analyze` reads.
+
+    ``ids`` are all customers (Customers sheet and orders), sorted; every
+    array a stage returns is aligned to them. ``sheet`` is the Customers
+    sheet in that order (rows of customers known only from orders are
+    missing); ``activity_at``/``activity_day`` locate the dated activities.
+    """
+
+    as_of: pd.Timestamp
+    as_of_day: int
+    settings: Settings
+    book: rfm.OrderBook
+    stats: rfm.PurchaseStats
+    ids: pd.Index
+    at: np.ndarray  # position in ``ids`` of each customer of ``book``
+    sheet: pd.DataFrame
+    activity_at: np.ndarray
+    activity_day: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def spread(self, values: np.ndarray, fill: Any) -> np.ndarray:
+        """Per-customer values of ``book`` (customers with an order) aligned to ``ids``."""
+        return _spread(values, self.at, self.n, fill)
+
+
+def prepare(
+    orders: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    *,
+    as_of: Any,
+    settings: Settings,
+) -> Run:
+    """Orders reduced to purchases, the Customers sheet and activities aligned to all ids."""
+    stamp = rfm.to_timestamp(as_of)
+    book = rfm.prepare_orders(orders, as_of=stamp)
+    sheet = _sheet(customers)
+    if activities is not None:
+        rfm.require_columns(activities, ("customer_id", "date"), "Activities")
+    ids, at, aligned = _universe(book, sheet)
+    activity_at, activity_day = followup.locate_activities(activities, ids)
+    return Run(
+        as_of=stamp,
+        as_of_day=rfm.day_number(stamp),
+        settings=settings,
+        book=book,
+        stats=rfm.purchase_stats(book),
+        ids=ids,
+        at=at,
+        sheet=aligned,
+        activity_at=activity_at,
+        activity_day=activity_day,
+    )
+
+
+# --- the stages ------------------------------------------------------------------------
+#
+# A stage reads the run and what earlier stages found, and returns new
+# columns of ``Analysis.customers`` (names in COLUMNS, final dtypes) and
+# working values for later stages (other names).
+
+Found = dict[str, Any]
+
+
+def identity(run: Run, found: Found) -> Found:
+    """The customer id, name and owner."""
+    return {
+        "customer_id": pd.Series(np.asarray(run.ids, dtype=object), dtype=str),
+        "name": _text(run.sheet, "name"),
+        "owner": _text(run.sheet, "owner"),
+    }
+
+
+def purchases(run: Run, found: Found) -> Found:
+    """First and last purchase, recency, frequency and monetary value."""
+    columns = rfm.rfm_columns(run.stats, run.as_of_day)
+    frequency = run.spread(columns["frequency"], 0).astype(np.int64)
+    bought = frequency > 0
+    return {
+        "first_purchase": rfm.dates_from_days(run.spread(run.stats.first_day, 0), bought),
+        "last_purchase": rfm.dates_from_days(run.spread(run.stats.last_day, 0), bought),
+        "recency_days": run.spread(columns["recency_days"], np.nan),
+        "frequency": frequency,
+        "monetary": run.spread(columns["monetary"], np.nan),
+        "bought": bought,
+    }
+
+
+def scores(run: Run, found: Found) -> Found:
+    """R, F and M scores 1-5 of customers with a purchase (the one rule: rfm.rfm_scores)."""
+    r, f, m = rfm.rfm_scores(found["recency_days"], found["frequency"], found["monetary"])
+    return {
+        "r_score": pd.array(r, dtype="Int64"),
+        "f_score": pd.array(f, dtype="Int64"),
+        "m_score": pd.array(m, dtype="Int64"),
+        "scores": (r, f, m),
+    }
+
+
+def classes(run: Run, found: Found) -> Found:
+    """RFM class from the high/low cut points, and the named segment from the scores."""
+    recency, frequency, monetary = (
+        found["recency_days"],
+        found["frequency"],
+        found["monetary"],
+    )
+    r, f, m = found["scores"]
+    score_frame = pd.DataFrame(
+        {
+            "recency_days": recency,
+            "frequency": frequency,
+            "monetary": monetary,
+            "r_score": r,
+            "f_score": f,
+            "m_score": m,
+        }
+    )
+    thresholds = rfm.rfm_thresholds(score_frame, settings=run.settings)
+    class_index = rfm.class_index(recency, frequency, monetary, thresholds=thresholds)
+    rfm_class = _CLASS_CODES[class_index]
+    rfm_class[class_index < 0] = None
+    return {
+        "rfm_class": pd.Series(rfm_class, dtype=str),
+        "segment": pd.Series(rfm.segment_codes(r, f, m), dtype=str),
+        "thresholds": thresholds,
+        "class_index": class_index,
+    }
+
+
+def first_seen(run: Run, found: Found) -> Found:
+    """First seen: the earlier of the sheet's created date and the first order."""
+    first_order = np.full(run.book.n_customers, _NEVER)
+    np.minimum.at(first_order, run.book.code, run.book.day)
+    created_day, has_created = followup.dates_column(run.sheet, "created")
+    created_day = np.where(has_created, created_day, _NEVER)
+    created_day = np.minimum(created_day, run.spread(first_order, _NEVER))
+    seen = created_day < _NEVER
+    return {
+        "created": rfm.dates_from_days(created_day, seen),
+        "tenure_days": np.where(seen, run.as_of_day - created_day, np.nan),
+    }
+
+
+def tiers(run: Run, found: Found) -> Found:
+    """Lifecycle tier from purchases, recency, tenure and active windows; buying rhythm."""
+    rhythm = lifecycle.rhythm_columns(run.book, run.stats, run.settings)
+    tier_index = lifecycle.tier_index(
+        found["frequency"],
+        found["recency_days"],
+        found["tenure_days"],
+        run.spread(rhythm["active_windows"], 0),
+        settings=run.settings,
+    )
+    return {
+        "tier": pd.Series(_TIER_CODES[tier_index], dtype=str),
+        "median_gap_days": run.spread(rhythm["median_gap_days"], np.nan),
+        "tier_index": tier_index,
+        "rhythm": rhythm,
+    }
+
+
+def _int64_where(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers where ``valid``, missing elsewhere (nullable Int64)."""
+    out = pd.array(np.where(valid, values, 0), dtype="Int64")
+    out[~valid] = pd.NA
+    return out
+
+
+def customer_value(run: Run, found: Found) -> Found:
+    """The value model: who will buy again and what each customer is worth."""
+    settings = run.settings
+    inputs = value.inputs_from_book(run.book)
+    histories = value.distinct_histories(inputs)
+    model = value.fit_value_model(inputs, enabled=settings.value_model, histories=histories)
+    scores = value.score_customers(
+        model,
+        inputs,
+        horizon_days=settings.value_horizon_days,
+        monthly_discount=settings.value_monthly_discount,
+        histories=histories,
+    )
+    check = None
+    if model.bgnbd is not None:
+        check = value_check.holdout_check(
+            run.book,
+            calibration_end=run.as_of - pd.Timedelta(days=settings.value_horizon_days),
+            near=model.bgnbd,
+        )
+    out: Found = {
+        "repeat_days": _int64_where(run.spread(inputs["repeat_days"], 0), found["bought"]),
+        "value": model,
+        "value_check": check,
+    }
+    for name, column in {**inputs, **scores}.items():
+        if name == "repeat_days":
+            continue
+        if column.dtype == object:
+            out[name] = pd.Series(run.spread(column, None), dtype=str)
+        else:
+            out[name] = run.spread(column, np.nan)
+    return out
+
+
+def churn(run: Run, found: Found) -> Found:
+    """Churn warning: a long gap against the rhythm, fewer purchases and contacts, or a
+    low P(alive)."""
+    windows = lifecycle.window_counts(
+        run.activity_at, run.activity_day, run.n, run.as_of_day, run.settings.window_days, 2
+    )
+    rhythm = found["rhythm"]
+    recent = run.spread(rhythm["recent_purchases"], 0) + windows[:, 0]
+    prior = run.spread(rhythm["prior_purchases"], 0) + windows[:, 1]
+    warning = lifecycle.churn_warning(
+        found["recency_days"],
+        found["frequency"],
+        found["median_gap_days"],
+        recent,
+        prior,
+        found["p_alive"],
+        settings=run.settings,
+    )
+    return {
+        "churn_warning": warning["churn_warning"].to_numpy(),
+        "churn_reason": warning["churn_reason"].reset_index(drop=True),
+        "recent_events": recent.astype(np.int64),
+        "prior_events": prior.astype(np.int64),
+    }
+
+
+def grades(run: Run, found: Found) -> Found:
+    """Grade A-E: the sheet's, else derived from need, deal status and expected close."""
+    derived = followup.derive_grades(run.sheet, as_of=run.as_of, settings=run.settings)
+    return {
+        "grade": derived["grade"].reset_index(drop=True),
+        "grade_source": derived["grade_source"].reset_index(drop=True),
+    }
+
+
+def followups(run: Run, found: Found) -> Found:
+    """Last contact, cadence, next follow-up, days overdue and urgency."""
+    plan_input = pd.DataFrame(
+        {"customer_id": pd.Series(np.asarray(run.ids, dtype=object), dtype=object)}
+    )
+    plan_input["grade"] = found["grade"]
+    if "last_contact" in run.sheet.columns:
+        plan_input["last_contact"] = run.sheet["last_contact"]
+    plan = followup.plan_followups(
+        plan_input,
+        run.activity_at,
+        run.activity_day,
+        as_of_day=run.as_of_day,
+        settings=run.settings,
+    )
+    return {
+        "cadence_days": plan["cadence_days"].to_numpy(),
+        "last_contact": plan["last_contact"].to_numpy(),
+        "next_followup": plan["next_followup"].to_numpy(),
+        "days_until_due": plan["days_until_due"].to_numpy(),
+        "overdue_days": plan["overdue_days"].to_numpy(),
+        "urgency": plan["urgency"].reset_index(drop=True),
+        "needs_followup": plan["needs_followup"].to_numpy(),
+    }
+
+
+def concentration(run: Run, found: Found) -> Found:
+    """ABC class and share of revenue; the Pareto summary."""
+    monetary = found["monetary"]
+    summary_ = pareto.pareto_summary(monetary, settings=run.settings)
+    revenue = summary_.revenue
+    share = np.where(
+        found["bought"] & (revenue != 0), np.nan_to_num(monetary) / (revenue or 1.0), 0.0
+    )
+    return {
+        "abc_class": pd.Series(pareto.abc_classes(monetary, settings=run.settings), dtype=str),
+        "revenue_share": share,
+        "pareto": summary_,
+    }
+
+
+def actions(run: Run, found: Found) -> Found:
+    """The playbook's recommended action for tier, class importance and churn warning."""
+    class_index = found["class_index"]
+    keys = playbook.keys_by_index(
+        found["tier_index"], (class_index >= 0) & (class_index < 4), found["churn_warning"]
+    )
+    return {"action_key": pd.Series(keys, dtype=str)}
+
+
+#: The stages of :func:`analyze`, in order.
+STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
+    identity,
+    purchases,
+    scores,
+    classes,
+    first_seen,
+    tiers,
+    customer_value,
+    churn,
+    grades,
+    followups,
+    concentration,
+    actions,
+)
+
+
 def analyze(
     orders: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -144,6 +485,8 @@ def analyze(
     settings: Settings = DEFAULT_SETTINGS,
 ) -> Analysis:
     """Every customer's value, tier, churn warning, grade and next follow-up.
+
+    Runs :data:`STAGES` in order on the inputs :func:`prepare` aligned.
 
     Parameters
     ----------
@@ -167,135 +510,20 @@ def analyze(
         ``customers`` has the columns of :data:`COLUMNS`, sorted by
         ``customer_id``, index 0..n-1.
     """
-    stamp = rfm.to_timestamp(as_of)
-    as_of_day = rfm.day_number(stamp)
-    book = rfm.prepare_orders(orders, as_of=stamp)
-    stats = rfm.purchase_stats(book)
-    sheet = _sheet(customers)
-    if activities is not None:
-        rfm.require_columns(activities, ("customer_id", "date"), "Activities")
-
-    universe, at, aligned = _universe(book, sheet)
-    n = len(universe)
-
-    # R, F, M over purchases; scores over customers with one
-    columns = rfm.rfm_columns(stats, book.as_of_day)
-    first_day = _spread(stats.first_day, at, n, 0)
-    last_day = _spread(stats.last_day, at, n, 0)
-    frequency = _spread(columns["frequency"], at, n, 0)
-    bought = frequency > 0
-    recency = _spread(columns["recency_days"], at, n, np.nan)
-    monetary = _spread(columns["monetary"], at, n, np.nan)
-    r_score = rfm.quantile_scores(recency, higher_is_better=False)
-    f_score = rfm.quantile_scores(np.where(bought, frequency, np.nan))
-    m_score = rfm.quantile_scores(monetary)
-    score_frame = pd.DataFrame(
-        {
-            "recency_days": recency,
-            "frequency": frequency,
-            "monetary": monetary,
-            "r_score": r_score,
-            "f_score": f_score,
-            "m_score": m_score,
-        }
-    )
-    thresholds = rfm.rfm_thresholds(score_frame, settings=settings)
-    class_index = rfm.class_index(recency, frequency, monetary, thresholds=thresholds)
-    rfm_class = _CLASS_CODES[class_index]
-    rfm_class[class_index < 0] = None
-    segment = rfm.segment_codes(r_score, f_score, m_score)
-
-    # first seen: the earlier of the sheet's created date and the first order
-    first_order = np.full(book.n_customers, np.iinfo(np.int64).max)
-    np.minimum.at(first_order, book.code, book.day)
-    first_order_day = _spread(first_order, at, n, np.iinfo(np.int64).max)
-    created_day, has_created = followup.dates_column(aligned, "created")
-    created_day = np.where(has_created, created_day, np.iinfo(np.int64).max)
-    created_day = np.minimum(created_day, first_order_day)
-    has_seen = created_day < np.iinfo(np.int64).max
-    tenure = np.where(has_seen, as_of_day - created_day, np.nan)
-
-    # tiers and churn
-    rhythm = lifecycle.rhythm_columns(book, stats, settings)
-    median_gap = _spread(rhythm["median_gap_days"], at, n, np.nan)
-    active = _spread(rhythm["active_windows"], at, n, 0)
-    tier_index = lifecycle.tier_index(frequency, recency, tenure, active, settings=settings)
-    tier = _TIER_CODES[tier_index]
-    act_where, act_day = followup.locate_activities(activities, universe)
-    act_windows = lifecycle.window_counts(act_where, act_day, n, as_of_day, settings.window_days, 2)
-    recent_acts, prior_acts = act_windows[:, 0], act_windows[:, 1]
-    recent_events = _spread(rhythm["recent_purchases"], at, n, 0) + recent_acts
-    prior_events = _spread(rhythm["prior_purchases"], at, n, 0) + prior_acts
-    churn = lifecycle.churn_warning(
-        recency, frequency, median_gap, recent_events, prior_events, settings=settings
-    )
-
-    # grades and follow-ups
-    aligned_ids = pd.Series(np.asarray(universe, dtype=object), dtype=object)
-    grades = followup.derive_grades(aligned, as_of=stamp, settings=settings)
-    plan_input = pd.DataFrame({"customer_id": aligned_ids, "grade": grades["grade"]})
-    if "last_contact" in aligned.columns:
-        plan_input["last_contact"] = aligned["last_contact"]
-    plan = followup.plan_followups(
-        plan_input, act_where, act_day, as_of_day=as_of_day, settings=settings
-    )
-
-    # concentration
-    summary_ = pareto.pareto_summary(monetary, settings=settings)
-    revenue = summary_.revenue
-    share = np.where(bought & (revenue != 0), np.nan_to_num(monetary) / (revenue or 1.0), 0.0)
-
-    frame = pd.DataFrame(
-        {
-            "customer_id": pd.Series(aligned_ids, dtype=str),
-            "name": _text(aligned, "name"),
-            "owner": _text(aligned, "owner"),
-            "created": rfm.dates_from_days(created_day, has_seen),
-            "first_purchase": rfm.dates_from_days(first_day, bought),
-            "last_purchase": rfm.dates_from_days(last_day, bought),
-            "recency_days": recency,
-            "frequency": frequency.astype(np.int64),
-            "monetary": monetary,
-            "r_score": pd.array(r_score, dtype="Int64"),
-            "f_score": pd.array(f_score, dtype="Int64"),
-            "m_score": pd.array(m_score, dtype="Int64"),
-            "rfm_class": pd.Series(rfm_class, dtype=str),
-            "segment": pd.Series(segment, dtype=str),
-            "tier": pd.Series(tier, dtype=str),
-            "churn_warning": churn["churn_warning"].to_numpy(),
-            "churn_reason": churn["churn_reason"].reset_index(drop=True),
-            "median_gap_days": median_gap,
-            "recent_events": recent_events.astype(np.int64),
-            "prior_events": prior_events.astype(np.int64),
-            "grade": grades["grade"].reset_index(drop=True),
-            "grade_source": grades["grade_source"].reset_index(drop=True),
-            "cadence_days": plan["cadence_days"].to_numpy(),
-            "last_contact": plan["last_contact"].to_numpy(),
-            "next_followup": plan["next_followup"].to_numpy(),
-            "days_until_due": plan["days_until_due"].to_numpy(),
-            "overdue_days": plan["overdue_days"].to_numpy(),
-            "urgency": plan["urgency"].reset_index(drop=True),
-            "abc_class": pd.Series(pareto.abc_classes(monetary, settings=settings), dtype=str),
-            "revenue_share": share,
-            "action_key": pd.Series(
-                playbook.keys_by_index(
-                    tier_index,
-                    (class_index >= 0) & (class_index < 4),
-                    churn["churn_warning"].to_numpy(),
-                ),
-                dtype=str,
-            ),
-            "needs_followup": plan["needs_followup"].to_numpy(),
-        }
-    )
+    run = prepare(orders, customers, activities, as_of=as_of, settings=settings)
+    found: Found = {}
+    for stage in STAGES:
+        found.update(stage(run, found))
     return Analysis(
-        as_of=stamp,
+        as_of=run.as_of,
         settings=settings,
-        customers=frame,
-        thresholds=thresholds,
-        pareto=summary_,
-        orders=len(book.code),
-        purchases=int(stats.frequency.sum()),
+        customers=pd.DataFrame({name: found[name] for name in COLUMNS}),
+        thresholds=found["thresholds"],
+        pareto=found["pareto"],
+        value=found["value"],
+        value_check=found["value_check"],
+        orders=len(run.book.code),
+        purchases=int(run.stats.frequency.sum()),
     )
 
 
@@ -311,8 +539,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
     analysis
         The result of :func:`analyze`.
     owner
-        Only this owner's customers (compared case-insensitively, spaces
-        trimmed); ``None`` for everyone.
+        Only this owner's customers (matched by :func:`~xlcrm.core.owners.owner_key`);
+        ``None`` for everyone.
 
     Returns
     -------
@@ -327,9 +555,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
     """
     frame = analysis.customers
     if owner is not None:
-        wanted = str(owner).strip().casefold()
-        owners = frame["owner"].astype(object).where(frame["owner"].notna(), "")
-        frame = frame[owners.astype(str).str.strip().str.casefold() == wanted]
+        mine = owner_keys(frame["owner"]) == owner_key(owner)
+        frame = frame[mine.fillna(False).to_numpy(dtype=bool)]
     settings = analysis.settings
     concentration = pareto.pareto_summary(frame["monetary"], settings=settings)
 
@@ -354,4 +581,29 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
         "segments": counts("segment", tuple(SEGMENTS)),
         "urgency": counts("urgency", tuple(URGENCIES)),
         "grades": counts("grade", ("A", "B", "C", "D", "E")),
+        **value_summary(analysis, frame),
+    }
+
+
+def value_summary(analysis: Analysis, frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The value model's key figures (of ``frame``, default all customers).
+
+    ``value_reason`` (why the model is missing, else None), ``expected_value``
+    (sum of every customer's expected value over the next 12 months) and
+    ``value_at_risk`` (the same for customers with a churn warning); both None
+    without a spend model.
+    """
+    frame = analysis.customers if frame is None else frame
+    model = getattr(analysis, "value", None)  # analysis-like objects may not carry it
+    if model is None or model.gamma_gamma is None or "expected_value" not in frame:
+        return {
+            "value_reason": model.reason if model is not None else None,
+            "expected_value": None,
+            "value_at_risk": None,
+        }
+    worth = frame["expected_value"].fillna(0.0)
+    return {
+        "value_reason": model.reason,
+        "expected_value": float(worth.sum()),
+        "value_at_risk": float(worth[frame["churn_warning"].astype(bool)].sum()),
     }

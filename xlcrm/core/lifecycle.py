@@ -198,6 +198,7 @@ def churn_warning(
     median_gap_days: Any,
     recent_events: Any = 0,
     prior_events: Any = 0,
+    p_alive: Any = None,
     *,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
@@ -207,14 +208,15 @@ def churn_warning(
     ``churn_gap_factor`` times the customer's median gap between purchases
     (at least ``churn_min_purchases`` purchases), and for ``"drop"`` when
     purchases plus activities in the last window fell to ``1 - churn_drop``
-    of the window before or less (the window before must have some).
+    of the window before or less (the window before must have some), and for
+    ``"alive"`` when the value model's P(alive) is below ``churn_p_alive``.
 
     Returns
     -------
     DataFrame
-        ``churn_warning`` (bool) and ``churn_reason`` (``"gap"``, ``"drop"``,
-        ``"gap+drop"`` or missing), indexed like ``recency_days`` when it is a
-        Series, else 0..n-1.
+        ``churn_warning`` (bool) and ``churn_reason`` (the signals joined by
+        ``+`` in the order gap, drop, alive, e.g. ``"gap+alive"``, or missing),
+        indexed like ``recency_days`` when it is a Series, else 0..n-1.
     """
     r = as_floats(recency_days)
     f = np.nan_to_num(as_floats(frequency), nan=0.0)
@@ -226,14 +228,33 @@ def churn_warning(
         eligible = (f > 0) & (r < settings.sleep_days)
         gap = eligible & (f >= settings.churn_min_purchases) & (r > settings.churn_gap_factor * g)
         drop = eligible & (prior > 0) & (recent <= prior * (1 - settings.churn_drop))
-    reason = np.array([None, "gap", "drop", "gap+drop"], dtype=object)[
-        gap.astype(np.int64) + 2 * drop.astype(np.int64)
-    ]
+        alive = np.zeros_like(gap)
+        if p_alive is not None:
+            alive = eligible & (
+                np.broadcast_to(as_floats(p_alive), r.shape) < settings.churn_p_alive
+            )
+    reason = _REASON_CODES[gap.astype(np.int64) + 2 * drop.astype(np.int64) + 4 * alive]
     index = recency_days.index if isinstance(recency_days, pd.Series) else None
     return pd.DataFrame(
-        {"churn_warning": gap | drop, "churn_reason": pd.Series(reason, dtype=str, index=index)},
+        {
+            "churn_warning": gap | drop | alive,
+            "churn_reason": pd.Series(reason, dtype=str, index=index),
+        },
         index=index,
     )
+
+
+# signal sets by bit (gap 1, drop 2, alive 4) -> reason code
+_REASON_CODES: Final = np.array(
+    [
+        None,
+        *(
+            "+".join(s for b, s in ((1, "gap"), (2, "drop"), (4, "alive")) if i & b)
+            for i in range(1, 8)
+        ),
+    ],
+    dtype=object,
+)
 
 
 _CHURN_TEXT: Final = {
@@ -241,12 +262,15 @@ _CHURN_TEXT: Final = {
         "gap": "no purchase for {r} days, {x}× the usual gap of {g} days",
         "gap0": "no purchase for {r} days, while earlier purchases came on the same day",
         "drop": "{a} purchases and contacts in the last {w} days, down from {b} in the {w} before",
+        "alive": "the value model gives only a {p} chance that this customer still buys "
+        "(warning below {t})",
         "join": "; ",
     },
     "zh": {
         "gap": "已 {r} 天未购买，是平时购买间隔 {g} 天的 {x} 倍",
         "gap0": "已 {r} 天未购买，而以往的购买都在同一天",
         "drop": "近 {w} 天购买和联系共 {a} 次，此前 {w} 天为 {b} 次",
+        "alive": "价值模型估计该客户仍在购买的概率只有 {p}（低于 {t} 即预警）",
         "join": "；",
     },
 }
@@ -265,7 +289,8 @@ def describe_churn(
     """The churn reason in words, with the numbers, in ``lang`` (``"en"`` or ``"zh"``).
 
     ``frame`` needs ``churn_reason``, ``recency_days``, ``median_gap_days``,
-    ``recent_events`` and ``prior_events`` (as in ``Analysis.customers``).
+    ``recent_events`` and ``prior_events`` (as in ``Analysis.customers``), and
+    ``p_alive`` for the value model's signal.
     Customers without a warning get a missing value. Example: "no purchase
     for 120 days, 3.1× the usual gap of 39 days".
     """
@@ -289,9 +314,20 @@ def describe_churn(
         b=_number_text(as_floats(frame["prior_events"])),
         w=pd.Series([str(settings.window_days)] * len(frame)),
     )
-    both = parts_gap + words["join"] + parts_drop
-    text = np.where(has_gap & has_drop, both, np.where(has_gap, parts_gap, parts_drop))
-    text = np.where(has_gap | has_drop, text, np.array(None, dtype=object))
+    parts = [(has_gap, parts_gap), (has_drop, parts_drop)]
+    if "p_alive" in frame.columns:
+        percent = np.round(as_floats(frame["p_alive"]) * 100)
+        parts_alive = _fill(
+            words["alive"],
+            p=_number_text(percent) + "%",
+            t=pd.Series([f"{settings.churn_p_alive:.0%}"] * len(frame)),
+        )
+        parts.append((np.char.find(reason, "alive") >= 0, parts_alive))
+    text = np.full(len(frame), "", dtype=object)
+    for present, part in parts:
+        joined = np.where(text == "", part, text + words["join"] + part)
+        text = np.where(present, joined, text)
+    text = np.where(text == "", np.array(None, dtype=object), text)
     return pd.Series(text, index=frame.index, dtype=str, name="churn_text")
 
 

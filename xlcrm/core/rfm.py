@@ -30,6 +30,7 @@ __all__ = [
     "compute_rfm",
     "prepare_orders",
     "quantile_scores",
+    "rfm_scores",
     "rfm_thresholds",
     "score_rfm",
     "scores_from_cuts",
@@ -373,22 +374,58 @@ def scores_from_cuts(values: Any, cuts: Any, *, higher_is_better: bool = True) -
     return score
 
 
+def rfm_scores(
+    recency_days: Any,
+    frequency: Any,
+    monetary: Any,
+    *,
+    cuts: tuple[Any, Any, Any] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R, F and M scores 1-5 (float64) of customers with a purchase; NaN for the others.
+
+    The one scoring rule of ``xlcrm analyze``, :func:`score_rfm` and the
+    worksheet functions. A customer with a purchase has ``frequency > 0``;
+    the others (prospects, refund-only customers, missing frequency) get no
+    score and take no part in the quintiles.
+
+    Parameters
+    ----------
+    recency_days, frequency, monetary
+        1-D numbers (arrays, lists, Series) of equal length, or scalars.
+    cuts
+        ``None``: quintiles over the customers with a purchase
+        (:func:`quantile_scores`). Else four cut points each for R, F and M
+        (:func:`scores_from_cuts`); fewer days is better for R.
+    """
+    r, f, m = np.broadcast_arrays(
+        as_floats(recency_days), as_floats(frequency), as_floats(monetary)
+    )
+    with np.errstate(invalid="ignore"):
+        buyer = f > 0
+    r, f, m = (np.where(buyer, values, np.nan) for values in (r, f, m))
+    if cuts is None:
+        return (
+            quantile_scores(r, higher_is_better=False),
+            quantile_scores(f),
+            quantile_scores(m),
+        )
+    r_cuts, f_cuts, m_cuts = cuts
+    return (
+        scores_from_cuts(r, r_cuts, higher_is_better=False),
+        scores_from_cuts(f, f_cuts),
+        scores_from_cuts(m, m_cuts),
+    )
+
+
 def score_rfm(rfm_frame: pd.DataFrame) -> pd.DataFrame:
     """``r_score``, ``f_score``, ``m_score`` (Int64, 1-5) for a :func:`compute_rfm` frame.
 
-    Scored over customers with at least one purchase; others get NA. The
-    result has the index of ``rfm_frame``.
+    Scored over customers with at least one purchase (:func:`rfm_scores`);
+    others get NA. The result has the index of ``rfm_frame``.
     """
-    has = rfm_frame["frequency"].to_numpy() > 0
-    recency = np.where(has, as_floats(rfm_frame["recency_days"]), np.nan)
-    frequency = np.where(has, as_floats(rfm_frame["frequency"]), np.nan)
-    monetary = np.where(has, as_floats(rfm_frame["monetary"]), np.nan)
+    r, f, m = rfm_scores(rfm_frame["recency_days"], rfm_frame["frequency"], rfm_frame["monetary"])
     return pd.DataFrame(
-        {
-            "r_score": _int64(quantile_scores(recency, higher_is_better=False)),
-            "f_score": _int64(quantile_scores(frequency)),
-            "m_score": _int64(quantile_scores(monetary)),
-        },
+        {"r_score": _int64(r), "f_score": _int64(f), "m_score": _int64(m)},
         index=rfm_frame.index,
     )
 

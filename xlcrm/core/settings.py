@@ -106,6 +106,11 @@ class Settings:
     company: str = "Sample Trading Co."
     day_first: bool = False
     currency: str = ""
+    # value model (BG/NBD + Gamma-Gamma, xlcrm.core.value)
+    value_model: bool = True
+    value_horizon_days: int = 90
+    value_monthly_discount: float = 0.01
+    churn_p_alive: float = 0.3
 
     # reading
     excluded_statuses: str = DEFAULT_EXCLUDED_STATUSES
@@ -199,6 +204,30 @@ class Settings:
         """The excluded order statuses in matching form (see :func:`status_key`)."""
         parts = re.split(r"[,，;；、|\n]+", self.excluded_statuses or "")
         return frozenset(key for key in map(status_key, parts) if key)
+        self._check_value_model()
+
+    def _check_value_model(self) -> None:
+        checks = (
+            (
+                "value_horizon_days",
+                1 <= self.value_horizon_days <= 3650,
+                N_("{key} must be a number of days from 1 to 3650, not {value}"),
+            ),
+            (
+                "value_monthly_discount",
+                0 <= self.value_monthly_discount < 1,
+                N_("{key} must be a monthly rate from 0 up to (not including) 1, not {value}"),
+            ),
+            (
+                "churn_p_alive",
+                0 <= self.churn_p_alive <= 1,
+                N_("{key} must be a probability from 0 to 1, not {value}"),
+            ),
+        )
+        for key, ok, message in checks:
+            if not ok:
+                value = getattr(self, key)
+                raise SettingsError(message, column=key, args={"key": key, "value": value})
 
     @property
     def cadence(self) -> dict[str, int]:
@@ -262,6 +291,11 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "排除的订单状态": "excluded_statuses",
     "排除订单状态": "excluded_statuses",
     "合并相似客户编号": "merge_similar_ids",
+    # value model
+    "价值模型": "value_model",
+    "预测天数": "value_horizon_days",
+    "月折现率": "value_monthly_discount",
+    "流失预警存活概率": "churn_p_alive",
 }
 
 # Mail (SMTP) keys of the Settings sheet; read by xlcrm.mail, known to the reader.

@@ -1,15 +1,22 @@
 """What the xlcrm ribbon buttons do.
 
-Each button's VBA callback runs ``RunPython`` with one function here, called
-without arguments: the function then works on the workbook open in Excel
-(:meth:`XlwingsBook.caller`). Tests and scripts pass a
-:class:`~xlcrm.excel.book.FileBook` instead. The work is the same code as the
-command line: :func:`xlcrm.xlsx.reader.read_workbook`,
+Each button's VBA callback runs ``RunPython`` with one function here, e.g.
+``analyze(addin_xlwings="0.37.8", ui_lang="en")``: the function then works on
+the workbook open in Excel (:meth:`XlwingsBook.caller`). Tests and scripts
+pass a :class:`~xlcrm.excel.book.FileBook` instead. The work is the same code
+as the command line: :func:`xlcrm.xlsx.reader.read_workbook`,
 :func:`xlcrm.core.analysis.analyze`, :mod:`xlcrm.xlsx.writer`, :mod:`xlcrm.report`,
 :mod:`xlcrm.mail`.
 
-A problem the user can fix (:class:`~xlcrm.core.errors.XlcrmError`) becomes one
-message box, not a Python traceback; the function returns that message.
+Every action
+
+* first compares the add-in's xlwings version (passed by the callback) with
+  the installed xlwings and, when they differ, says so in one line instead
+  of failing somewhere inside xlwings;
+* runs with Excel's screen updating off and its progress in the status bar,
+  both restored afterwards, also after an error (:meth:`Book.working`);
+* turns a problem the user can fix (:class:`~xlcrm.core.errors.XlcrmError`) into
+  one message box, not a traceback, and returns that message.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from typing import Any, TypeVar
 
 from xlcrm.core.errors import XlcrmError
 from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
+from xlcrm.excel.versions import version_problem
 from xlcrm.jobs import Job, run_job
+from xlcrm.locale import LANGS, t, tn, tp
 
 __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", "show_help"]
 
@@ -31,20 +40,47 @@ _F = TypeVar("_F", bound=Callable[..., str])
 
 
 def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Job:
-    data = book.read_data(lang=lang or "en")
+    hint = lang or book.ui_lang
+    book.progress(t("xlcrm: reading the workbook…", hint))
+    data = book.read_data(lang=hint)
+    book.progress(t("xlcrm: analysing…", hint))
     return run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
 
 
 def _action(f: _F) -> _F:
-    """Find the workbook when called from Excel; show user errors in a message box."""
+    """Find the workbook when called from Excel; check versions; show one message."""
 
     @functools.wraps(f)
-    def wrapper(book: Book | None = None, **options: Any) -> str:
-        target = book if book is not None else XlwingsBook.caller()
-        try:
-            message = f(target, **options)
-        except XlcrmError as exc:
-            message = f"xlcrm: {exc}"
+    def wrapper(
+        book: Book | None = None,
+        *,
+        addin_xlwings: str | None = None,
+        ui_lang: str | None = None,
+        **options: Any,
+    ) -> str:
+        lang = user_lang(ui_lang)
+        problem = version_problem(addin_xlwings, lang)
+        if book is not None:
+            target = book
+        else:
+            try:
+                target = XlwingsBook.caller()
+            except Exception:
+                if problem is None:
+                    raise
+                # xlwings itself is what does not match; RunPython shows in a
+                # message box what a failed run prints.
+                raise SystemExit(problem) from None
+        target.ui_lang = lang
+        if problem is not None:
+            message = problem
+        else:
+            try:
+                with target.working():
+                    message = f(target, **options)
+            except XlcrmError as exc:
+                shown = options.get("lang") or lang
+                message = t("xlcrm: {error}", shown, error=exc.render(shown))
         target.notify(message)
         return message
 
@@ -52,8 +88,27 @@ def _action(f: _F) -> _F:
     signature = inspect.signature(f)
     params = list(signature.parameters.values())
     params[0] = params[0].replace(default=None, annotation=Book | None)
-    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=str | None)
+        for name in ("addin_xlwings", "ui_lang")
+    ]
+    wrapper.__signature__ = signature.replace(parameters=params + extra)  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+def user_lang(value: Any) -> str:
+    """A language passed from Excel: "en" or "zh", else "en"."""
+    text = str(value or "").strip().lower()
+    return text if text in LANGS else "en"
+
+
+def _where(book: Book, path: Path, lang: str) -> str:
+    """The full path, and why it is there when the workbook has no folder of its own."""
+    if book.saved:
+        return str(path)
+    note = t("(the workbook is not saved yet, so it went to {folder})", lang, folder=book.folder)
+    return f"{path} {note}"
+    return f"{path}{note}"
 
 
 @_action
@@ -62,7 +117,14 @@ def analyze(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
     ctx = _analyse(book, as_of=as_of, lang=lang)
     where = book.write_analysis(ctx.analysis, ctx.data, lang=ctx.lang)
     n = len(ctx.analysis.customers)
-    return f"Analysed {n} customers as of {ctx.analysis.as_of:%Y-%m-%d}: {where}"
+    return tn(
+        "Analysed {n} customer as of {as_of}: {where}",
+        "Analysed {n} customers as of {as_of}: {where}",
+        n,
+        ctx.lang,
+        as_of=ctx.analysis.as_of.strftime("%Y-%m-%d"),
+        where=where,
+    )
 
 
 @_action
@@ -75,8 +137,16 @@ def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> 
     plan = next(s for s in sheets if s.key == "followups")
     rows, formats = table_rows(plan)
     due = int((ctx.analysis.customers["overdue_days"] > 0).sum())
+    book.progress(t("xlcrm: writing {sheet}…", ctx.lang, sheet=plan.name))
     where = book.write_rows(plan.name, rows, formats)
-    return f"Follow-up plan for {plan.n_rows} customers ({due} overdue): {where}"
+    return tn(
+        "Follow-up plan for {n} customer ({due} overdue): {where}",
+        "Follow-up plan for {n} customers ({due} overdue): {where}",
+        plan.n_rows,
+        ctx.lang,
+        due=due,
+        where=where,
+    )
 
 
 @_action
@@ -86,8 +156,10 @@ def dashboard(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
     dash = build_dashboard(ctx.analysis, lang=ctx.lang)
-    where = book.write_rows(SHEET_NAMES["dashboard"][ctx.lang], dashboard_rows(dash))
-    return f"Dashboard: {where}"
+    name = SHEET_NAMES["dashboard"][ctx.lang]
+    book.progress(t("xlcrm: writing {sheet}…", ctx.lang, sheet=name))
+    where = book.write_rows(name, dashboard_rows(dash))
+    return t("Dashboard: {where}", ctx.lang, where=where)
 
 
 @_action
@@ -98,13 +170,19 @@ def pdf_brief(
     lang: str | None = None,
     output: str | Path | None = None,
 ) -> str:
-    """Write the segment strategy brief as PDF beside the workbook (BOOK.brief.pdf)."""
+    """Write the segment strategy brief as PDF beside the workbook (BOOK.brief.pdf).
+
+    A workbook that was never saved has no folder: the PDF goes to the
+    user's Documents folder (or home), and the message says so.
+    """
     from xlcrm.report import render_pdf, write_atomic
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
     target = Path(output) if output else book.folder / f"{Path(book.name).stem}.brief.pdf"
+    book.progress(t("xlcrm: making the PDF brief…", ctx.lang))
     write_atomic(target, render_pdf(ctx.analysis, lang=ctx.lang))
-    return f"Wrote {target}"
+    shown = target if output else _where(book, target, ctx.lang)
+    return t("Wrote {path}", ctx.lang, path=shown)
 
 
 @_action
@@ -119,13 +197,14 @@ def email_brief(
     """Send the brief by e-mail with the Settings sheet's SMTP server and recipients.
 
     Without an SMTP host (or with ``eml_dir``) the messages are saved as .eml
-    drafts in a folder beside the workbook, to open and send from any mail
-    program. ``dry_run`` only says who would get what.
+    drafts in a folder beside the workbook (Documents for a workbook never
+    saved), to open and send from any mail program. ``dry_run`` only says who
+    would get what.
     """
     from xlcrm import mail
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
-    data, result = ctx.data, ctx.analysis
+    data, result, lang = ctx.data, ctx.analysis, ctx.lang
     recipients = mail.sheet_recipients(data.settings_values)
     plan = mail.plan_briefs(
         result.customers, to=recipients, per_owner=not recipients, owners=data.owners
@@ -134,58 +213,102 @@ def email_brief(
     drafts = Path(eml_dir) if eml_dir else None
     if drafts is None and not config.host:
         drafts = book.folder / f"{Path(book.name).stem} drafts"
+    shown = str(drafts) if eml_dir or drafts is None else _where(book, drafts, lang)
     problems = "".join(f"\n- {p}" for p in plan.problems)
     if not plan.briefs:
-        return f"xlcrm: no brief to send (no recipients on the Settings sheet){problems}"
-    who = "; ".join(f"{', '.join(b.to)}: {b.owner or 'all customers'}" for b in plan.briefs)
+        return t(
+            "xlcrm: no brief to send (no recipients on the Settings sheet){problems}",
+            lang,
+            problems=problems,
+        )
+    everyone = t("all customers", lang)
+    who = "; ".join(f"{', '.join(b.to)}: {b.owner or everyone}" for b in plan.briefs)
     if dry_run:
-        how = f"drafts in {drafts}" if drafts else f"via {config.address}"
-        return f"Would send {len(plan.briefs)} brief(s), {how}: {who}{problems}"
+        how = (
+            t("drafts in {folder}", lang, folder=shown)
+            if drafts
+            else t("via {server}", lang, server=config.address)
+        )
+        return tn(
+            "Would send {n} brief, {how}: {who}{problems}",
+            "Would send {n} briefs, {how}: {who}{problems}",
+            len(plan.briefs),
+            lang,
+            how=how,
+            who=who,
+            problems=problems,
+        )
+    book.progress(t("xlcrm: making the PDF brief…", lang))
     batch = mail.prepare_batch(
         result,
         plan,
         digest=mail.content_digest(data),
-        lang=ctx.lang,
+        lang=lang,
         sender=config.sender,
     )
     if drafts is not None:
         drafts.mkdir(parents=True, exist_ok=True)
         paths = mail.write_eml(batch.messages, drafts)
-        return f"Saved {len(paths)} draft(s) in {drafts}: {who}{problems}"
+        return tn(
+            "Saved {n} draft in {folder}: {who}{problems}",
+            "Saved {n} drafts in {folder}: {who}{problems}",
+            len(paths),
+            lang,
+            folder=shown,
+            who=who,
+            problems=problems,
+        )
     config.check()
+    book.progress(t("xlcrm: sending…", lang))
     outcome = mail.send_batch(
         batch.messages,
         config,
         journal_path=mail.journal_path(batch.batch_id),
         batch_id=batch.batch_id,
-        lang=ctx.lang,
+        lang=lang,
     )
     errors = "".join(f"\n- {e}" for e in outcome.errors)
-    return f"Sent {len(outcome.sent)} of {len(batch.messages)} brief(s){errors}{problems}"
+    return tn(
+        "Sent {sent} of {n} brief{errors}{problems}",
+        "Sent {sent} of {n} briefs{errors}{problems}",
+        len(batch.messages),
+        lang,
+        sent=len(outcome.sent),
+        errors=errors,
+        problems=problems,
+    )
 
 
 @_action
-def show_help(book: Book) -> str:
+def show_help(book: Book, *, lang: str | None = None) -> str:
     """Write the xlcrm help sheet: the buttons and the worksheet functions."""
     from xlcrm.excel import ribbon, udfs
 
-    rows: list[list[Any]] = [["xlcrm 客户分层"], [], ["Button 按钮", "What it does 作用"]]
-    rows += [[f"{b.label} {b.label_zh}", b.supertip] for b in ribbon.BUTTONS]
-    rows += [[], ["Function 函数", "What it returns 返回"]]
+    lang = lang or book.ui_lang
+    rows: list[list[Any]] = [
+        [tp("help sheet title", "xlcrm", lang)],
+        [],
+        [t("Button", lang), t("What it does", lang)],
+    ]
+    rows += [[b.label_in(lang), b.supertip_in(lang)] for b in ribbon.BUTTONS]
+    rows += [[], [t("Function", lang), t("What it returns", lang)]]
     for name in udfs.__all__:
         function = getattr(udfs, name)
         rows.append([_usage(name, function), (function.__doc__ or "").strip()])
     # Written without "=": the sheet shows the examples instead of running them.
     rows += [
         [],
-        ["Example 示例", "RFM_CLASS(B2:B500,C2:C500,D2:D500): a whole column that spills"],
-        ["", "RFM_CLASS(B2,C2,D2,$H$1,$H$2,$H$3): one cell with your own cut points"],
+        [t("Example", lang), t("{call}: a whole column that spills", lang, call=SPILL_EXAMPLE)],
+        ["", t("{call}: one cell with your own cut points", lang, call=CELL_EXAMPLE)],
     ]
+    book.progress(t("xlcrm: writing {sheet}…", lang, sheet=HELP_SHEET))
     where = book.write_rows(HELP_SHEET, rows)
-    return f"Help: {where}"
+    return t("Help: {where}", lang, where=where)
 
 
 HELP_SHEET = "xlcrm help"
+SPILL_EXAMPLE = "RFM_CLASS(B2:B500,C2:C500,D2:D500)"
+CELL_EXAMPLE = "RFM_CLASS(B2,C2,D2,$H$1,$H$2,$H$3)"
 
 
 def _usage(name: str, function: Callable[..., Any]) -> str:

@@ -10,6 +10,11 @@ What gets written is laid out once, here, from the writer's pure
 specifications (:func:`xlcrm.xlsx.writer.build_result_sheets`,
 :func:`xlcrm.xlsx.writer.build_dashboard`): :func:`table_rows`,
 :func:`dashboard_rows`.
+
+Text stays text: Excel converts what it is given (``00123`` becomes 123,
+``2024-03-05`` a date, ``=...`` a formula) unless the cell is already
+formatted as text, so both books give text cells the ``@`` format before
+their value (:func:`text_runs`).
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
 
+from xlcrm import files
 from xlcrm.core.errors import OutputError
 
 Rows = list[list[Any]]
@@ -38,10 +45,18 @@ _FORMAT_KINDS = {
     "text": "@",
     "date": "yyyy-mm-dd",
 }
+TEXT_FORMAT: Final = "@"
+#: Excel shows a text-formatted cell of more than 255 characters as ####;
+#: such long text is never read as a number or a date anyway.
+TEXT_FORMAT_MAX: Final = 255
+FORMULA_START: Final = ("=", "+", "-", "@")
 
 
 class Book(Protocol):
     """A workbook the actions read from and write to."""
+
+    #: Language of the add-in's ribbon (progress and add-in messages).
+    ui_lang: str
 
     @property
     def name(self) -> str: ...
@@ -49,6 +64,19 @@ class Book(Protocol):
     @property
     def folder(self) -> Path:
         """Where files made from the workbook (PDF brief, e-mail drafts) go."""
+        ...
+
+    @property
+    def saved(self) -> bool:
+        """False for a workbook that has no folder yet (never saved, or online only)."""
+        ...
+
+    def working(self) -> AbstractContextManager[None]:
+        """While the action runs: screen updating off; restored afterwards, also after an error."""
+        ...
+
+    def progress(self, message: str) -> None:
+        """Show how far the action is (Excel's status bar)."""
         ...
 
     def sheet_names(self) -> list[str]: ...
@@ -113,6 +141,41 @@ def dashboard_rows(dashboard: Any) -> Rows:
     return rows
 
 
+def wants_text(value: Any) -> bool:
+    """A value Excel must receive into a text-formatted cell to keep it as it is."""
+    return isinstance(value, str) and len(value) <= TEXT_FORMAT_MAX
+
+
+def text_runs(rows: Rows) -> list[tuple[int, int, int]]:
+    """``(column, first_row, last_row)`` (0-based) blocks to format as text before writing.
+
+    One block per run of text cells in a column; empty cells do not break a
+    run, so a text column with gaps is one block (one call to Excel).
+    """
+    runs: list[tuple[int, int, int]] = []
+    width = max((len(r) for r in rows), default=0)
+    for col in range(width):
+        first = last = -1
+        for i, row in enumerate(rows):
+            value = row[col] if col < len(row) else None
+            if wants_text(value):
+                first = i if first < 0 else first
+                last = i
+            elif value is not None and first >= 0:
+                runs.append((col, first, last))
+                first = last = -1
+        if first >= 0:
+            runs.append((col, first, last))
+    return runs
+
+
+def documents_folder() -> Path:
+    """The user's Documents folder, else the home folder."""
+    home = Path.home()
+    documents = home / "Documents"
+    return documents if documents.is_dir() else home
+
+
 def _rectangular(rows: Rows) -> Rows:
     width = max((len(r) for r in rows), default=1) or 1
     return [list(r) + [None] * (width - len(r)) for r in rows]
@@ -134,6 +197,8 @@ class FileBook:
         self.path = Path(path)
         self.output = Path(output) if output else default_output(self.path)
         self.messages: list[str] = []
+        self.progress_log: list[str] = []
+        self.ui_lang = "en"
 
     @property
     def name(self) -> str:
@@ -142,6 +207,16 @@ class FileBook:
     @property
     def folder(self) -> Path:
         return self.path.resolve().parent
+
+    @property
+    def saved(self) -> bool:
+        return True
+
+    def working(self) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def progress(self, message: str) -> None:
+        self.progress_log.append(message)
 
     def sheet_names(self) -> list[str]:
         from python_calamine import CalamineWorkbook
@@ -181,21 +256,22 @@ class FileBook:
             ws.title = name
         for row in rows:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl takes "=..." for a formula
+                    if wants_text(cell.value):
+                        cell.number_format = TEXT_FORMAT
         for col, fmt in (formats or {}).items():
             for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
-                cell.number_format = fmt
+                if not wants_text(cell.value):
+                    cell.number_format = fmt
         ws.freeze_panes = "A2" if formats else None
         wb.active = wb.sheetnames.index(name)
-        fd, tmp = tempfile.mkstemp(prefix=".~xlcrm-", suffix=".xlsx", dir=self.output.parent)
-        os.close(fd)
         try:
-            wb.save(tmp)
-            os.replace(tmp, self.output)
-        except OSError as exc:
-            raise OutputError(f"cannot write ({exc.strerror})", file=str(self.output)) from None
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            with files.replacing(self.output) as handle:
+                wb.save(handle)
+        except files.WriteFailed as exc:
+            raise OutputError(f"cannot write ({exc.reason})", file=str(self.output)) from None
         return f"{self.output} › {name}"
 
     def notify(self, message: str) -> None:
@@ -210,6 +286,7 @@ class XlwingsBook:
 
     def __init__(self, book: Any):
         self.book = book
+        self.ui_lang = "en"
 
     @classmethod
     def caller(cls) -> XlwingsBook:
@@ -222,10 +299,38 @@ class XlwingsBook:
         return str(self.book.name)
 
     @property
-    def folder(self) -> Path:
+    def saved(self) -> bool:
+        """The workbook is a file in a local folder (not new, not only online)."""
         full = str(getattr(self.book, "fullname", "") or "")
-        parent = Path(full).parent if full and "://" not in full else None
-        return parent if parent and parent.is_dir() else Path.home()
+        if not full or "://" in full or not Path(full).is_absolute():
+            return False
+        return Path(full).parent.is_dir()
+
+    @property
+    def folder(self) -> Path:
+        """The workbook's folder; Documents (or home) for a workbook never saved."""
+        if self.saved:
+            return Path(str(self.book.fullname)).parent
+        return documents_folder()
+
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        app = self.book.app
+        try:
+            before = (app.screen_updating, app.status_bar)
+        except Exception:  # an xlwings without these (Lite): nothing to restore
+            yield
+            return
+        app.screen_updating = False
+        try:
+            yield
+        finally:
+            app.screen_updating = before[0]
+            app.status_bar = before[1]  # False gives the status bar back to Excel
+
+    def progress(self, message: str) -> None:
+        with contextlib.suppress(Exception):  # progress is a courtesy, never a failure
+            self.book.app.status_bar = message
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]
@@ -276,11 +381,14 @@ class XlwingsBook:
             sheet.clear()
         else:
             sheet = self.book.sheets.add(name=name, after=self.book.sheets[len(names) - 1])
-        rows = _rectangular(rows)
+        rows = [[_screen_value(v) for v in row] for row in _rectangular(rows)]
+        # Text format first: Excel converts a value as it arrives.
+        for col, first, last in text_runs(rows):
+            sheet.range((first + 1, col + 1), (last + 1, col + 1)).number_format = TEXT_FORMAT
         sheet["A1"].value = rows
         n = len(rows)
         for col, fmt in (formats or {}).items():
-            if n > 1:
+            if n > 1 and fmt != TEXT_FORMAT:
                 sheet.range((2, col + 1), (n, col + 1)).number_format = fmt
         with contextlib.suppress(Exception):  # cosmetic; not every xlwings (Lite) has it
             sheet.autofit()
@@ -288,6 +396,16 @@ class XlwingsBook:
 
     def notify(self, message: str) -> None:
         self.book.app.alert(message, title="xlcrm")
+
+
+def _screen_value(value: Any) -> Any:
+    """Long text that looks like a formula gets Excel's text prefix (an apostrophe).
+
+    Shorter text is protected by the text format instead (:func:`text_runs`).
+    """
+    if isinstance(value, str) and not wants_text(value) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _file_value(value: Any) -> Any:

@@ -1,11 +1,13 @@
 """The xlcrm ribbon tab: one registry of buttons, two generated artefacts.
 
 :data:`BUTTONS` is the only place a button is declared. From it,
-:func:`customui_xml` writes the ribbon (``customUI/customUI14.xml``) and
-:func:`vba_module` writes the VBA module whose callbacks the ribbon names.
-Each callback calls xlwings' ``RunPython`` with one function of
-:mod:`xlcrm.excel.actions`, so a button can never point at a callback or a
-Python function that does not exist (a test checks both).
+:func:`customui_xml` writes the ribbon (``customUI/customUI14.xml``) in one
+language and :func:`vba_module` writes the VBA module whose callbacks the
+ribbon names. Each callback calls xlwings' ``RunPython`` with one function of
+:mod:`xlcrm.excel.actions`, passing the add-in's xlwings version (so Python
+can say when it differs from the installed xlwings) and the ribbon language
+chosen at install (``XLCRM_LANG`` in the add-in's config). A test checks that
+no button can point at a callback or a Python function that does not exist.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from xml.sax.saxutils import quoteattr
 
 CUSTOMUI_NS: Final = "http://schemas.microsoft.com/office/2009/07/customui"
 TAB_ID: Final = "xlcrmTab"
-TAB_LABEL: Final = "xlcrm 客户分层"
+TAB_LABEL: Final = {"en": "xlcrm", "zh": "xlcrm 客户分层"}
 GROUP_ID: Final = "xlcrmGroup"
-GROUP_LABEL: Final = "Customers 客户"
+GROUP_LABEL: Final = {"en": "Customers", "zh": "客户"}
 VBA_MODULE_NAME: Final = "XlcrmRibbon"
 ACTIONS_MODULE: Final = "xlcrm.excel.actions"
+#: The config key (xlwings config file or the add-in's config sheet) holding
+#: the language chosen at install; the callbacks pass it to Python.
+LANG_KEY: Final = "XLCRM_LANG"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,13 @@ class Button:
     action: str
     image_mso: str
     supertip: str
+    supertip_zh: str
+
+    def label_in(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label
+
+    def supertip_in(self, lang: str) -> str:
+        return self.supertip_zh if lang == "zh" else self.supertip
 
     @property
     def callback(self) -> str:
@@ -45,8 +57,24 @@ class Button:
 
     @property
     def python_command(self) -> str:
-        """The Python statement ``RunPython`` executes."""
-        return f"import {ACTIONS_MODULE} as xlcrm_actions; xlcrm_actions.{self.action}()"
+        """The Python statement ``RunPython`` executes, with two VBA placeholders."""
+        return (
+            f"import {ACTIONS_MODULE} as xlcrm_actions; "
+            f"xlcrm_actions.{self.action}(addin_xlwings='{{version}}', ui_lang='{{lang}}')"
+        )
+
+    @property
+    def vba_argument(self) -> str:
+        """``RunPython``'s argument as a VBA string expression.
+
+        The placeholders become ``XLWINGS_VERSION`` (the constant of the
+        add-in's ``xlwings`` module) and ``GetConfig("XLCRM_LANG", "en")``
+        (xlwings' own config lookup: config sheet, then the user's file).
+        """
+        text = _vba_string(self.python_command)
+        return text.replace("{version}", '" & XLWINGS_VERSION & "').replace(
+            "{lang}", f'" & GetConfig({_vba_string(LANG_KEY)}, "en") & "'
+        )
 
 
 BUTTONS: Final[tuple[Button, ...]] = (
@@ -57,7 +85,7 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "analyze",
         "PivotTableInsert",
         "Read Customers, Orders and Activities and write the result sheets "
-        "(RFM classes, tiers, churn warnings, follow-ups). "
+        "(RFM classes, tiers, churn warnings, follow-ups).",
         "读取客户、订单、跟进记录并写入分析结果表。",
     ),
     Button(
@@ -66,7 +94,7 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "跟进计划",
         "followup_plan",
         "CalendarInsert",
-        "Write the follow-up plan: whom to contact, when, sorted by urgency. "
+        "Write the follow-up plan: whom to contact, when, sorted by urgency.",
         "生成跟进计划：联系谁、何时联系，按紧急程度排序。",
     ),
     Button(
@@ -75,8 +103,8 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "仪表板",
         "dashboard",
         "ChartInsert",
-        "Write the dashboard sheet: class, tier and Pareto summaries with charts. "
-        "生成仪表板：客户分类、生命周期和帕累托汇总及图表。",
+        "Write the dashboard sheet: class, tier and Pareto summaries.",
+        "生成仪表板：客户分类、生命周期和帕累托汇总。",
     ),
     Button(
         "xlcrmPdf",
@@ -84,8 +112,9 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "PDF简报",
         "pdf_brief",
         "FileSaveAsPdfOrXps",
-        "Write the segment strategy brief as a PDF next to the workbook. "
-        "在工作簿旁边生成客户分层策略 PDF 简报。",
+        "Write the segment strategy brief as a PDF next to the workbook "
+        "(in Documents while the workbook is not saved yet).",
+        "在工作簿旁边生成客户分层策略 PDF 简报（工作簿未保存时放在“文档”文件夹）。",
     ),
     Button(
         "xlcrmEmail",
@@ -94,8 +123,8 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "email_brief",
         "FileSendAsAttachment",
         "Send the brief by email (SMTP settings from the Settings sheet), or save "
-        ".eml drafts when no SMTP server is set. "
-        "通过邮件发送简报，未配置 SMTP 时保存为 .eml 草稿。",
+        ".eml drafts when no SMTP server is set.",
+        "通过邮件发送简报（SMTP 设置来自设置表），未配置 SMTP 服务器时保存为 .eml 草稿。",
     ),
     Button(
         "xlcrmHelp",
@@ -103,29 +132,30 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "帮助",
         "show_help",
         "Help",
-        "What the buttons and the worksheet functions do. 按钮和工作表函数说明。",
+        "What the buttons and the worksheet functions do.",
+        "说明各按钮和工作表函数的作用。",
     ),
 )
 
 
-def customui_xml(buttons: tuple[Button, ...] = BUTTONS) -> str:
-    """The ribbon as customUI14 XML (Office 2010 and later)."""
+def customui_xml(lang: str = "en", buttons: tuple[Button, ...] = BUTTONS) -> str:
+    """The ribbon as customUI14 XML (Office 2010 and later), labels in ``lang``."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
         f'<customUI xmlns="{CUSTOMUI_NS}">',
         "  <ribbon>",
         "    <tabs>",
-        f"      <tab id={quoteattr(TAB_ID)} label={quoteattr(TAB_LABEL)}>",
-        f"        <group id={quoteattr(GROUP_ID)} label={quoteattr(GROUP_LABEL)}>",
+        f"      <tab id={quoteattr(TAB_ID)} label={quoteattr(TAB_LABEL[lang])}>",
+        f"        <group id={quoteattr(GROUP_ID)} label={quoteattr(GROUP_LABEL[lang])}>",
     ]
     for b in buttons:
         lines.append(
             f"          <button id={quoteattr(b.id)}"
-            f" label={quoteattr(f'{b.label} {b.label_zh}')}"
+            f" label={quoteattr(b.label_in(lang))}"
             f' size="large" imageMso={quoteattr(b.image_mso)}'
             f" onAction={quoteattr(f'{VBA_MODULE_NAME}.{b.callback}')}"
-            f" screentip={quoteattr(b.label)}"
-            f" supertip={quoteattr(b.supertip)} />"
+            f" screentip={quoteattr(b.label_in(lang))}"
+            f" supertip={quoteattr(b.supertip_in(lang))} />"
         )
     lines += ["        </group>", "      </tab>", "    </tabs>", "  </ribbon>", "</customUI>", ""]
     return "\n".join(lines)
@@ -138,13 +168,12 @@ def _vba_string(text: str) -> str:
 def vba_module(buttons: tuple[Button, ...] = BUTTONS) -> str:
     """Source of the VBA module with one ribbon callback per button.
 
-    Returned with CRLF line ends, as the VBA editor exports (and expects when
-    importing) ``.bas`` files. ``RunPython`` is xlwings' public VBA function,
-    present in the add-in's ``xlwings`` module.
+    ``RunPython``, ``GetConfig`` and ``XLWINGS_VERSION`` are public members of
+    the add-in's ``xlwings`` module. Line ends are CRLF, as VBA stores source.
     """
     lines = [
         f'Attribute VB_Name = "{VBA_MODULE_NAME}"',
-        "' Generated by xlcrm (xlcrm.excel.ribbon) - do not edit: run `xlcrm addin build`.",
+        "' Generated by `xlcrm addin build` from xlcrm.excel.ribbon.BUTTONS - do not edit.",
         "' Ribbon callbacks of the xlcrm tab; each runs one function of xlcrm.excel.actions.",
         "Option Explicit",
         "",
@@ -152,7 +181,7 @@ def vba_module(buttons: tuple[Button, ...] = BUTTONS) -> str:
     for b in buttons:
         lines += [
             f"Public Sub {b.callback}(control As IRibbonControl)",
-            f"    RunPython {_vba_string(b.python_command)}",
+            f"    RunPython {b.vba_argument}",
             "End Sub",
             "",
         ]

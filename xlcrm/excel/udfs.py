@@ -33,16 +33,18 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from xlcrm.core import cells, followup, lifecycle, pareto, rfm, schema
+from xlcrm.core import cells, followup, lifecycle, pareto, rfm, schema, value
 from xlcrm.core.errors import XlcrmError
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = [
     "churn_risk",
+    "customer_value",
     "followup_cadence",
     "followup_grade",
     "lifecycle_tier",
     "next_followup",
+    "p_alive",
     "pareto_class",
     "rfm_class",
     "rfm_score",
@@ -310,6 +312,7 @@ def _need_columns(*columns: Column) -> None:
 def _scores(
     recency: Any, frequency: Any, monetary: Any, r_cuts: Any, f_cuts: Any, m_cuts: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Column, ...]]:
+    """R, F, M scores by the core's one rule (quintiles, or the cut points given)."""
     r, f, m = _rfm_columns(recency, frequency, monetary)
     cuts = (
         cut_points(r_cuts, "r_cuts"),
@@ -318,25 +321,14 @@ def _scores(
     )
     if all(c is None for c in cuts):
         _need_columns(r, f, m)
-        frame = pd.DataFrame(
-            {"recency_days": r.values, "frequency": f.values, "monetary": m.values}
-        )
-        # the core scores buyers only (frequency > 0), as `xlcrm analyze` does
-        scored = rfm.score_rfm(frame.fillna({"frequency": 0}))
-        r_s, f_s, m_s = (
-            scored[c].to_numpy(dtype=np.float64, na_value=np.nan)
-            for c in ("r_score", "f_score", "m_score")
-        )
+        r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values)
+        # a row without a recency or monetary value shows no score
         missing = np.isnan(r.values) | np.isnan(m.values)
         r_s[missing] = f_s[missing] = m_s[missing] = np.nan
         return r_s, f_s, m_s, (r, f, m)
     if any(c is None for c in cuts):
         raise ArgumentError("give all three of r_cuts, f_cuts, m_cuts, or none")
-    r_cut, f_cut, m_cut = (c for c in cuts if c is not None)
-    buyer = f.values > 0
-    r_s = np.where(buyer, rfm.scores_from_cuts(r.values, r_cut, higher_is_better=False), np.nan)
-    f_s = np.where(buyer, rfm.scores_from_cuts(f.values, f_cut, higher_is_better=True), np.nan)
-    m_s = np.where(buyer, rfm.scores_from_cuts(m.values, m_cut, higher_is_better=True), np.nan)
+    r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values, cuts=cuts)
     return r_s, f_s, m_s, (r, f, m)
 
 
@@ -526,7 +518,9 @@ def churn_risk(
     return labels(words, str, *given)
 
 
-@xw.func(category=CATEGORY)
+# Volatile: with as_of left out the answer changes every day, not only when
+# an argument changes, so Excel recalculates it with every calculation.
+@xw.func(category=CATEGORY, volatile=True)
 @xw.arg("grade", ndim=2, doc="Grade typed by the salesperson, A-E (blank: derived)")
 @xw.arg("need_status", ndim=2, doc="Need status, e.g. unclear / no need (optional)")
 @xw.arg("deal_status", ndim=2, doc="Deal status, e.g. lost (optional)")
@@ -595,7 +589,9 @@ def followup_cadence(grade, a_days=None, b_days=None, c_days=None, d_days=None, 
     return numbers_out(days, g)
 
 
-@xw.func(category=CATEGORY)
+# Volatile: with as_of left out the answer changes every day, not only when
+# an argument changes, so Excel recalculates it with every calculation.
+@xw.func(category=CATEGORY, volatile=True)
 @xw.arg("last_contact", ndim=2, doc="Date of the last contact (blank: never contacted)")
 @xw.arg("grade", ndim=2, doc="Grade A-E")
 @xw.arg("as_of", doc="Analysis date (default: today)")
@@ -634,3 +630,89 @@ def pareto_class(monetary, a_min=None, b_min=None):
         raise ArgumentError("give both a_min and b_min, or neither")
     a, b = (x for x in floors if x is not None)
     return labels(pareto.abc_from_floors(m.values, a_min=a, b_min=b), str, m)
+
+
+# --- value model: =P_ALIVE(), =CUSTOMER_VALUE() ------------------------------------
+# The model learns from the whole customer base, so these take whole columns
+# (the inputs on the Value sheet) and refuse a single cell.
+
+_VALUE_DOCS: Final = {
+    "repeat_days": "Repeat purchase days per customer: the whole column (Value sheet)",
+    "span_days": "Days from the first to the last purchase day: the whole column",
+    "age_days": "Days since the first purchase day: the whole column",
+    "mean_repeat_spend": "Mean spend of the repeat purchase days: the whole column",
+    "lang": 'Language of the reason when the model cannot be fitted: "en" (default) or "zh"',
+}
+
+
+def _value_inputs(*args: Any) -> tuple[dict[str, np.ndarray], tuple[Column, ...]]:
+    """The model's input arrays from the columns; unusable rows are left out."""
+    names = ("repeat_days", "span_days", "age_days", "mean_repeat_spend")
+    columns = [numbers(a, name) for a, name in zip(args, names, strict=False)]
+    if all(c.single for c in columns):
+        raise ArgumentError("give whole columns: the model learns from all customers")
+    n = same_length(*columns)
+    columns = [spread(c, n) for c in columns]
+    x, span, age = (c.values for c in columns[:3])
+    with np.errstate(invalid="ignore"):
+        fits = (x >= 0) & (x == np.round(x)) & (span >= 0) & (span <= age) & ((x > 0) == (span > 0))
+    blank = np.isnan(x) & np.isnan(span) & np.isnan(age)
+    unreadable = np.any([c.bad for c in columns], axis=0)
+    odd = ~fits & ~blank & ~unreadable
+    if odd.any():  # after the cells' own reasons, which win
+        reason = "repeat_days, span_days and age_days do not fit together"
+        columns.append(Column(np.zeros(n), odd, reason, False))
+    use = fits & ~unreadable
+    spend = columns[3].values if len(args) > 3 else np.full(n, np.nan)
+    inputs = {
+        "repeat_days": np.where(use, x, 0).astype(np.int64),
+        "span_days": np.where(use, span, np.nan),
+        "age_days": np.where(use, age, np.nan),
+        "mean_repeat_spend": np.where(use & (x > 0), spend, np.nan),
+    }
+    return inputs, tuple(columns)
+
+
+def _value_scores(inputs: dict[str, np.ndarray], lang: str) -> dict[str, np.ndarray]:
+    model = value.fit_value_model(inputs)
+    if model.bgnbd is None:
+        raise ArgumentError(value.describe_reason(model.reason, lang) or "")
+    settings = DEFAULT_SETTINGS
+    scores = value.score_customers(
+        model,
+        inputs,
+        horizon_days=settings.value_horizon_days,
+        monthly_discount=settings.value_monthly_discount,
+    )
+    scores["reason"] = np.array([model.reason], dtype=object)
+    return scores
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("repeat_days", ndim=2, doc=_VALUE_DOCS["repeat_days"])
+@xw.arg("span_days", ndim=2, doc=_VALUE_DOCS["span_days"])
+@xw.arg("age_days", ndim=2, doc=_VALUE_DOCS["age_days"])
+@xw.arg("lang", doc=_VALUE_DOCS["lang"])
+@excel_errors
+def p_alive(repeat_days, span_days, age_days, lang="en"):
+    """Chance that each customer still buys (BG/NBD P(alive)), fitted on whole columns."""
+    lang = check_lang(lang)
+    inputs, columns = _value_inputs(repeat_days, span_days, age_days)
+    return numbers_out(_value_scores(inputs, lang)["p_alive"], *columns)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("repeat_days", ndim=2, doc=_VALUE_DOCS["repeat_days"])
+@xw.arg("span_days", ndim=2, doc=_VALUE_DOCS["span_days"])
+@xw.arg("age_days", ndim=2, doc=_VALUE_DOCS["age_days"])
+@xw.arg("mean_repeat_spend", ndim=2, doc=_VALUE_DOCS["mean_repeat_spend"])
+@xw.arg("lang", doc=_VALUE_DOCS["lang"])
+@excel_errors
+def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en"):
+    """Expected spend of each customer over the next 12 months, discounted 1 % a month."""
+    lang = check_lang(lang)
+    inputs, columns = _value_inputs(repeat_days, span_days, age_days, mean_repeat_spend)
+    scores = _value_scores(inputs, lang)
+    if scores["reason"][0] is not None:
+        raise ArgumentError(value.describe_reason(str(scores["reason"][0]), lang) or "")
+    return numbers_out(scores["expected_value"], *columns)

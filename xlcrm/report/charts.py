@@ -248,3 +248,51 @@ def pareto_chart(
         f'fill="{MUTED}" transform="rotate(-90 9 {_num(top + ph / 2)})">{escape(y_label)}</text>'
     )
     return _svg(width, height, body, title)
+
+
+def line_chart(
+    lines: Sequence[tuple[Series, Sequence[float]]],
+    *,
+    title: str,
+    x_label: str,
+    width: float = 460,
+    height: float = 170,
+) -> Markup:
+    """Lines over the same steps 1..n (e.g. weeks), y from 0 to the largest value, with a legend."""
+    left, right, top, bottom = 40.0, 8.0, 18.0, 28.0
+    pw, ph = width - left - right, height - top - bottom
+    steps = max((len(v) for _, v in lines), default=0)
+    peak = max((max(v) for _, v in lines if len(v)), default=0.0) or 1.0
+
+    def px(i: float) -> float:
+        return left + pw * (i / max(steps - 1, 1))
+
+    def py(y: float) -> float:
+        return top + ph * (1 - min(max(y / peak, 0.0), 1.0))
+
+    body: list[str] = []
+    for k in range(0, 5):
+        y = peak * k / 4
+        body.append(
+            f'<line x1="{_num(left)}" y1="{_num(py(y))}" x2="{_num(left + pw)}" '
+            f'y2="{_num(py(y))}" stroke="{GRID}" stroke-width="0.6"/>'
+        )
+        body.append(_text(left - 4, py(y) + 3, f"{y:,.0f}", size=7.5, anchor="end", fill=MUTED))
+    for i in range(steps):
+        if steps <= 13 or i % max(steps // 10, 1) == 0 or i == steps - 1:
+            body.append(
+                _text(px(i), top + ph + 10, str(i + 1), size=7.5, anchor="middle", fill=MUTED)
+            )
+    x = left
+    for series, values in lines:
+        if len(values):
+            coords = " ".join(f"{_num(px(i))},{_num(py(v))}" for i, v in enumerate(values))
+            body.append(
+                f'<polyline points="{coords}" fill="none" stroke="{series.colour}" '
+                f'stroke-width="1.8"/>'
+            )
+        body.append(f'<rect x="{_num(x)}" y="4" width="10" height="3" fill="{series.colour}"/>')
+        body.append(_text(x + 13, 9, series.name, size=8))
+        x += 26 + 5.5 * len(series.name)
+    body.append(_text(left + pw / 2, height - 3, x_label, size=8, anchor="middle", fill=MUTED))
+    return _svg(width, height, body, title)

@@ -100,6 +100,10 @@ SETTING_KEYS: Final = (
     "cadence_c",
     "cadence_d",
     "cadence_e",
+    "value_model",
+    "value_horizon_days",
+    "value_monthly_discount",
+    "churn_p_alive",
     "excluded_statuses",
 )
 
