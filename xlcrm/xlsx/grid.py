@@ -14,6 +14,19 @@ from xlcrm.xlsx.quality import FAR_CELL, quality_rows
 
 
 @dataclass
+class Loaded:
+    """A calamine workbook and the sheets already loaded from it (each is loaded once)."""
+
+    book: Any
+    sheets: dict[str, Any] = field(default_factory=dict)
+    dropped: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+
+    def forget(self, name: str) -> None:
+        """Let a sheet's cells go once they have been read."""
+        self.sheets.pop(name, None)
+
+
+@dataclass
 class Sheet:
     """The raw rows of one sheet and where they sit in Excel."""
 
@@ -56,7 +69,18 @@ def _calamine_sheet(
     book: Any, name: str, xml: Path | None, dropped: list[tuple[int, str, str]] | None = None
 ) -> Any:
     """The calamine sheet ``name``; a sheet whose used range is too large for calamine
-    (a stray cell at XFD1048576) is read from a copy that keeps only its table."""
+    (a stray cell at XFD1048576) is read from a copy that keeps only its table.
+
+    A sheet is loaded once: the header probe and the read share it (see :class:`Loaded`).
+    """
+    if isinstance(book, Loaded):
+        if name not in book.sheets:
+            book.sheets[name] = _calamine_sheet(
+                book.book, name, xml, book.dropped.setdefault(name, [])
+            )
+        if dropped is not None:
+            dropped.extend(book.dropped.get(name, []))
+        return book.sheets[name]
     if xml is None or peek.fits(xml, name):
         return book.get_sheet_by_name(name)
     import io
@@ -98,6 +122,8 @@ def load_sheet(
                 np.zeros(len(far), dtype=bool),
             )
         )
+    if isinstance(book, Loaded):
+        book.forget(name)
     return Sheet(name, rows, start[0] + 1, start[1], list(merged), xml)
 
 
@@ -113,4 +139,4 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-__all__ = ["Sheet", "head_rows", "is_blank", "load_sheet"]
+__all__ = ["Loaded", "Sheet", "head_rows", "is_blank", "load_sheet"]

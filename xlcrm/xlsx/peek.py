@@ -10,6 +10,7 @@ which it cannot survive).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import zipfile
@@ -125,12 +126,8 @@ def _area(match: re.Match[bytes]) -> int:
     return (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
 
 
-def fits(path: Path, sheet_name: str) -> bool:
-    """True when the sheet's declared used range is small enough to read at once.
-
-    Only the start of the sheet's XML is read (its ``<dimension>``). A sheet
-    without one, or with a single-cell placeholder, is checked cell by cell.
-    """
+@functools.lru_cache(maxsize=32)
+def _fits(path: Path, sheet_name: str, stamp: tuple[int, int]) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet_name)
@@ -141,14 +138,41 @@ def fits(path: Path, sheet_name: str) -> bool:
     except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return True  # calamine will say what is wrong with the file
     found = _DIMENSION.search(head)
-    if found is None or found.group(3) is None:
-        return _cells_extent(path, sheet_name)[0] <= MAX_CELLS
-    return _area(found) <= MAX_CELLS or _cells_extent(path, sheet_name)[0] <= MAX_CELLS
-
-
-def _cells_extent(path: Path, sheet_name: str) -> tuple[int, list[int], list[int]]:
-    """(area of the cells holding something, their rows, their columns)."""
+    if found is not None and found.group(3) is not None and _area(found) <= MAX_CELLS:
+        return True  # Excel, openpyxl, xlsxwriter and LibreOffice write it
     data = _sheet_xml(path, sheet_name)
+    rows = [int(m) for m in _ROW_NUMBERS.findall(data[:65536])]
+    last = data.rfind(b'<row r="')
+    if last >= 0:
+        rows.append(int(_ROW_NUMBERS.match(data, last).group(1)))  # type: ignore[union-attr]
+    columns = {col_index(c) for c in _COLUMN_LETTERS.findall(data[:65536])}
+    if not rows or not columns:
+        return _cells_extent(data)[0] <= MAX_CELLS
+    widest = max(columns)
+    # one scan: any cell right of the widest column of the first rows?
+    beyond = re.compile(rb'<c r="(?:[A-Z]{2,}|[' + chr(min(widest + 66, 90)).encode() + rb"-Z])\d")
+    if widest < 25 and beyond.search(data) is None:
+        return (max(rows) - min(rows) + 1) * (widest - min(columns) + 1) <= MAX_CELLS
+    return _cells_extent(data)[0] <= MAX_CELLS
+
+
+def fits(path: Path, sheet_name: str) -> bool:
+    """True when the sheet's cells span a range small enough to read at once.
+
+    Usually only the start of the sheet's XML is read (its ``<dimension>``).
+    A sheet without one (openpyxl's write-only mode) is checked with a few
+    byte searches; a sheet that reaches far is measured cell by cell.
+    """
+    stat = path.stat()
+    return _fits(path, sheet_name, (stat.st_mtime_ns, stat.st_size))
+
+
+_ROW_NUMBERS: Final = re.compile(rb'<row r="(\d+)"')
+_COLUMN_LETTERS: Final = re.compile(rb'<c r="([A-Z]+)\d')
+
+
+def _cells_extent(data: bytes) -> tuple[int, list[int], list[int]]:
+    """(area of the cells holding something, their rows, their columns)."""
     rows: list[int] = []
     cols: list[int] = []
     for match in _ANY_CELL.finditer(data):
@@ -178,7 +202,7 @@ def bounded_package(path: Path, sheet_name: str) -> tuple[bytes, list[tuple[int,
     """
     import io
 
-    _, rows, cols = _cells_extent(path, sheet_name)
+    _, rows, cols = _cells_extent(_sheet_xml(path, sheet_name))
     last_row = _bound(rows, _ROW_GAP) if rows else 0
     last_col = _bound(cols, _COLUMN_GAP) if cols else 0
     dropped: list[tuple[int, str, str]] = []

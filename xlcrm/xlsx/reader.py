@@ -34,7 +34,7 @@ from xlcrm.core.errors import InputError, Term
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import N_
 from xlcrm.xlsx import choose, csvfile, peek, sniff, tally
-from xlcrm.xlsx.grid import Sheet, head_rows, load_sheet
+from xlcrm.xlsx.grid import Loaded, Sheet, head_rows, load_sheet
 from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, TABLES, sheet_for
 from xlcrm.xlsx.quality import (
     INFO_REASONS,
@@ -128,7 +128,9 @@ def _unknown_customers(
 ) -> pd.DataFrame | None:
     """The first row of each customer id of ``read`` that is not in ``known``."""
     ids = read.frame["customer_id"]
-    unknown = ~ids.isin(known).to_numpy()
+    # object arrays: pandas hashes them; an Arrow string isin walks them in Python
+    unknown = ~pd.Series(ids.to_numpy(dtype=object)).isin(pd.unique(known.to_numpy(dtype=object)))
+    unknown = unknown.to_numpy()
     if not unknown.any():
         return None
     first = ~ids[unknown].duplicated().to_numpy()
@@ -242,10 +244,11 @@ def read_workbook(
             file=str(file),
             args={"suffix": file.suffix},
         )
-    book = sniff.open_workbook(file)
+    calamine = sniff.open_workbook(file)
+    book = Loaded(calamine)
     xml = None if sniff.is_legacy(file) else file
     try:
-        names = [str(n) for n in book.sheet_names]
+        names = [str(n) for n in calamine.sheet_names]
         if not names:  # every workbook has a sheet: this is something else
             raise InputError(sniff.NOT_WORKBOOK, file=str(file))
         sheet_names: dict[str, str] = {}
@@ -306,7 +309,7 @@ def read_workbook(
                     )
                 )
     finally:
-        book.close()
+        calamine.close()
     return _assemble(file, reads, quality_parts, strict=strict, settings=settings,
                      settings_values=settings_values, as_of=as_of, owners=owners,
                      sheet_names=sheet_names, unknown=unknown)  # fmt: skip

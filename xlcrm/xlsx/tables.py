@@ -68,6 +68,7 @@ _PARSERS: Final = {
     "need_status": cells.parse_text,
     "kind": cells.parse_kinds,
 }
+REQUIRED_ANY: Final = frozenset(c for cols in REQUIRED.values() for c in cols)
 DATE_COLUMNS: Final = frozenset({"order_date", "created", "expected_close", "last_contact", "date"})
 
 
@@ -414,6 +415,9 @@ def _look_up_empty_cells(
             blanks[column][hit] = False
             shown[column] = shown[column].copy()
             shown[column][hit] = np.array(texts, dtype=object)
+    required = [c for c in REQUIRED_ANY if c in header.columns]
+    if not any((blanks[c] & ~skip).any() for c in required):
+        return  # an unsaved formula in an optional column only blanks that value
     unsaved = sheet.uncached()
     for column, position in header.columns.items():
         at = np.array(sorted(r for (r, c) in unsaved if c == position), dtype=np.int64)

@@ -216,7 +216,10 @@ def reconcile(
     after = (orders["order_date"] > as_of).to_numpy()
     amounts = orders["amount"].to_numpy(dtype=float)
     counted = ~after
-    no_purchase = counted & ~orders["customer_id"].isin(purchasers).to_numpy()
+    # object arrays: pandas hashes them; an Arrow string isin walks them in Python
+    ids = pd.Series(orders["customer_id"].to_numpy(dtype=object))
+    bought = ids.isin(pd.unique(purchasers.to_numpy(dtype=object))).to_numpy()
+    no_purchase = counted & ~bought
     return Reconciliation(
         rows_read=ledger.rows_read,
         rows_counted=int(counted.sum()),
