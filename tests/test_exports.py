@@ -606,3 +606,46 @@ def test_yonyou_headers_are_aliases(make_workbook: Make) -> None:
     )
     _, out = analysed(book)
     assert rfm(out) == {"000321": (None, None, days("2024-04-01"), 1, 1130)}
+
+
+# --- every reader error in Chinese ------------------------------------------------------------
+
+
+def test_reader_errors_with_lang_zh_are_all_chinese(make_workbook: Make, tmp_path: Path) -> None:
+    head = ["客户编号", "日期", "金额"]
+    unsaved = make_workbook(
+        {"订单": [["客户编号", "日期", "数量", "金额"], ["K1", D(2024, 1, 1), 2, "=C2*3"]]},
+        name="unsaved.xlsx",
+    )
+    no_dates = tmp_path / "无日期.csv"
+    no_dates.write_text("客户编号,日期,金额\nK1,某天,1\n", "utf-8")
+    books = [
+        make_workbook(
+            {
+                "2023": [head, ["K1", D(2023, 1, 1), 1]],
+                "2024": [["客户编号", "日期", "实付金额"], ["K1", D(2024, 1, 1), 1]],
+            },
+            name="two.xlsx",
+        ),
+        unsaved,
+        no_dates,
+        make_workbook(
+            {
+                "订单": [head, ["K1", D(2024, 1, 1), 5]],
+                "设置": [["设置项", "值"], ["紧急天数", 40]],
+            },
+            name="bands.xlsx",
+        ),
+        make_workbook(
+            {"订单": [head, ["K1", D(2024, 1, 1), 5]], "设置": [["设置项", "值"], ["窗口天数", 0]]},
+            name="window.xlsx",
+        ),
+    ]
+    junk = tmp_path / "坏.xlsx"
+    junk.write_bytes(b"junk")
+    books.append(junk)
+    for book in books:
+        line = refused(book, lang="zh").removeprefix("xlcrm: ").replace(str(book), "")
+        words = re.findall(r"[A-Za-z_.]{3,}", line)
+        allowed = ("map.", "Excel", "LibreOffice", "xlcrm", ".xlsx", ".csv")
+        assert [w for w in words if not w.startswith(allowed)] == [], line

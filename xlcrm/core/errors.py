@@ -90,11 +90,23 @@ class Term(str):
     it is translated into the language the error is rendered in."""
 
 
+class Localized:
+    """An argument with its own words per language (a setting's key in English or
+    Chinese): ``render(lang)`` gives them when the error is rendered."""
+
+    def render(self, lang: str) -> str:
+        """The words in ``lang`` (subclasses choose them)."""
+        return str(self)
+
+
 def _fill(text: str, args: dict[str, Any], lang: str = "en") -> str:
     """``text`` with its fields filled; a message without fields is left as it is."""
     if not args:
         return text
-    values = {k: t(v, lang) if isinstance(v, Term) else v for k, v in args.items()}
+    values = {
+        k: t(v, lang) if isinstance(v, Term) else v.render(lang) if isinstance(v, Localized) else v
+        for k, v in args.items()
+    }
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):

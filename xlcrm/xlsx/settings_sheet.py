@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core import cells
-from xlcrm.core.errors import SettingsError
+from xlcrm.core.errors import Localized, SettingsError
 from xlcrm.core.schema import header_key
 from xlcrm.core.settings import SETTING_ALIASES, Settings, normalise_key, settings_from_mapping
 from xlcrm.locale import N_
@@ -178,7 +178,8 @@ def apply_settings(read: SettingsRead, *, file: Path, sheet: str) -> SettingsApp
             if "key" in exc.args_:
                 exc.args_["key"] = _key_for(plain, str(exc.args_["key"]))
             if isinstance(other, str):
-                exc.args_["other"] = _key_for(plain, other)
+                written = _key_for(plain, other)
+                exc.args_["other"] = written if written in read.rows else SettingKey(other)
         raise
     unknown.extend(more)
     if as_of_key is not None:
@@ -195,6 +196,23 @@ def apply_settings(read: SettingsRead, *, file: Path, sheet: str) -> SettingsApp
                 args={"value": display(value)},
             ) from None
     return SettingsApplied(settings, as_of, column_maps, unknown)
+
+
+class SettingKey(Localized):
+    """A setting not written on the sheet, named by its key in the user's language."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+    def render(self, lang: str) -> str:
+        if lang == "zh":
+            for alias, target in SETTING_ALIASES.items():
+                if target == self.name and not alias.isascii():
+                    return alias
+        return self.name
 
 
 def _key_for(values: Mapping[str, object], name: str | None) -> str:
