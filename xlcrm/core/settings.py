@@ -52,7 +52,7 @@ _AT_LEAST: Final[dict[str, int]] = {
     "top_customers": 1,
 }
 # Settings that must rise in this order (an earlier one below a later one).
-_RISING: Final = (
+_RISING: Final[tuple[tuple[str, str], ...]] = (
     ("grade_a_days", "grade_b_days"),
     ("grade_b_days", "grade_c_days"),
     ("urgent_days", "soon_days"),
@@ -175,16 +175,17 @@ class Settings:
                     column=name,
                     args={"key": name, "value": value},
                 )
-        for low, high in (*_RISING, ("abc_a_share", "abc_b_share")):
-            if not getattr(self, low) < getattr(self, high):
+        rising: tuple[tuple[str, str], ...] = (*_RISING, ("abc_a_share", "abc_b_share"))
+        for lower, upper in rising:
+            if not getattr(self, lower) < getattr(self, upper):
                 raise SettingsError(
                     N_("{key} ({value}) must be less than {other} ({other_value})"),
-                    column=low,
+                    column=lower,
                     args={
-                        "key": low,
-                        "value": getattr(self, low),
-                        "other": high,
-                        "other_value": getattr(self, high),
+                        "key": lower,
+                        "value": getattr(self, lower),
+                        "other": upper,
+                        "other_value": getattr(self, upper),
                     },
                 )
         if self.sleep_days > self.lost_days:

@@ -158,8 +158,8 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
         names = set(archive.namelist())
         if "xl/metadata.xml" in names:
             found.append(words["meta"][lang == "zh"])
-        rich = "xl/sharedStrings.xml" in names and re.search(
-            rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml")
+        rich = "xl/sharedStrings.xml" in names and bool(
+            re.search(rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml"))
         )
         rich = rich or any(  # rich text written inline in a sheet
             re.search(rb"<is>\s*<r>", archive.read(name))

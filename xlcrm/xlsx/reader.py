@@ -129,8 +129,8 @@ def _unknown_customers(
     """The first row of each customer id of ``read`` that is not in ``known``."""
     ids = read.frame["customer_id"]
     # object arrays: pandas hashes them; an Arrow string isin walks them in Python
-    unknown = ~pd.Series(ids.to_numpy(dtype=object)).isin(pd.unique(known.to_numpy(dtype=object)))
-    unknown = unknown.to_numpy()
+    found = pd.Series(ids.to_numpy(dtype=object)).isin(pd.unique(known.to_numpy(dtype=object)))
+    unknown = ~found.to_numpy()
     if not unknown.any():
         return None
     first = ~ids[unknown].duplicated().to_numpy()

@@ -100,7 +100,9 @@ def _text_cells(values: np.ndarray) -> pd.Series | None:
         return None
     if is_text is None:
         return pd.Series(values, dtype=object).str.strip()
-    return pd.Series(np.where(is_text, values, None), dtype=object).str.strip()
+    text = values.copy()
+    text[~is_text] = None
+    return pd.Series(text, dtype=object).str.strip()
 
 
 def fill_merged_down(sheet: Sheet, start: int, skip_cols: set[int]) -> dict[int, np.ndarray]:
