@@ -87,9 +87,21 @@ def test_email_brief_saves_eml_drafts(book: FileBook, tmp_path: Path) -> None:
 
 
 def test_email_brief_dry_run_sends_and_writes_nothing(book: FileBook) -> None:
+    """The sample has no email_to and no SMTP server: one draft per owner with an address."""
     message = actions.email_brief(book, dry_run=True)
-    assert message.startswith(("Would send", "xlcrm: no brief"))
+    head, *problems = message.split("\n- ")
+    drafts = book.folder / "shop drafts"
+    assert head.startswith(f"Would send 5 briefs, drafts in {drafts}: ")
+    assert "alice.morgan@example.com: Alice Morgan" in head
+    (problem,) = problems
+    assert problem.startswith("owner 'Farid Haddad' (") and "has no email address" in problem
     assert not list(book.folder.glob("*drafts*"))
+
+
+def test_email_brief_speaks_chinese_with_lang_zh(book: FileBook) -> None:
+    message = actions.email_brief(book, dry_run=True, lang="zh")
+    assert message.startswith("将发送 5 份简报，草稿保存到 ")
+    assert "Would send" not in message and "no email address" not in message
 
 
 def test_help_lists_every_button_and_function(book: FileBook) -> None:

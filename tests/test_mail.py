@@ -226,7 +226,7 @@ def test_user_text_is_literal_in_plain_and_escaped_in_html(pdf: bytes) -> None:
     assert "<b>Bold & Co</b>" in plain
     assert "&lt;b&gt;Bold &amp; Co&lt;/b&gt;" in rich
     assert "<b>Bold" not in rich
-    assert "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)" in rich
+    assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in rich
 
 
 def test_owner_brief_in_chinese_names_owner_in_subject_and_greeting(pdf: bytes) -> None:
@@ -680,7 +680,7 @@ def test_email_per_owner_sends_each_owner_their_brief_and_reports_the_missing_on
 
 
 def test_email_resume_sends_only_the_rejected_recipient_again(
-    email: Any, book: Path, server: Server
+    email: Any, book: Path, server: Server, stand_in_pdf: list[str | None]
 ) -> None:
     server.handler.reject.add("gone@shop.example")
     args = [str(book), "--to", "boss@shop.example,gone@shop.example", *smtp_args(server)]
@@ -699,7 +699,9 @@ def test_email_resume_sends_only_the_rejected_recipient_again(
     assert msg["To"] == "boss@shop.example, gone@shop.example"  # the same message
 
 
-def test_email_refused_connection_is_one_line_and_exit_2(email: Any, book: Path) -> None:
+def test_email_refused_connection_is_one_line_and_exit_2(
+    email: Any, book: Path, stand_in_pdf: list[str | None]
+) -> None:
     result = email(str(book), "--to", "boss@shop.example", *smtp_args(closed_port()))
     assert result.exit_code == 2
     (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("xlcrm:")]
@@ -707,7 +709,9 @@ def test_email_refused_connection_is_one_line_and_exit_2(email: Any, book: Path)
     assert "Sent (0):" in result.stdout and "Not sent (1):" in result.stdout
 
 
-def test_email_failure_lines_follow_lang_zh(email: Any, book: Path) -> None:
+def test_email_failure_lines_follow_lang_zh(
+    email: Any, book: Path, stand_in_pdf: list[str | None]
+) -> None:
     port = closed_port()
     result = email(str(book), "--to", "boss@shop.example", "--lang", "zh", *smtp_args(port))
     assert result.exit_code == 2
@@ -717,7 +721,7 @@ def test_email_failure_lines_follow_lang_zh(email: Any, book: Path) -> None:
 
 
 def test_email_wrong_password_from_the_environment(
-    email: Any, book: Path, auth_server: Server
+    email: Any, book: Path, auth_server: Server, stand_in_pdf: list[str | None]
 ) -> None:
     args = [str(book), "--to", "a@shop.example", *smtp_args(auth_server), "--user", "ann"]
     result = email(*args, env={"XLCRM_SMTP_PASSWORD": "nope"})
@@ -736,7 +740,7 @@ def test_email_user_without_password_stops_before_sending(email: Any, book: Path
 
 
 def test_email_eml_dir_writes_drafts_and_sends_nothing(
-    email: Any, book: Path, tmp_path: Path
+    email: Any, book: Path, tmp_path: Path, stand_in_pdf: list[str | None]
 ) -> None:
     result = email(
         str(book), "--to", "boss@shop.example", "--eml-dir", str(tmp_path / "d"), "--lang", "zh"
@@ -747,6 +751,8 @@ def test_email_eml_dir_writes_drafts_and_sends_nothing(
         draft = message_from_binary_file(handle, policy=default_policy)
     assert draft["X-Unsent"] == "1" and draft["To"] == "boss@shop.example"
     assert "客户策略简报" in draft["Subject"]
+    assert stand_in_pdf == [None]  # one brief for all customers, laid out by the stand-in
+    assert "已写入 1 份草稿到" in result.stdout
 
 
 def test_email_dry_run_lists_who_gets_what(email: Any, book: Path, server: Server) -> None:

@@ -26,7 +26,7 @@ from xlcrm.cli import cli
 from xlcrm.core import playbook, schema
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import XlcrmError
-from xlcrm.report import charts, context, render
+from xlcrm.report import charts, render
 from xlcrm.xlsx.sample import generate_sample, write_sample
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -131,8 +131,26 @@ def test_formatters_group_thousands_and_mark_missing_values() -> None:
     assert report.fmt_date(pd.NaT) == "—"
 
 
+def test_counts_in_words_take_the_singular_for_one() -> None:
+    from xlcrm.report.sections import cut_texts, days_text
+
+    assert days_text(1, "en") == "1 day"
+    assert days_text(1.4, "en") == "1 day"  # as shown, rounded
+    assert days_text(2, "en") == "2 days"
+    assert days_text(1, "zh") == "1 天"
+    cuts = cut_texts({"recency_days": 1, "frequency": 1.0, "monetary": 50.0}, "¥", "en")
+    assert cuts == [
+        "R high: last purchase fewer than 1 day ago",
+        "F high: more than 1 purchase",
+        "M high: more than ¥50 spent",
+    ]
+    assert cut_texts({"recency_days": 30, "frequency": 2.5, "monetary": 5}, "", "en")[1] == (
+        "F high: more than 2.5 purchases"
+    )
+
+
 def test_formatters_are_jinja_filters() -> None:
-    env = render.environment()
+    env = render.environment("en")
     for name in ("fmt_money", "fmt_pct", "fmt_date", "fmt_int"):
         assert env.filters[name] is getattr(report, name)
 
@@ -153,14 +171,13 @@ def test_templates_hold_no_web_urls() -> None:
 
 def small_context() -> dict[str, Any]:
     """A hand-made context: one class, one tier, two agenda rows, one churn row."""
-    t = dict(context.TEXT["en"])
     stats = [
-        {"label": t["count"], "value": "2"},
-        {"label": t["revenue"], "value": "¥3,000"},
-        {"label": t["revenue_share"], "value": "75.0%"},
-        {"label": t["aov"], "value": "¥600"},
-        {"label": t["median_recency"], "value": "12 days"},
-        {"label": t["typical_frequency"], "value": "5"},
+        {"label": "Customers", "value": "2"},
+        {"label": "Revenue", "value": "¥3,000"},
+        {"label": "Share of revenue", "value": "75.0%"},
+        {"label": "Average order value", "value": "¥600"},
+        {"label": "Median days since purchase", "value": "12 days"},
+        {"label": "Typical number of orders", "value": "5"},
     ]
     top = [
         {
@@ -184,10 +201,10 @@ def small_context() -> dict[str, Any]:
         "actions": ["Thank them in person."],
         "top": top,
         "top_more": "… and 1 more",
-        "other_label": t["tier"],
+        "other_label": "Tier",
     }
     tier = {**section, "id": "tier-mature", "code": "mature", "title": "Mature", "top_more": ""}
-    tier["other_label"] = t["class"]
+    tier["other_label"] = "RFM class"
     row = {
         "due": "2024-06-28",
         "status": "2 d overdue",
@@ -201,43 +218,42 @@ def small_context() -> dict[str, Any]:
     }
     return {
         "lang": "en",
-        "t": t,
         "contents": [
-            {"href": "#overview", "title": t["overview"], "sub": False},
+            {"href": "#overview", "title": "Overview", "sub": False},
             {"href": "#class-important_value", "title": "Important value", "sub": True},
         ],
         "meta": {
             "title": "Customer segment strategy brief · Tiny & Co",
             "author": "Tiny & Co",
             "created": "2024-06-30",
-            "description": t["brief"],
+            "description": "Customer segment strategy brief",
         },
         "company": "Tiny & Co",
-        "brief": t["brief"],
+        "brief": "Customer segment strategy brief",
         "as_of": "30 June 2024",
         "footer": "as of 2024-06-30",
-        "audience": t["everyone"],
+        "audience": "the whole sales team",
         "figures": [
-            {"label": t["customers"], "value": "3", "note": ""},
+            {"label": "Customers", "value": "3", "note": ""},
             {"label": "Revenue from the top 20% of buyers", "value": "66.7%", "note": "1 customer"},
         ],
         "cuts": ["R high: last purchase fewer than 30 days ago"],
         "charts": [
             {
-                "title": t["chart_class_sizes"],
+                "title": "Customers per RFM class",
                 "svg": charts.bar_chart(
                     [charts.Bar("Important value", 2, "2"), charts.Bar("A <&> B", 1, "1")],
-                    title=t["chart_class_sizes"],
+                    title="Customers per RFM class",
                 ),
                 "wide": False,
             },
             {
-                "title": t["chart_pareto"],
+                "title": "Revenue concentration (Pareto)",
                 "svg": charts.pareto_chart(
                     [(0.5, 0.8), (1.0, 1.0)],
-                    title=t["chart_pareto"],
-                    x_label=t["pareto_x"],
-                    y_label=t["pareto_y"],
+                    title="Revenue concentration (Pareto)",
+                    x_label="share of buying customers",
+                    y_label="share of revenue",
                     marker=(0.5, 0.8),
                     marker_label="top 50%: 80.0%",
                 ),
@@ -247,7 +263,7 @@ def small_context() -> dict[str, Any]:
         "class_sections": [section],
         "tier_sections": [tier],
         "agenda": {
-            "title": t["agenda"].format(days=14),
+            "title": "Follow-up agenda: next 14 days",
             "intro": "2 follow-ups are overdue or due by 14 July 2024.",
             "groups": [
                 {
@@ -473,6 +489,9 @@ def test_chinese_pdf_has_real_chinese_text(brief_zh: dict[str, Any]) -> None:
     for figure in ctx["figures"]:
         assert _flat(figure["value"]) in flat
     assert "跟进日程" in flat and "流失预警" in flat
+    # the glossary's terms (docs/glossary.md): revenue is 销售额, a lifecycle tier 生命周期阶段
+    assert "销售额" in flat and "生命周期阶段" in flat
+    assert "收入" not in flat and "层级" not in flat
     # no tofu: every glyph maps back to a character, so nothing extracts as U+FFFD or blank boxes
     assert "\ufffd" not in brief_zh["text"] and "□" not in brief_zh["text"]
     fonts = {

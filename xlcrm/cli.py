@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -25,6 +25,10 @@ from rich.progress import (
 )
 
 from xlcrm.core.errors import XlcrmError
+from xlcrm.locale import t, tn
+
+if TYPE_CHECKING:
+    from xlcrm.jobs import EmailOutcome
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 console = Console(highlight=False, soft_wrap=True)
@@ -70,14 +74,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "open_in_excel": {
         "en": "note: {file} is open in Excel ({lock} exists); reading the last saved version",
         "zh": "提示：{file} 正在 Excel 中打开（存在 {lock}）；读取的是上次保存的内容",
-    },
-    "output_is_dir": {
-        "en": "the output is a folder, not a file",
-        "zh": "输出路径是文件夹，不是文件",
-    },
-    "output_is_dir_hint": {
-        "en": "give a file name with -o, e.g. -o result.xlsx",
-        "zh": "请用 -o 指定文件名，例如 -o 结果.xlsx",
     },
     "demo.generating": {"en": "Generating the sample book", "zh": "正在生成示例数据"},
     "demo.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
@@ -131,22 +127,19 @@ def warn_if_open(book: Any, lang: str) -> None:
     """A note on stderr when Excel's lock file ``~$BOOK`` sits beside BOOK (it is open there)."""
     from pathlib import Path
 
-    lock = Path(book).with_name("~$" + Path(book).name)
-    if lock.exists():
+    from xlcrm.jobs import excel_lock
+
+    lock = excel_lock(book)
+    if lock is not None:
         text = tr("open_in_excel", lang, file=Path(book).name, lock=lock.name)
         err_console.print(f"[yellow]xlcrm:[/] {escape(_one_line(text))}")
 
 
 def check_output(target: Any, lang: str) -> None:
     """Refuse an output path that is an existing folder, in one line (not a usage error)."""
-    from pathlib import Path
+    from xlcrm.jobs import check_target
 
-    from xlcrm.core.errors import OutputError
-
-    if Path(target).is_dir():
-        raise OutputError(
-            tr("output_is_dir", lang), file=str(target), hint=tr("output_is_dir_hint", lang)
-        )
+    check_target(target)
 
 
 def _debugging(ctx: click.Context) -> bool:
@@ -316,47 +309,31 @@ def report_command(
     import datetime as dt
     from pathlib import Path
 
-    from xlcrm.core.errors import OutputError
-    from xlcrm.jobs import run_job
-    from xlcrm.report import build_context, render_html, to_pdf, write_atomic
+    from xlcrm import jobs
     from xlcrm.xlsx.reader import read_workbook
 
-    source = Path(book)
-    suffix = ".brief.html" if as_html else ".brief.pdf"
-    target = Path(output) if output else source.with_name(source.stem + suffix)
-    msg_lang = lang or "en"
-    check_output(target, msg_lang)
+    source, msg_lang = Path(book), lang or "en"
+    target = jobs.brief_path(source, output, html=as_html)
+    jobs.check_target(target, source=source)
     warn_if_open(source, msg_lang)
-    if target.exists() and target.resolve() == source.resolve():
-        raise OutputError(
-            "the brief would overwrite the workbook" if msg_lang == "en" else "简报会覆盖原工作簿",
-            file=str(target),
-            hint="choose another name with -o" if msg_lang == "en" else "请用 -o 换一个文件名",
-        )
-    steps = (
-        ["Reading", "Analysing", "Laying out", "Writing"]
-        if msg_lang == "en"
-        else ["读取", "分析", "排版", "写入"]
-    )
+    steps = [
+        t("Reading {file}", msg_lang, file=source.name),
+        t("Analysing", msg_lang),
+        t("Laying out the brief", msg_lang),
+    ]
     with progress(steps, msg_lang) as bar:
         with bar.step():
             data = read_workbook(source, lang=msg_lang)
         with bar.step():
-            job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
-            lang = job.lang
-            context = build_context(job.analysis, lang=lang, owner=owner)
+            job = jobs.run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
         with bar.step():
-            html = render_html(context)
-            payload = html.encode("utf-8") if as_html else to_pdf(html)
-        with bar.step():
-            write_atomic(target, payload)
-    size, day_text = f"{len(payload) / 1024:,.0f} KB", context["meta"]["created"]
-    done = (
-        f"Wrote {target} ({size}), as of {day_text}."
-        if lang == "en"
-        else f"已写入 {target}（{size}），数据截至 {day_text}。"
+            done = jobs.write_brief(job, target, owner=owner, html=as_html, book=source)
+    size = f"{done.size / 1024:,.0f}"
+    day = f"{done.as_of:%Y-%m-%d}"
+    text = t(
+        "Wrote {file} ({size} KB), as of {date}.", done.lang, file=done.path, size=size, date=day
     )
-    console.print(done, markup=False)
+    console.print(text, markup=False)
 
 
 @cli.command("demo")
@@ -848,39 +825,6 @@ def addin_lite(out_dir: str, lang: str | None) -> None:
 
 # --- email ---------------------------------------------------------------------
 
-EMAIL_TEXT: dict[str, dict[str, str]] = {
-    "reading": {"en": "Reading {file}", "zh": "正在读取 {file}"},
-    "computing": {"en": "Analysing", "zh": "正在分析"},
-    "rendering": {"en": "Rendering {n} brief(s)", "zh": "正在生成 {n} 份简报"},
-    "sending": {"en": "Sending", "zh": "正在发送"},
-    "note": {"en": "note", "zh": "提示"},
-    "via": {
-        "en": "send via {server} ({security}) from {sender}",
-        "zh": "经 {server}（{security}）由 {sender} 发送",
-    },
-    "as_drafts": {"en": "save as .eml drafts in {dir}", "zh": "保存为 .eml 草稿到 {dir}"},
-    "dry_run": {"en": "Dry run: would {how}:", "zh": "试运行：将{how}："},
-    "whole": {"en": "all customers", "zh": "全部客户"},
-    "customers": {"en": "{n} customers", "zh": "{n} 位客户"},
-    "already": {"en": "already sent", "zh": "已发送"},
-    "nothing": {"en": "nothing to send", "zh": "没有可发送的邮件"},
-    "wrote": {"en": "Wrote {n} draft(s) to {dir}:", "zh": "已写入 {n} 份草稿到 {dir}："},
-    "sent_one": {"en": "sent", "zh": "已发送"},
-    "skipped_one": {"en": "already sent earlier", "zh": "之前已发送"},
-    "failed_one": {"en": "NOT sent", "zh": "未发送"},
-    "sent": {"en": "Sent ({n}):", "zh": "已发送（{n}）："},
-    "not_sent": {"en": "Not sent ({n}):", "zh": "未发送（{n}）："},
-    "resume": {
-        "en": "Fix the problem and run the same command with --resume to send only these.",
-        "zh": "解决问题后加 --resume 重新运行同一命令，只发送这些邮件。",
-    },
-    "all_sent": {"en": "Sent {n} message(s).", "zh": "已发送 {n} 封邮件。"},
-}
-
-
-def _et(key: str, lang: str, **fields: Any) -> str:
-    return EMAIL_TEXT[key].get(lang, EMAIL_TEXT[key]["en"]).format(**fields)
-
 
 @cli.command("email")
 @click.argument("book", type=click.Path(exists=True, dir_okay=False))
@@ -981,136 +925,108 @@ def email_command(
     import datetime as dt
     from pathlib import Path
 
-    from xlcrm import mail
-    from xlcrm.jobs import run_job
+    from xlcrm import jobs
     from xlcrm.xlsx.reader import read_workbook
 
-    source = Path(book)
-    msg_lang = lang or "en"
+    source, msg_lang = Path(book), lang or "en"
     if resume and eml_dir and not dry_run:
-        raise click.UsageError("--resume applies to sending; drop it with --eml-dir")
+        raise click.UsageError(t("--resume applies to sending; drop it with --eml-dir", msg_lang))
     warn_if_open(source, msg_lang)
-    with progress(
-        [_et("reading", msg_lang, file=source.name), _et("computing", msg_lang)],
-        msg_lang,
-    ) as bar:
+    smtp = {"host": smtp_host, "port": smtp_port, "security": security, "user": user}
+    steps = [
+        t("Reading {file}", msg_lang, file=source.name),
+        t("Analysing", msg_lang),
+        t("Preparing the email", msg_lang),
+    ]
+    with progress(steps, msg_lang) as bar:
         with bar.step():
             data = read_workbook(source, lang=msg_lang)
         with bar.step():
-            job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
-        lang, result = job.lang, job.analysis
-    recipients = mail.parse_addresses(to) if to else mail.sheet_recipients(data.settings_values)
-    plan = mail.plan_briefs(
-        result.customers, to=recipients, per_owner=per_owner, owners=data.owners
-    )
-    options = {
-        "host": smtp_host,
-        "port": smtp_port,
-        "security": security,
-        "user": user,
-        "sender": sender,
-    }
-    config = mail.SmtpConfig.from_sources(options, data.settings_values)
-    sending = eml_dir is None
-    for line in config.notes + plan.notes:
-        err_console.print(f"[yellow]xlcrm: {_et('note', lang)}:[/] {escape(line)}")
-    if sending and not dry_run:
-        config.check()  # before rendering: a missing host or password fails fast
-    digest = mail.content_digest(data)
-    batch_id = mail.batch_id_for(content_digest=digest, as_of=result.as_of, lang=lang)
-    journal = mail.journal_path(batch_id)
-
-    if dry_run:
-        how = (
-            _et("as_drafts", lang, dir=eml_dir)
-            if not sending
-            else _et(
-                "via",
-                lang,
-                server=config.address if config.host else "?",
-                security=config.security.upper(),
-                sender=config.sender or "?",
+            job = jobs.run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
+        with bar.step():
+            outcome = jobs.email_book(
+                job,
+                mode="dry_run" if dry_run else "drafts" if eml_dir else "send",
+                to=to,
+                per_owner=per_owner,
+                smtp={**smtp, "sender": sender},
+                eml_dir=eml_dir,
+                resume=resume,
             )
-        )
-        done = (
-            mail.sent_before(batch_id, plan, config.sender, journal) if resume and sending else {}
-        )
-        console.print(_et("dry_run", lang, how=how), markup=False)
-        for brief in plan.briefs:
-            who = brief.owner or _et("whole", lang)
-            left = [a for a in brief.to if a not in done.get(brief.key, [])]
-            mark = "" if left else f"  [{_et('already', lang)}]"
-            console.print(
-                f"  {', '.join(brief.to)}: {who}, {_et('customers', lang, n=brief.customers)}, "
-                f"{mail.brief_filename(result.as_of, brief.owner)}{mark}",
-                markup=False,
-            )
-        _email_problems(plan.problems)
-        if plan.problems:
-            raise click.exceptions.Exit(2)
-        return
-
-    if not plan.briefs:
-        _email_problems(plan.problems)
-        err_console.print(f"xlcrm: {_et('nothing', lang)}", markup=False)
+    _show_email(outcome, job.lang)
+    if not outcome.ok:
         raise click.exceptions.Exit(2)
-    with progress([_et("rendering", lang, n=len(plan.briefs))], lang) as bar, bar.step():
-        batch = mail.prepare_batch(
-            result,
-            plan,
-            digest=digest,
-            lang=lang,
-            sender=config.sender,
+
+
+def _show_email(outcome: EmailOutcome, lang: str) -> None:
+    """Notes, then what was (or would be) sent or written, then the problems."""
+    from xlcrm.report.format import fmt_int
+
+    note = escape(t("note", lang))
+    for line in outcome.notes:
+        err_console.print(f"[yellow]xlcrm: {note}:[/] {escape(_one_line(line))}")
+    out = [_dry_run_head(outcome, lang)] if outcome.mode == "dry_run" else []
+    sep = t(", ", lang)
+    for b in outcome.briefs if outcome.mode == "dry_run" else ():
+        count = tn("{n} customer", "{n} customers", b.customers, lang, n=fmt_int(b.customers))
+        mark = "  [" + t("already sent", lang) + "]" if b.sent_before else ""
+        who = b.owner or t("all customers", lang)
+        out.append(f"  {', '.join(b.to)}: {sep.join((who, count, b.filename))}{mark}")
+    if outcome.drafts:
+        n, folder = len(outcome.drafts), outcome.eml_dir
+        out.append(
+            tn("Wrote {n} draft to {dir}:", "Wrote {n} drafts to {dir}:", n, lang, dir=folder)
         )
-
-    if not sending:
-        assert eml_dir is not None
-        paths = mail.write_eml(batch.messages, eml_dir)
-        console.print(_et("wrote", lang, n=len(paths), dir=eml_dir), markup=False)
-        for path in paths:
-            console.print(f"  {path}", markup=False)
-        _email_problems(plan.problems)
-        if plan.problems:
-            raise click.exceptions.Exit(2)
-        return
-
-    def report(delivery: Any) -> None:
-        status = {
-            "sent": "sent_one",
-            "already_sent": "skipped_one",
-        }.get(delivery.status, "failed_one")
-        console.print(
-            f"  {_et(status, lang)}: {delivery.subject} -> {', '.join(delivery.recipients)}",
-            markup=False,
-        )
-
-    outcome = mail.send_batch(
-        batch.messages,
-        config,
-        journal_path=journal,
-        resume=resume,
-        batch_id=batch.batch_id,
-        on_delivery=report,
-        lang=lang,
-    )
-    _email_problems(outcome.errors + plan.problems)
-    if outcome.ok and not plan.problems:
-        console.print(_et("all_sent", lang, n=len(outcome.sent)), markup=False)
-        return
-    console.print(_et("sent", lang, n=len(outcome.sent)), markup=False)
-    for d in outcome.sent:
-        console.print(f"  {d.subject} -> {', '.join(d.sent)}", markup=False)
-    console.print(_et("not_sent", lang, n=len(outcome.not_sent)), markup=False)
-    for d in outcome.not_sent:
-        console.print(f"  {d.subject} -> {', '.join(d.pending)}", markup=False)
-    if outcome.not_sent:
-        console.print(_et("resume", lang), markup=False)
-    raise click.exceptions.Exit(2)
-
-
-def _email_problems(lines: Sequence[str]) -> None:
-    for line in lines:
+        out += [f"  {path}" for path in outcome.drafts]
+    for d in outcome.deliveries:
+        state = {"sent": t("sent", lang), "already_sent": t("already sent earlier", lang)}
+        word = state.get(d.status, t("NOT sent", lang))
+        out.append(f"  {word}: {d.subject} -> {', '.join(d.recipients)}")
+    for line in out:
+        console.print(line, markup=False)
+    for line in outcome.problems:
         err_console.print(f"[bold red]xlcrm:[/] {escape(_one_line(line))}")
+    if not outcome.briefs and outcome.mode != "dry_run":
+        err_console.print("xlcrm: " + t("nothing to send", lang), markup=False)
+    if outcome.deliveries:
+        _show_deliveries(outcome, lang)
+
+
+def _dry_run_head(outcome: EmailOutcome, lang: str) -> str:
+    config = outcome.config
+    if outcome.eml_dir is not None:
+        how = t("save as .eml drafts in {dir}", lang, dir=outcome.eml_dir)
+    else:
+        server = config.address if config.host else "?"
+        how = t(
+            "send via {server} ({security}) from {sender}",
+            lang,
+            server=server,
+            security=config.security.upper(),
+            sender=config.sender or "?",
+        )
+    return t("Dry run: would {how}:", lang, how=how)
+
+
+def _show_deliveries(outcome: EmailOutcome, lang: str) -> None:
+    """After sending: one count when all went out, else what was and was not sent."""
+    if outcome.ok:
+        n = len(outcome.sent)
+        console.print(tn("Sent {n} message.", "Sent {n} messages.", n, lang), markup=False)
+        return
+    lines = [t("Sent ({n}):", lang, n=len(outcome.sent))]
+    lines += [f"  {d.subject} -> {', '.join(d.sent)}" for d in outcome.sent]
+    lines.append(t("Not sent ({n}):", lang, n=len(outcome.not_sent)))
+    lines += [f"  {d.subject} -> {', '.join(d.pending)}" for d in outcome.not_sent]
+    if outcome.not_sent:
+        lines.append(
+            t(
+                "Fix the problem and run the same command with --resume to send only these.",
+                lang,
+            )
+        )
+    for line in lines:
+        console.print(line, markup=False)
 
 
 # --- xlcrm model: the value model's parameters and holdout check ---------------------

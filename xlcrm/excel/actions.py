@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from xlcrm import jobs
 from xlcrm.core.errors import XlcrmError
 from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
 from xlcrm.excel.versions import version_problem
@@ -175,13 +176,10 @@ def pdf_brief(
     A workbook that was never saved has no folder: the PDF goes to the
     user's Documents folder (or home), and the message says so.
     """
-    from xlcrm.report import render_pdf, write_atomic
-
     ctx = _analyse(book, as_of=as_of, lang=lang)
-    target = Path(output) if output else book.folder / f"{Path(book.name).stem}.brief.pdf"
     book.progress(t("xlcrm: making the PDF brief…", ctx.lang))
-    write_atomic(target, render_pdf(ctx.analysis, lang=ctx.lang))
-    shown = target if output else _where(book, target, ctx.lang)
+    done = jobs.write_brief(ctx, jobs.brief_path(book.folder / book.name, output))
+    shown = done.path if output else _where(book, done.path, ctx.lang)
     return t("Wrote {path}", ctx.lang, path=shown)
 
 
@@ -198,83 +196,69 @@ def email_brief(
 
     Without an SMTP host (or with ``eml_dir``) the messages are saved as .eml
     drafts in a folder beside the workbook (Documents for a workbook never
-    saved), to open and send from any mail program. ``dry_run`` only says who
-    would get what.
+    saved), to open and send from any mail program. Without ``email_to`` on
+    the Settings sheet each owner gets their own brief. ``dry_run`` only says
+    who would get what.
     """
     from xlcrm import mail
 
     ctx = _analyse(book, as_of=as_of, lang=lang)
-    data, result, lang = ctx.data, ctx.analysis, ctx.lang
-    recipients = mail.sheet_recipients(data.settings_values)
-    plan = mail.plan_briefs(
-        result.customers, to=recipients, per_owner=not recipients, owners=data.owners
-    )
-    config = mail.SmtpConfig.from_sources({}, data.settings_values)
+    values, lang = ctx.data.settings_values, ctx.lang
     drafts = Path(eml_dir) if eml_dir else None
-    if drafts is None and not config.host:
+    if drafts is None and not mail.SmtpConfig.from_sources({}, values).host:
         drafts = book.folder / f"{Path(book.name).stem} drafts"
+    mode: jobs.Mode = "dry_run" if dry_run else "drafts" if drafts else "send"
+    if not dry_run:
+        book.progress(t("xlcrm: making the PDF brief…", lang))
+    per_owner = not mail.sheet_recipients(values)
+    done = jobs.email_book(ctx, mode=mode, per_owner=per_owner, eml_dir=drafts)
     shown = str(drafts) if eml_dir or drafts is None else _where(book, drafts, lang)
-    problems = "".join(f"\n- {p}" for p in plan.problems)
-    if not plan.briefs:
+    return _email_text(done, shown, lang)
+
+
+def _email_text(done: jobs.EmailOutcome, folder: str, lang: str) -> str:
+    """The message after Email brief: what went (or would go) where, then the problems."""
+    n, problems = len(done.briefs), "".join(f"\n- {p}" for p in done.problems)
+    if not done.briefs:
         return t(
             "xlcrm: no brief to send (no recipients on the Settings sheet){problems}",
             lang,
             problems=problems,
         )
     everyone = t("all customers", lang)
-    who = "; ".join(f"{', '.join(b.to)}: {b.owner or everyone}" for b in plan.briefs)
-    if dry_run:
+    who = "; ".join(f"{', '.join(b.to)}: {b.owner or everyone}" for b in done.briefs)
+    if done.mode == "dry_run":
         how = (
-            t("drafts in {folder}", lang, folder=shown)
-            if drafts
-            else t("via {server}", lang, server=config.address)
+            t("drafts in {folder}", lang, folder=folder)
+            if done.eml_dir
+            else t("via {server}", lang, server=done.config.address)
         )
         return tn(
             "Would send {n} brief, {how}: {who}{problems}",
             "Would send {n} briefs, {how}: {who}{problems}",
-            len(plan.briefs),
+            n,
             lang,
             how=how,
             who=who,
             problems=problems,
         )
-    book.progress(t("xlcrm: making the PDF brief…", lang))
-    batch = mail.prepare_batch(
-        result,
-        plan,
-        digest=mail.content_digest(data),
-        lang=lang,
-        sender=config.sender,
-    )
-    if drafts is not None:
-        drafts.mkdir(parents=True, exist_ok=True)
-        paths = mail.write_eml(batch.messages, drafts)
+    if done.mode == "drafts":
         return tn(
             "Saved {n} draft in {folder}: {who}{problems}",
             "Saved {n} drafts in {folder}: {who}{problems}",
-            len(paths),
+            len(done.drafts),
             lang,
-            folder=shown,
+            folder=folder,
             who=who,
             problems=problems,
         )
-    config.check()
-    book.progress(t("xlcrm: sending…", lang))
-    outcome = mail.send_batch(
-        batch.messages,
-        config,
-        journal_path=mail.journal_path(batch.batch_id),
-        batch_id=batch.batch_id,
-        lang=lang,
-    )
-    errors = "".join(f"\n- {e}" for e in outcome.errors)
     return tn(
         "Sent {sent} of {n} brief{errors}{problems}",
         "Sent {sent} of {n} briefs{errors}{problems}",
-        len(batch.messages),
+        n,
         lang,
-        sent=len(outcome.sent),
-        errors=errors,
+        sent=len(done.sent),
+        errors="",
         problems=problems,
     )
 

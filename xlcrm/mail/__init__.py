@@ -6,7 +6,8 @@ One module per job:
   batch of messages (:func:`prepare_batch`);
 - :mod:`~xlcrm.mail.message`: one :class:`~email.message.EmailMessage` with a
   plain-text and an HTML body and the PDF attached (:func:`build_message`;
-  pure: no clock, no network, no files);
+  pure: no clock, no network, no files); the body's words in
+  :mod:`~xlcrm.mail.body` (HTML from ``templates/mail.html``);
 - :mod:`~xlcrm.mail.send`: a batch over one SMTP connection
   (:func:`send_batch`), never raising for a delivery problem;
 - :mod:`~xlcrm.mail.journal`: which recipients already have each message,
@@ -23,17 +24,11 @@ the HTML body and kept literal in the plain-text body, so a name such as
 from __future__ import annotations
 
 from xlcrm.mail.addresses import envelope_recipients, is_address, parse_addresses
+from xlcrm.mail.body import FollowUp, followups_due, key_figures
 from xlcrm.mail.config import PASSWORD_ENV, SmtpConfig, sheet_recipients
 from xlcrm.mail.drafts import write_eml
 from xlcrm.mail.journal import journal_path, state_dir
-from xlcrm.mail.message import (
-    FollowUp,
-    brief_filename,
-    build_message,
-    followups_due,
-    key_figures,
-    make_message_id,
-)
+from xlcrm.mail.message import brief_filename, build_message, make_message_id
 from xlcrm.mail.plan import (
     Batch,
     Brief,

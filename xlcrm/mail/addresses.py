@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, getaddresses, parseaddr
 
 from xlcrm.core.errors import SettingsError
+from xlcrm.locale import N_
 
 # --- addresses -----------------------------------------------------------------
 
@@ -24,7 +25,7 @@ def parse_addresses(text: str | Iterable[str]) -> list[str]:
                 continue
             address = parseaddr(chunk)[1]
             if not is_address(address):
-                raise SettingsError(f"not an email address: {chunk!r}")
+                raise SettingsError(N_("not an email address: {text!r}"), args={"text": chunk})
             if address.casefold() not in {a.casefold() for a in found}:
                 found.append(address)
     return found
@@ -54,7 +55,7 @@ def display_recipients(given: Sequence[str] | str, addresses: list[str]) -> list
 def format_address(text: str) -> str:
     name, address = parseaddr(text)
     if not is_address(address):
-        raise SettingsError(f"not an email address: {text!r}")
+        raise SettingsError(N_("not an email address: {text!r}"), args={"text": text})
     if not name:
         return address
     try:

@@ -15,6 +15,7 @@ from xlcrm.core.settings import (
     MAIL_SHEET_KEYS,
     normalise_key,
 )
+from xlcrm.locale import N_, t
 from xlcrm.mail.addresses import parse_addresses
 
 Security = Literal["starttls", "ssl", "plain"]
@@ -80,6 +81,7 @@ class SmtpConfig:
         env: Mapping[str, str] | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
+        lang: str = "en",
     ) -> SmtpConfig:
         """Resolve each setting: ``options`` > Settings ``sheet`` > ``env``.
 
@@ -95,6 +97,8 @@ class SmtpConfig:
         env
             Environment (default ``os.environ``): ``XLCRM_SMTP_HOST``, ``_PORT``,
             ``_USER``, ``_FROM``, ``_SECURITY``, ``_CAFILE`` and ``_PASSWORD``.
+        lang
+            Language of :attr:`notes` (a password row on the Settings sheet).
         """
         env = os.environ if env is None else env
         layers: list[dict[str, object]] = []
@@ -105,8 +109,13 @@ class SmtpConfig:
             key = normalise_key(str(raw_key))
             if key in SHEET_PASSWORD_KEYS:
                 notes.append(
-                    f"the Settings sheet has {raw_key!r}; it is ignored because passwords "
-                    f"are read only from {PASSWORD_ENV} (delete that row)"
+                    t(
+                        "the Settings sheet has {key!r}; it is ignored because passwords "
+                        "are read only from {variable} (delete that row)",
+                        lang,
+                        key=raw_key,
+                        variable=PASSWORD_ENV,
+                    )
                 )
             elif key in SHEET_KEYS and given(value):
                 from_sheet[SHEET_KEYS[key]] = value
@@ -144,18 +153,19 @@ class SmtpConfig:
         """Raise :class:`SettingsError` if this cannot be used to send."""
         if not self.host:
             raise SettingsError(
-                "no SMTP server given",
-                hint="pass --smtp-host, set smtp_host on the Settings sheet or XLCRM_SMTP_HOST",
+                N_("no SMTP server given"),
+                hint=N_("pass --smtp-host, set smtp_host on the Settings sheet or XLCRM_SMTP_HOST"),
             )
         if not self.sender:
             raise SettingsError(
-                "no sender address given",
-                hint="pass --from, set smtp_from on the Settings sheet or XLCRM_SMTP_FROM",
+                N_("no sender address given"),
+                hint=N_("pass --from, set smtp_from on the Settings sheet or XLCRM_SMTP_FROM"),
             )
         if self.user and not self.password:
             raise SettingsError(
-                f"SMTP user {self.user!r} given but no password",
-                hint=f"set the {PASSWORD_ENV} environment variable",
+                N_("SMTP user {user!r} given but no password"),
+                hint=N_("set the {variable} environment variable"),
+                args={"user": self.user, "variable": PASSWORD_ENV},
             )
 
     @property
@@ -181,7 +191,9 @@ def _parse_port(value: object) -> int:
     except ValueError:
         number = -1.0
     if not number.is_integer() or not 0 < number < 65536:
-        raise SettingsError(f"SMTP port must be a number from 1 to 65535, not {value!r}")
+        raise SettingsError(
+            N_("SMTP port must be a number from 1 to 65535, not {value!r}"), args={"value": value}
+        )
     return int(number)
 
 
@@ -189,7 +201,7 @@ def _parse_security(value: object) -> str:
     key = normalise_key(str(value))
     if key not in _SECURITY_ALIASES:
         raise SettingsError(
-            f"SMTP security must be starttls, ssl or plain, not {value!r}", column="smtp_security"
+            N_("SMTP security must be starttls, ssl or plain, not {value!r}"), args={"value": value}
         )
     return _SECURITY_ALIASES[key]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from xlcrm import files
 from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_
 
 # --- drafts --------------------------------------------------------------------
 
@@ -25,7 +26,11 @@ def write_eml(messages: Sequence[EmailMessage], directory: str | os.PathLike[str
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the folder: {exc.strerror}", file=str(folder)) from None
+        raise OutputError(
+            N_("cannot create the folder: {reason}"),
+            file=str(folder),
+            args={"reason": exc.strerror},
+        ) from None
     paths: list[Path] = []
     used: set[str] = set()
     for index, msg in enumerate(messages, start=1):
@@ -66,4 +71,6 @@ def write_file(path: Path, data: bytes) -> None:
     try:
         files.write_bytes(path, data)
     except files.WriteFailed as exc:
-        raise OutputError(f"cannot write: {exc.reason}", file=str(path)) from None
+        raise OutputError(
+            N_("cannot write: {reason}"), file=str(path), args={"reason": exc.reason}
+        ) from None

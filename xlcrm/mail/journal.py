@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_
 from xlcrm.mail.drafts import write_file
 
 STATE_DIR_ENV: Final = "XLCRM_STATE_DIR"
@@ -44,9 +45,9 @@ def read_journal(path: Path) -> dict[str, list[str]]:
         return {}
     except (OSError, ValueError, KeyError, TypeError):
         raise OutputError(
-            "the send journal cannot be read",
+            N_("the send journal cannot be read"),
             file=str(path),
-            hint="delete it to send the whole batch again",
+            hint=N_("delete it to send the whole batch again"),
         ) from None
 
 

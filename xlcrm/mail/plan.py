@@ -9,18 +9,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from xlcrm.core import analysis as core
 from xlcrm.core.errors import SettingsError
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
+from xlcrm.locale import N_, t, tn
 from xlcrm.mail.addresses import one_line, parse_addresses
+from xlcrm.mail.body import followups_due
 from xlcrm.mail.config import given
 from xlcrm.mail.journal import read_journal
-from xlcrm.mail.message import build_message, followups_due, make_batch_id, make_message_id
+from xlcrm.mail.message import build_message, make_batch_id, make_message_id
 
-# --- a batch of briefs from an analysis -------------------------------------------
+if TYPE_CHECKING:
+    from xlcrm.core.analysis import Analysis
+    from xlcrm.xlsx.reader import WorkbookData
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ def plan_briefs(
     to: Sequence[str] = (),
     per_owner: bool = False,
     owners: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> BriefPlan:
     """Decide the messages of a batch.
 
@@ -83,6 +89,8 @@ def plan_briefs(
         :func:`~xlcrm.core.owners.owner_key` (case, width and spaces aside).
     owners
         The Owners table (``WorkbookData.owners``).
+    lang
+        Language of the problem and note lines.
 
     Returns
     -------
@@ -93,8 +101,8 @@ def plan_briefs(
     recipients = parse_addresses(to)
     if not recipients and not per_owner:
         raise SettingsError(
-            "no recipients",
-            hint="pass --to ADDR, --per-owner, or set email_to on the Settings sheet",
+            N_("no recipients"),
+            hint=N_("pass --to ADDR, --per-owner, or set email_to on the Settings sheet"),
         )
     briefs: list[Brief] = []
     problems: list[str] = []
@@ -114,12 +122,18 @@ def plan_briefs(
         for key in sorted(counts.index, key=lambda k: spelled[k].casefold()):
             name = spelled[key]
             count = int(counts[key])
-            what = f"owner {name!r} ({count} customer{'s' if count != 1 else ''})"
             cell = table.get(key, (name, ""))[1]
             if not cell:
                 problems.append(
-                    f"{what} has no email address in the Owners table on the Settings "
-                    "sheet; no brief sent to them"
+                    tn(
+                        "owner {owner!r} ({n} customer) has no email address in the Owners "
+                        "table on the Settings sheet; no brief sent to them",
+                        "owner {owner!r} ({n} customers) has no email address in the Owners "
+                        "table on the Settings sheet; no brief sent to them",
+                        count,
+                        lang,
+                        owner=name,
+                    )
                 )
                 continue
             try:
@@ -127,26 +141,50 @@ def plan_briefs(
             except SettingsError:
                 addresses = []
             if not addresses:
-                problems.append(f"{what}: {cell!r} is not an email address; no brief sent to them")
+                problems.append(
+                    tn(
+                        "owner {owner!r} ({n} customer): {cell!r} is not an email address; "
+                        "no brief sent to them",
+                        "owner {owner!r} ({n} customers): {cell!r} is not an email address; "
+                        "no brief sent to them",
+                        count,
+                        lang,
+                        owner=name,
+                        cell=cell,
+                    )
+                )
                 continue
             briefs.append(Brief(f"owner:{key}", tuple(addresses), name, count))
         unowned = int(present.isna().sum())
         if unowned:
             notes.append(
-                f"{unowned} customer{'s have' if unowned != 1 else ' has'} no owner and "
-                f"{'are' if unowned != 1 else 'is'} in no per-owner brief"
+                tn(
+                    "{n} customer has no owner and is in no per-owner brief",
+                    "{n} customers have no owner and are in no per-owner brief",
+                    unowned,
+                    lang,
+                )
             )
         idle = sorted(name for key, (name, _) in table.items() if key not in counts.index)
         if idle:
-            notes.append("owners without customers get no brief: " + ", ".join(idle))
+            notes.append(
+                t("owners without customers get no brief: {owners}", lang, owners=", ".join(idle))
+            )
         if not counts.size:
             problems.append(
-                "--per-owner: no customer has an owner (add an owner column to the Customers sheet)"
+                t(
+                    "--per-owner: no customer has an owner "
+                    "(add an owner column to the Customers sheet)",
+                    lang,
+                )
             )
         elif not table:
             notes.append(
-                "the Settings sheet has no Owners table (columns owner and email) "
-                "to take owner addresses from"
+                t(
+                    "the Settings sheet has no Owners table (columns owner and email) "
+                    "to take owner addresses from",
+                    lang,
+                )
             )
     return BriefPlan(tuple(briefs), tuple(problems), tuple(notes))
 
@@ -170,7 +208,7 @@ def batch_id_for(*, content_digest: str, as_of: dt.date | pd.Timestamp, lang: st
     return make_batch_id(content_digest, f"{pd.Timestamp(as_of):%Y-%m-%d}", lang)
 
 
-def content_digest(data: Any) -> str:
+def content_digest(data: WorkbookData) -> str:
     """SHA-256 of what the brief is made from: orders, customers, activities, settings.
 
     ``data`` is a :class:`xlcrm.xlsx.reader.WorkbookData` (or anything with those
@@ -194,7 +232,7 @@ def content_digest(data: Any) -> str:
 
 
 def prepare_batch(
-    analysis: Any,
+    analysis: Analysis,
     plan: BriefPlan,
     *,
     digest: str,
@@ -223,8 +261,6 @@ def prepare_batch(
 
         render_pdf = report.render_pdf
     if summarize is None:
-        from xlcrm.core import analysis as core
-
         summarize = core.summary
     settings = analysis.settings
     company = company if company is not None else (settings.company or None)
@@ -244,7 +280,8 @@ def prepare_batch(
                 sender=sender,
                 owner=brief.owner,
                 company=company,
-                currency=getattr(settings, "currency", ""),
+                currency=settings.currency,
+                urgent_days=settings.urgent_days,
                 message_id=make_message_id(batch_id, brief.key, sender),
             )
         )

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime, parseaddr
 from pathlib import Path
-from typing import Final, Literal
+from typing import Literal
 
 from xlcrm.core.errors import OutputError
+from xlcrm.locale import t
 from xlcrm.mail.addresses import envelope_recipients, one_line
 from xlcrm.mail.config import SmtpConfig
 from xlcrm.mail.journal import read_journal, write_journal
-
-# --- sending ---------------------------------------------------------------------
 
 Status = Literal["sent", "already_sent", "partial", "failed", "not_attempted"]
 
@@ -77,64 +76,6 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {one_line(text)}".strip()
 
 
-_FAILURES: Final[dict[str, dict[str, str]]] = {
-    "refused": {
-        "en": "connection refused by {where} (is the SMTP server running and the port right?)",
-        "zh": "{where} 拒绝连接（邮件服务器是否在运行、端口是否正确？）",
-    },
-    "timeout": {
-        "en": "timed out after {seconds:g} s talking to {where}",
-        "zh": "与 {where} 通信超时（{seconds:g} 秒）",
-    },
-    "unknown_host": {
-        "en": "unknown SMTP server {host!r} ({reason})",
-        "zh": "找不到邮件服务器 {host!r}（{reason}）",
-    },
-    "untrusted": {
-        "en": "TLS certificate of {where} not trusted: {reason}",
-        "zh": "{where} 的 TLS 证书不受信任：{reason}",
-    },
-    "tls": {
-        "en": "TLS with {where} failed ({reason}); try {other} or another port",
-        "zh": "与 {where} 的 TLS 连接失败（{reason}）；请改用 {other} 或其他端口",
-    },
-    "auth": {
-        "en": "authentication failed for user {user!r} at {where}: {reply}",
-        "zh": "用户 {user!r} 在 {where} 登录失败：{reply}",
-    },
-    "closed": {
-        "en": "{where} closed the connection ({reason})",
-        "zh": "{where} 断开了连接（{reason}）",
-    },
-    "server_refused": {"en": "{where} refused: {reply}", "zh": "{where} 拒绝：{reply}"},
-    "cannot_talk": {
-        "en": "cannot talk to {where}: {reason}",
-        "zh": "无法与 {where} 通信：{reason}",
-    },
-    "no_auth": {
-        "en": "{where} does not offer login (AUTH){hint}",
-        "zh": "{where} 不提供登录（AUTH）{hint}",
-    },
-    "no_auth_hint": {
-        "en": " before TLS; use --starttls or --ssl",
-        "zh": "，需先建立 TLS；请使用 --starttls 或 --ssl",
-    },
-    "sender": {
-        "en": "sender {sender} rejected by {where}: {reply}",
-        "zh": "{where} 拒绝发件人 {sender}：{reply}",
-    },
-    "rejected": {
-        "en": "{address} rejected by {where}: {reason}",
-        "zh": "{where} 拒收 {address}：{reason}",
-    },
-}
-
-
-def _failure(key: str, lang: str, **fields: object) -> str:
-    texts = _FAILURES[key]
-    return texts.get(lang, texts["en"]).format(**fields)
-
-
 def _describe_connection_error(exc: BaseException, config: SmtpConfig, lang: str = "en") -> str:
     where = config.address
     if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
@@ -142,24 +83,52 @@ def _describe_connection_error(exc: BaseException, config: SmtpConfig, lang: str
     ):
         exc = exc.__context__  # smtplib wraps a read timeout as a disconnect
     if isinstance(exc, ConnectionRefusedError):
-        return _failure("refused", lang, where=where)
+        return t(
+            "connection refused by {where} (is the SMTP server running and the port right?)",
+            lang,
+            where=where,
+        )
     if isinstance(exc, TimeoutError | socket.timeout):
-        return _failure("timeout", lang, where=where, seconds=config.timeout)
+        return t(
+            "timed out after {seconds:g} s talking to {where}",
+            lang,
+            where=where,
+            seconds=config.timeout,
+        )
     if isinstance(exc, socket.gaierror):
-        return _failure("unknown_host", lang, host=config.host, reason=exc.strerror)
+        return t(
+            "unknown SMTP server {host!r} ({reason})", lang, host=config.host, reason=exc.strerror
+        )
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return _failure("untrusted", lang, where=where, reason=exc.verify_message)
+        return t(
+            "TLS certificate of {where} not trusted: {reason}",
+            lang,
+            where=where,
+            reason=exc.verify_message,
+        )
     if isinstance(exc, ssl.SSLError):
         other = "--starttls" if config.security == "ssl" else "--ssl"
-        return _failure("tls", lang, where=where, reason=exc.reason or exc, other=other)
+        return t(
+            "TLS with {where} failed ({reason}); try {other} or another port",
+            lang,
+            where=where,
+            reason=exc.reason or exc,
+            other=other,
+        )
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return _failure("auth", lang, user=config.user, where=where, reply=_reply(exc))
+        return t(
+            "authentication failed for user {user!r} at {where}: {reply}",
+            lang,
+            user=config.user,
+            where=where,
+            reply=_reply(exc),
+        )
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return _failure("closed", lang, where=where, reason=exc or "-")
+        return t("{where} closed the connection ({reason})", lang, where=where, reason=exc or "-")
     if isinstance(exc, smtplib.SMTPResponseException):
-        return _failure("server_refused", lang, where=where, reply=_reply(exc))
+        return t("{where} refused: {reply}", lang, where=where, reply=_reply(exc))
     if isinstance(exc, smtplib.SMTPException | OSError):
-        return _failure("cannot_talk", lang, where=where, reason=exc)
+        return t("cannot talk to {where}: {reason}", lang, where=where, reason=exc)
     return f"{where}: {type(exc).__name__}: {exc}"
 
 
@@ -181,15 +150,26 @@ def open_connection(config: SmtpConfig, *, lang: str = "en") -> smtplib.SMTP:
         if config.security == "starttls":
             if not smtp.has_extn("starttls"):
                 raise _Fatal(
-                    f"{config.address} does not offer STARTTLS; use --ssl (usually port 465) "
-                    "or, only on a trusted network, --plain"
+                    t(
+                        "{where} does not offer STARTTLS; use --ssl (usually port 465) "
+                        "or, only on a trusted network, --plain",
+                        lang,
+                        where=config.address,
+                    )
                 )
             smtp.starttls(context=_tls_context(config))
             smtp.ehlo()
         if config.user:
             if not smtp.has_extn("auth"):
-                hint = _failure("no_auth_hint", lang) if config.security == "plain" else ""
-                raise _Fatal(_failure("no_auth", lang, where=config.address, hint=hint))
+                raise _Fatal(
+                    t(
+                        "{where} does not offer login (AUTH) before TLS; use --starttls or --ssl",
+                        lang,
+                        where=config.address,
+                    )
+                    if config.security == "plain"
+                    else t("{where} does not offer login (AUTH)", lang, where=config.address)
+                )
             smtp.login(config.user, config.password or "")
         return smtp
     except _Fatal:
@@ -300,8 +280,12 @@ def send_batch(
                 continue
             accepted = [r for r in pending if r not in refused]
             message_errors = tuple(
-                _failure(
-                    "rejected", lang, address=address, where=smtp_config.address, reason=reason
+                t(
+                    "{address} rejected by {where}: {reason}",
+                    lang,
+                    address=address,
+                    where=smtp_config.address,
+                    reason=reason,
                 )
                 for address, reason in refused.items()
             )
@@ -342,10 +326,16 @@ def _send_one(
         }
     except smtplib.SMTPSenderRefused as exc:
         raise _Fatal(
-            _failure("sender", lang, sender=from_addr, where=config.address, reply=_reply(exc))
+            t(
+                "sender {sender} rejected by {where}: {reply}",
+                lang,
+                sender=from_addr,
+                where=config.address,
+                reply=_reply(exc),
+            )
         ) from exc
     except smtplib.SMTPDataError as exc:
-        reason = f"message refused: {_reply(exc)}"
+        reason = t("message refused: {reply}", lang, reply=_reply(exc))
         return dict.fromkeys(recipients, reason)
     except (smtplib.SMTPException, OSError) as exc:
         raise _Fatal(_describe_connection_error(exc, config, lang)) from exc

@@ -1,6 +1,7 @@
 """The segment strategy brief: context -> HTML (Jinja2) -> PDF (WeasyPrint).
 
-- :mod:`~xlcrm.report.context`: :func:`build_context`, pure, plain formatted values;
+- :mod:`~xlcrm.report.context`: :func:`build_context`, pure, plain formatted values,
+  with its parts in :mod:`~xlcrm.report.sections` and :mod:`~xlcrm.report.agenda`;
 - :mod:`~xlcrm.report.format`: the formatters (also Jinja filters);
 - :mod:`~xlcrm.report.render`: :func:`render_html` with the templates;
 - :mod:`~xlcrm.report.pdf`: :func:`to_pdf` with WeasyPrint;
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from xlcrm.report.context import AGENDA_OWNERS, AGENDA_ROWS, CHURN_ROWS, TIER_TOP, build_context
+from xlcrm.report.agenda import AGENDA_OWNERS, AGENDA_ROWS, CHURN_ROWS
+from xlcrm.report.context import build_context
 from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_pct
-from xlcrm.report.pdf import to_pdf, write_atomic
+from xlcrm.report.pdf import to_pdf
 from xlcrm.report.render import render_html, template_dir
+from xlcrm.report.sections import TIER_TOP
 
 if TYPE_CHECKING:
     from xlcrm.core.analysis import Analysis
@@ -36,7 +39,6 @@ __all__ = [
     "render_pdf",
     "template_dir",
     "to_pdf",
-    "write_atomic",
 ]
 
 

@@ -11,12 +11,24 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
-__all__ = ["DASH", "FILTERS", "fmt_date", "fmt_int", "fmt_money", "fmt_pct", "is_missing"]
+from xlcrm.locale import N_, t
+
+__all__ = [
+    "DASH",
+    "FILTERS",
+    "fmt_date",
+    "fmt_int",
+    "fmt_money",
+    "fmt_number",
+    "fmt_pct",
+    "is_missing",
+]
 
 DASH: Final = "—"
 
 
 def is_missing(value: object) -> bool:
+    """None, NaN, ``pd.NA`` or ``NaT``: shown as :data:`DASH`."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
@@ -30,6 +42,13 @@ def fmt_int(value: object) -> str:
     if is_missing(value):
         return DASH
     return f"{round(float(value)):,}"  # type: ignore[arg-type]
+
+
+def fmt_number(value: object, decimals: int = 2) -> str:
+    """A number with thousands separators and ``decimals`` decimals: ``1234.5 -> '1,234.50'``."""
+    if is_missing(value):
+        return DASH
+    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
 
 
 def fmt_money(value: object, currency: str = "", decimals: int = 0) -> str:
@@ -55,6 +74,24 @@ def fmt_pct(value: object, decimals: int = 1) -> str:
     return f"{float(value) * 100:.{decimals}f}%"  # type: ignore[arg-type]
 
 
+# Long dates, one message per month: the month's name and the order of the
+# parts both belong to the language ("30 June 2024", "2024年6月30日").
+_LONG_DATES: Final = (
+    N_("{day} January {year}"),
+    N_("{day} February {year}"),
+    N_("{day} March {year}"),
+    N_("{day} April {year}"),
+    N_("{day} May {year}"),
+    N_("{day} June {year}"),
+    N_("{day} July {year}"),
+    N_("{day} August {year}"),
+    N_("{day} September {year}"),
+    N_("{day} October {year}"),
+    N_("{day} November {year}"),
+    N_("{day} December {year}"),
+)
+
+
 def fmt_date(value: object, lang: str = "en", long: bool = False) -> str:
     """A date as ``2024-06-30``; ``long=True`` gives ``30 June 2024`` / ``2024年6月30日``."""
     if is_missing(value):
@@ -62,14 +99,13 @@ def fmt_date(value: object, lang: str = "en", long: bool = False) -> str:
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
     if not long:
         return ts.strftime("%Y-%m-%d")
-    if lang == "zh":
-        return f"{ts.year}年{ts.month}月{ts.day}日"
-    return f"{ts.day} {ts.strftime('%B')} {ts.year}"
+    return t(_LONG_DATES[ts.month - 1], lang, day=ts.day, year=ts.year)
 
 
 FILTERS: Final = {
     "fmt_int": fmt_int,
     "fmt_money": fmt_money,
+    "fmt_number": fmt_number,
     "fmt_pct": fmt_pct,
     "fmt_date": fmt_date,
 }
