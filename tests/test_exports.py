@@ -649,3 +649,28 @@ def test_reader_errors_with_lang_zh_are_all_chinese(make_workbook: Make, tmp_pat
         words = re.findall(r"[A-Za-z_.]{3,}", line)
         allowed = ("map.", "Excel", "LibreOffice", "xlcrm", ".xlsx", ".csv")
         assert [w for w in words if not w.startswith(allowed)] == [], line
+
+
+# --- 12. very long names in the brief -------------------------------------------------------------
+
+
+def test_the_brief_cuts_very_long_names_and_the_workbook_keeps_them(make_workbook: Make) -> None:
+    from xlcrm.report import build_context, render_html
+
+    long_name = "甲" * 32_000
+    owner = "Owner " + "x" * 5_000
+    book = make_workbook(
+        {
+            "Customers": [["Customer ID", "Name", "Owner"], ["C1", long_name, owner]],
+            "Orders": [["Customer ID", "Date", "Amount"], ["C1", D(2024, 6, 1), 5]],
+        }
+    )
+    _, out = analysed(book)
+    assert rfm(out)["C1"][:2] == (long_name, owner)  # the workbook keeps them whole
+    from xlcrm.jobs import run_job
+    from xlcrm.xlsx.reader import read_workbook
+
+    job = run_job(read_workbook(book), today=D(2024, 6, 30))
+    html = render_html(build_context(job.analysis, lang="zh"))
+    assert long_name not in html and owner not in html
+    assert "甲" * 59 + "…" in html
