@@ -199,13 +199,13 @@ class Settings:
                     "other_value": self.lost_days,
                 },
             )
+        self._check_value_model()
 
     @property
     def excluded_status_keys(self) -> frozenset[str]:
         """The excluded order statuses in matching form (see :func:`status_key`)."""
         parts = re.split(r"[,，;；、|\n]+", self.excluded_statuses or "")
         return frozenset(key for key in map(status_key, parts) if key)
-        self._check_value_model()
 
     def _check_value_model(self) -> None:
         checks = (
