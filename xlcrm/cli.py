@@ -522,6 +522,7 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
             as_of=as_of,
         )
     ]
+    lines += outcome.columns_used
     if outcome.left_out or outcome.problems:
         lines.append(
             tn(
@@ -560,6 +561,7 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
     )
     sheets = t(", ", lang).join(outcome.sheets)
     lines.append(t("Wrote {sheets} to {file}.", lang, sheets=sheets, file=outcome.written))
+    lines.append(outcome.reconciliation)
     for line in lines:
         console.print(line, markup=False)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 
 from xlcrm import files
@@ -26,8 +27,9 @@ from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import OutputError
 from xlcrm.core.rfm import DateLike
 from xlcrm.core.schema import RFM_CLASSES, TIERS
-from xlcrm.locale import N_
+from xlcrm.locale import N_, t
 from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.tally import render_columns
 
 if TYPE_CHECKING:
     from xlcrm.mail import Delivery, SmtpConfig
@@ -61,6 +63,7 @@ class Job:
     data: WorkbookData
     analysis: Analysis
     lang: str
+    reconciliation: str = ""
 
     @property
     def future_orders(self) -> int:
@@ -167,7 +170,9 @@ class WorkbookFile:
         check_target(target)
         if self.in_place:
             check_in_place(self.source, lang=lang)  # the file stays byte-identical when refused
-        elif target.exists() and target.resolve() == self.source.resolve():
+        else:
+            check_workbook_name(target)
+        if not self.in_place and target.exists() and target.resolve() == self.source.resolve():
             raise OutputError(
                 N_("the output would overwrite the input workbook"),
                 file=str(target),
@@ -224,6 +229,10 @@ class AnalyzeOutcome:
     """Follow-ups past their date."""
     due_this_week: int
     """Follow-ups due within the next 7 days (today included)."""
+    columns_used: tuple[str, ...] = ()
+    """Which sheets were read and which column filled each role, one line each."""
+    reconciliation: str = ""
+    """Rows read = orders counted + after the analysis date + left out by reason; amounts too."""
 
     @property
     def lang(self) -> str:
@@ -281,7 +290,7 @@ def analyze_book(
     step("read", first_lang)
     data = book.read_data(first_lang)
     step("analyse", first_lang)
-    job = run_job(data, today=today, as_of=as_of, lang=lang, threshold=threshold)
+    job = reconcile_job(run_job(data, today=today, as_of=as_of, lang=lang, threshold=threshold))
     step("write", job.lang)
     written = book.write_results(job, sheets)
     customers = job.analysis.customers
@@ -298,6 +307,8 @@ def analyze_book(
         tiers=_counts(customers["tier"], TIERS),
         overdue=int((until < 0).sum()),
         due_this_week=int(((until >= 0) & (until <= 7)).sum()),
+        columns_used=tuple(render_columns(data.columns_used, data.order_sheets, job.lang)),
+        reconciliation=job.reconciliation,
     )
 
 
@@ -306,8 +317,54 @@ def _counts(codes: pd.Series, order: Sequence[str]) -> dict[str, int]:
     return {code: int(found.get(code, 0)) for code in order}
 
 
+def check_workbook_name(target: Path) -> None:
+    """The result is a workbook: refuse a name that says otherwise (``result.csv``)."""
+    suffix = target.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise OutputError(
+            N_("the result is an Excel workbook; xlcrm does not write {suffix!r} files"),
+            file=str(target),
+            hint=N_("name the output .xlsx"),
+            args={"suffix": suffix or target.name},
+        )
+
+
+def reconcile_job(job: Job) -> Job:
+    """``job`` with its reconciliation line, also as a row of the Data quality list.
+
+    Every order row read is counted, dated after the analysis date, or left
+    out for a named reason; the amounts add up the same way.
+    """
+    from xlcrm.xlsx.quality import RECONCILIATION, collect, quality_rows
+    from xlcrm.xlsx.tally import reconcile, render_reconciliation
+
+    data, result = job.data, job.analysis
+    customers = result.customers
+    rec = reconcile(
+        data.ledger,
+        data.orders,
+        as_of=result.as_of,
+        orders_counted=result.orders,
+        revenue=result.pareto.revenue,
+        purchasers=customers["customer_id"][customers["frequency"] > 0],
+    )
+    line = render_reconciliation(rec, job.lang)
+    row = quality_rows(
+        (data.order_sheets or ("",))[0],
+        np.array([data.ledger.header_row], dtype=np.int64),
+        "",
+        np.array([""], dtype=object),
+        np.array([RECONCILIATION], dtype=object),
+        np.zeros(1, dtype=bool),
+        line,
+    )
+    data = dataclasses.replace(data, quality=collect([row, data.quality]))
+    return dataclasses.replace(job, data=data, reconciliation=line)
+
+
 def _problems(data: WorkbookData, lang: str) -> tuple[Problem, ...]:
     table = data.quality_table(lang)
+    table = table[table.iloc[:, 5] != t("for information", lang)]
     if not len(table):
         return ()
     sheet, problem, effect = table.columns[0], table.columns[4], table.columns[5]

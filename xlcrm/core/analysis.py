@@ -98,6 +98,10 @@ class Analysis:
     value: value.ValueModel = value.MODEL_OFF
     #: the model refitted without the last ``value_horizon_days`` and checked on them
     value_check: value_check.HoldoutCheck | None = None
+    #: Orders counted (order lines merged by order number, dated on or before as_of)
+    #: and how many of them are purchases (not refunds).
+    orders: int = 0
+    purchases: int = 0
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -518,6 +522,8 @@ def analyze(
         pareto=found["pareto"],
         value=found["value"],
         value_check=found["value_check"],
+        orders=len(run.book.code),
+        purchases=int(run.stats.frequency.sum()),
     )
 
 

@@ -133,10 +133,15 @@ class OrderBook:
     day: np.ndarray
     amount: np.ndarray
     as_of_day: int
+    #: Orders whose lines include a refund and whose total is not positive: fully
+    #: refunded, so not a purchase even at 0. None when no order has such lines.
+    refunded: np.ndarray | None = None
 
     @property
     def purchase(self) -> np.ndarray:
-        return self.amount >= 0
+        if self.refunded is None:
+            return self.amount >= 0
+        return (self.amount >= 0) & ~self.refunded
 
     @property
     def n_customers(self) -> int:
@@ -170,11 +175,12 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
     everything = bool(keep.all())
     if not everything:
         codes, day, amount_arr = codes[keep], day[keep], amount_arr[keep]
+    refunded = None
     if "order_id" in orders.columns:
         oid = orders["order_id"].to_numpy(dtype=object)
         oid_codes = _order_codes(oid if everything else oid[keep])
         if oid_codes is not None:
-            codes, day, amount_arr = _merge_order_lines(codes, day, amount_arr, oid_codes)
+            codes, day, amount_arr, refunded = _merge_order_lines(codes, day, amount_arr, oid_codes)
     # Keep only customers that still have an order (future-only customers vanish).
     present = np.bincount(codes, minlength=len(uniques)) > 0
     ids = np.asarray(uniques, dtype=object)
@@ -182,7 +188,7 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
         remap = np.cumsum(present) - 1
         codes = remap[codes]
         ids = ids[present]
-    return OrderBook(ids, codes.astype(np.int64), day, amount_arr, as_of_day)
+    return OrderBook(ids, codes.astype(np.int64), day, amount_arr, as_of_day, refunded)
 
 
 def _order_codes(oid: np.ndarray) -> np.ndarray | None:
@@ -212,11 +218,12 @@ def _order_codes(oid: np.ndarray) -> np.ndarray | None:
 
 def _merge_order_lines(
     codes: np.ndarray, day: np.ndarray, amount: np.ndarray, oid: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Collapse rows that share (customer, order_id) into one order."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Collapse rows that share (customer, order_id) into one order; also say which
+    merged orders are fully refunded (a refund line and a total of 0 or less)."""
     n_oid = int(oid.max()) + 1 if oid.size else 0
     if n_oid == len(oid) and (oid >= 0).all():
-        return codes, day, amount  # every row its own order: nothing to merge
+        return codes, day, amount, None  # every row its own order: nothing to merge
     # Rows without an order id get a key of their own.
     lone = oid < 0
     key = codes.astype(np.int64) * (n_oid + 1) + np.where(lone, n_oid, oid)
@@ -228,7 +235,10 @@ def _merge_order_lines(
     np.minimum.at(earliest, order, day)
     who = np.empty(n, dtype=np.int64)
     who[order] = codes
-    return who, earliest, total
+    refund_lines = np.bincount(order, weights=(amount < 0), minlength=n) > 0
+    # totals of cents: +100 and -100 lines cancel exactly
+    refunded = refund_lines & (np.rint(total * 100) <= 0)
+    return who, earliest, total, refunded if refunded.any() else None
 
 
 def compact_key(major: np.ndarray, span: int, minor: np.ndarray, n_major: int) -> np.ndarray:

@@ -28,7 +28,7 @@ from xlcrm.core.pareto import ParetoSummary, pareto_summary
 from xlcrm.locale import LANGS, N_, t, tn
 from xlcrm.report import charts
 from xlcrm.report.agenda import Due, agenda_title, build_agenda, build_churn
-from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_pct, is_missing
+from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_name, fmt_pct, is_missing
 from xlcrm.report.sections import Stats, build_sections, cut_texts, group_stats, spend_order
 from xlcrm.report.value import value_context
 
@@ -89,7 +89,7 @@ def _scope(customers: pd.DataFrame, owner: str | None) -> tuple[pd.DataFrame, st
             args={"owner": owner, "owners": found},
         )
     mask = (keys == wanted).fillna(False).to_numpy(dtype=bool)
-    return customers.loc[mask], names[wanted]
+    return customers.loc[mask], fmt_name(names[wanted])
 
 
 def _figures(
@@ -174,7 +174,8 @@ def _charts(
     band = np.select([left < 0, left <= 7], [0, 1], default=2)
     table = np.bincount(due.owner * 3 + band, minlength=3 * len(due.names)).reshape(-1, 3)
     owner_rows = [
-        (due.names[i], [float(v) for v in table[i]], fmt_int(table[i].sum())) for i in due.shown
+        (fmt_name(due.names[i]), [float(v) for v in table[i]], fmt_int(table[i].sum()))
+        for i in due.shown
     ]
     series = [
         charts.Series(t("overdue", lang), charts.WARN),

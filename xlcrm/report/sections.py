@@ -16,7 +16,7 @@ import pandas as pd
 
 from xlcrm.core import playbook, schema
 from xlcrm.locale import t, tn
-from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_pct, is_missing
+from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_name, fmt_pct, is_missing
 
 if TYPE_CHECKING:
     from xlcrm.core.analysis import Analysis
@@ -60,13 +60,14 @@ def spend_order(frame: pd.DataFrame) -> np.ndarray:
 def customer_name(row: Mapping[Any, Any]) -> str:
     """The customer's name, else the id."""
     name = row.get("name")
-    return str(row["customer_id"]) if is_missing(name) or not str(name).strip() else str(name)
+    text = str(row["customer_id"]) if is_missing(name) or not str(name).strip() else str(name)
+    return fmt_name(text)
 
 
 def owner_name(row: Mapping[Any, Any]) -> str:
     """The owner as written (whitespace runs shown as one space, as HTML would), else a dash."""
     owner = row.get("owner")
-    return DASH if is_missing(owner) else " ".join(str(owner).split())
+    return DASH if is_missing(owner) else fmt_name(" ".join(str(owner).split()))
 
 
 def code_label(code: object, kind: str, lang: str) -> str:

@@ -8,6 +8,7 @@ it would drop, or when Excel has it open.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Final
@@ -134,6 +135,27 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
     if lock_file(path).exists():
         raise locked_error(path)
     found = unsafe_parts(path, lang=lang)
+    # openpyxl also flattens rich text (runs of differently formatted text in a
+    # cell) and drops dynamic-array metadata, turning =SORT(UNIQUE(...)) into a
+    # legacy array formula
+    words = {
+        "rich": ("rich text (differently formatted words in a cell)", "单元格中的富文本格式"),
+        "meta": ("dynamic array formulas (xl/metadata.xml)", "动态数组公式（xl/metadata.xml）"),
+    }
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/metadata.xml" in names:
+            found.append(words["meta"][lang == "zh"])
+        rich = "xl/sharedStrings.xml" in names and bool(
+            re.search(rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml"))
+        )
+        rich = rich or any(  # rich text written inline in a sheet
+            re.search(rb"<is>\s*<r>", archive.read(name))
+            for name in names
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+        if rich:
+            found.append(words["rich"][lang == "zh"])
     if found:
         raise OutputError(
             N_("--in-place would lose {what}; the file was left unchanged"),
