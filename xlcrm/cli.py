@@ -60,26 +60,6 @@ AS_OF_OPTION = click.option(
 )
 
 
-# User-facing messages of the commands, per language. `tr(key, lang, **fields)`.
-MESSAGES: dict[str, dict[str, str]] = {
-    "unexpected": {
-        "en": "unexpected error: {error} (run again with --debug for the traceback)",
-        "zh": "意外错误：{error}（加 --debug 重新运行可查看详细信息）",
-    },
-    "interrupted": {
-        "en": "interrupted; nothing was overwritten",
-        "zh": "已中断；没有覆盖任何文件",
-    },
-    "steps": {"en": "steps", "zh": "步"},
-}
-
-
-def tr(key: str, lang: str | None = "en", **fields: Any) -> str:
-    """The message ``key`` in ``lang`` (English when missing), formatted with ``fields``."""
-    texts = MESSAGES[key]
-    return texts.get(lang or "en", texts["en"]).format(**fields)
-
-
 def _one_line(text: object) -> str:
     # control characters from a damaged file (NUL, escapes) must not reach the terminal
     return " ".join(_CONTROL.sub(" ", str(text)).split())
@@ -151,7 +131,8 @@ class XlcrmGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            err_console.print(f"xlcrm: {tr('interrupted', _lang_of(ctx))}", markup=False)
+            text = t("interrupted; nothing was overwritten", _lang_of(ctx))
+            err_console.print(f"xlcrm: {text}", markup=False)
             ctx.exit(130)
         except OSError as exc:
             if debug or not exc.filename:
@@ -171,9 +152,12 @@ class XlcrmGroup(click.Group):
     @staticmethod
     def _unexpected(ctx: click.Context, exc: BaseException) -> None:
         error = _one_line(f"{type(exc).__name__}: {exc}")
-        err_console.print(
-            f"[bold red]xlcrm:[/] {escape(tr('unexpected', _lang_of(ctx), error=error))}"
+        text = t(
+            "unexpected error: {error} (run again with --debug for the traceback)",
+            _lang_of(ctx),
+            error=error,
         )
+        err_console.print(f"[bold red]xlcrm:[/] {escape(text)}")
         ctx.exit(1)
 
 
@@ -223,7 +207,7 @@ def progress(steps: Sequence[str], lang: str | None = "en") -> Iterator[Steps]:
     \b
     Example::
 
-        with progress([tr("x.reading", lang), tr("x.writing", lang)], lang) as bar:
+        with progress([t("Reading {file}", lang, file=name), t("Analysing", lang)], lang) as bar:
             with bar.step():
                 frames = read(...)
             with bar.step():
@@ -237,7 +221,7 @@ def progress(steps: Sequence[str], lang: str | None = "en") -> Iterator[Steps]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn(tr("steps", lang)),
+        TextColumn(t("steps", lang or "en")),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console, transient=True) as bar:

@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Final
 from xml.etree import ElementTree
 
+from xlcrm.xlsx.package import sheet_parts
+
 _CELL_REF: Final = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CELL_VALUE: Final = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _NS_MAIN: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -32,25 +34,9 @@ def col_index(letters: bytes | str) -> int:
     return n - 1
 
 
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its part in the package (``xl/worksheets/sheet1.xml``)."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rids = {
-        node.get("name", ""): node.get(f"{_NS_REL}id") for node in book.iter(f"{_NS_MAIN}sheet")
-    }
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {}
-    for node in rels:
-        target = node.get("Target", "")
-        targets[node.get("Id")] = (
-            target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        )
-    return {name: targets[rid] for name, rid in rids.items() if rid in targets}
-
-
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The part of one sheet, or None."""
-    return sheet_parts(archive).get(sheet_name)
+    return sheet_parts(archive).get(sheet_name) or None
 
 
 def _sheet_xml(path: Path, sheet_name: str) -> bytes:
