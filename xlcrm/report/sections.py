@@ -164,7 +164,10 @@ def _customer_rows(part: pd.DataFrame, *, other: str, lang: str, money: str) -> 
 
 
 def cut_texts(thresholds: Mapping[str, float], money: str, lang: str) -> list[str]:
-    """The three cut points in words: when R, F and M count as high."""
+    """The three cut points in words: when R, F and M count as high (none without a
+    purchase: the cut points are then undefined)."""
+    if any(is_missing(thresholds.get(k)) for k in ("recency_days", "frequency", "monetary")):
+        return []
     recency, frequency = round(thresholds["recency_days"]), float(thresholds["frequency"])
     return [
         tn(
