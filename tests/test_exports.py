@@ -674,3 +674,24 @@ def test_the_brief_cuts_very_long_names_and_the_workbook_keeps_them(make_workboo
     html = render_html(build_context(job.analysis, lang="zh"))
     assert long_name not in html and owner not in html
     assert "甲" * 59 + "…" in html
+
+
+def test_amounts_formatted_in_different_currencies_are_listed(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Orders"
+    ws.append(["Customer ID", "Date", "Amount"])
+    formats = ['"¥"#,##0.00', '"¥"#,##0.00', "[$€-407]#,##0.00", "[$$-409]#,##0.00"]
+    for i, fmt in enumerate(formats, start=1):
+        ws.append([f"C{i}", D(2024, 1, i), 10 * i])
+        ws.cell(i + 1, 3).number_format = fmt
+    book = tmp_path / "formats.xlsx"
+    wb.save(book)
+    _, out = analysed(book)
+    other = reason("other_currency").format(detail="CNY")
+    assert quality(out) == [
+        ("Orders", 4, "Amount", "30", other),
+        ("Orders", 5, "Amount", "40", other),
+    ]
+    assert {k: v[4] for k, v in rfm(out).items()} == {"C1": 10, "C2": 20}
