@@ -200,6 +200,9 @@ def test_an_erp_register_counts_orders_not_lines_with_merged_cells(make_workbook
     assert quality(out) == []
     n = reconciliation(result.stdout)
     assert (n["read"], n["counted"], n["orders"]) == (5, 5, 3)
+    tally = [r for r in notices(out) if r[4].startswith("Reconciliation:")]
+    assert [(r[0], r[1]) for r in tally] == [("销售出库单", 1)]  # also on Data quality
+    assert reconciliation(tally[0][4]) == n
     assert "the amount: 价税合计" in result.stdout
     assert "the order number (lines of one order count once): 单据编号" in result.stdout
 
