@@ -89,7 +89,7 @@ def test_the_orders_sheet_is_chosen_by_headers_not_by_name(make_workbook: Make) 
     )
     result, out = analysed(book)
     assert {k: v[3:5] for k, v in rfm(out).items()} == {"K1": (1, 40)}
-    assert "Columns used, Orders:" in result.stdout
+    assert "Columns used, Orders (sheet 订单明细):" in result.stdout
 
 
 # --- 2. totals, subtotals and notes ----------------------------------------------------

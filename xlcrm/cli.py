@@ -634,7 +634,7 @@ def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
     from xlcrm.locale import t
     from xlcrm.xlsx.tally import render_columns
 
-    for line in render_columns(data.columns_used, data.order_sheets, lang):
+    for line in render_columns(data.columns_used, data.order_sheets, lang, data.sheet_names):
         console.print(line, markup=False)
     left_out = sum(c.left_out for c in counts.values())
     quality = data.quality_table(lang)
