@@ -698,3 +698,23 @@ def test_amounts_formatted_in_different_currencies_are_listed(tmp_path: Path) ->
         ("Orders", 5, "Amount", "40", other),
     ]
     assert {k: v[4] for k, v in rfm(out).items()} == {"C1": 10, "C2": 20}
+
+
+def test_order_lines_with_the_customer_and_date_on_the_first_line_only(
+    make_workbook: Make,
+) -> None:
+    book = make_workbook(
+        {
+            "销售明细": [
+                ["单号", "日期", "客户编码", "物料", "价税合计"],
+                ["XS1", D(2024, 1, 5), "K1", "螺丝", 100],
+                ["XS1", None, None, "螺母", 50],
+                ["XS2", D(2024, 2, 5), "K2", "螺丝", 10],
+                ["XS3", None, None, "垫片", 7],  # a new order without them stays out
+            ]
+        }
+    )
+    result, out = analysed(book)
+    assert {k: v[3:5] for k, v in rfm(out).items()} == {"K1": (1, 150), "K2": (1, 10)}
+    assert [r[:3] for r in quality(out)] == [("销售明细", 5, "客户编码"), ("销售明细", 5, "日期")]
+    assert reconciliation(result.stdout)["orders"] == 2

@@ -177,6 +177,9 @@ def read_table(
     excel_rows = np.arange(n, dtype=np.int64) + sheet.first_row + start
     _pad_ids(sheet, header, raw, excel_rows)
     parsed = {c: _parse(c, v, day_first) for c, v in raw.items()}
+    if "order_id" in parsed:
+        for column in rowkinds.fill_order_lines(raw, parsed, ("customer_id", "order_date")):
+            parsed[column] = _parse(column, raw[column], day_first)
     if "amount" in parsed:
         parsed["amount"] = _formatted_currencies(sheet, header, parsed["amount"], excel_rows)
     multiplier = amount_unit(header.texts["amount"]) if "amount" in header.texts else 1.0
