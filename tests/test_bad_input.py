@@ -313,7 +313,7 @@ def test_mixed_date_formats_in_one_column(make_workbook: Make) -> None:
     assert quality(out) == [("Orders", 11, "Order Date", "2024-02-30", reason("bad_date"))]
     got = rfm(out)
     assert len(got) == 9 and {r[2] for r in got.values()} == {pd_days("2024-03-05")}
-    assert "Left out 1 rows" in result.stdout
+    assert "Left out 1 row;" in result.stdout
 
 
 def pd_days(day: str) -> int:

@@ -164,9 +164,8 @@ def _customer_rows(part: pd.DataFrame, *, other: str, lang: str, money: str) -> 
 
 
 def cut_texts(thresholds: Mapping[str, float], money: str, lang: str) -> list[str]:
-    """The three cut points in words: when R, F and M count as high (none without a
-    purchase: the cut points are then undefined)."""
-    if any(is_missing(thresholds.get(k)) for k in ("recency_days", "frequency", "monetary")):
+    """The three cut points in words: when R, F and M count as high (none without purchases)."""
+    if _no_cuts(thresholds):
         return []
     recency, frequency = round(thresholds["recency_days"]), float(thresholds["frequency"])
     return [
@@ -188,11 +187,19 @@ def cut_texts(thresholds: Mapping[str, float], money: str, lang: str) -> list[st
     ]
 
 
+def _no_cuts(thresholds: Mapping[str, float]) -> bool:
+    return any(
+        math.isnan(float(thresholds[key])) for key in ("recency_days", "frequency", "monetary")
+    )
+
+
 def _frequency_text(value: float) -> str:
     return f"{float(value):,.1f}".removesuffix(".0")
 
 
 def _class_definition(code: str, thresholds: Mapping[str, float], money: str, lang: str) -> str:
+    if _no_cuts(thresholds):
+        return ""
     r_high, f_high, m_high = _CLASS_PATTERN[code]
     days, orders = round(thresholds["recency_days"]), float(thresholds["frequency"])
     spent = fmt_money(thresholds["monetary"], money)

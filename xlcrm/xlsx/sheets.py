@@ -11,23 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import numpy as np
 import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.locale import t, tp
+
+if TYPE_CHECKING:
+    from xlcrm.core.pareto import ParetoSummary
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
     CADENCE_FIRST_ROW,
-    GRADE_SOURCE_LABELS,
-    HEADERS,
+    COLUMN_KINDS,
     SHEET_NAMES,
     TABLE_NAMES,
     Column,
     col_letter,
-    text,
+    header,
 )
 
 
@@ -43,7 +46,7 @@ class AnalysisLike(Protocol):
     @property
     def thresholds(self) -> dict[str, float]: ...
     @property
-    def pareto(self) -> Any: ...
+    def pareto(self) -> ParetoSummary: ...
 
 
 # --- specifications (pure) ---------------------------------------------------------
@@ -105,14 +108,20 @@ def _churn_words(customers: pd.DataFrame, lang: str, settings: Settings) -> pd.S
     return out
 
 
+def _yes_no(flags: pd.Series, lang: str) -> pd.Series:
+    """True/False as words in ``lang`` (a filter shows them; TRUE/FALSE reads as English)."""
+    words = {True: tp("churn warning", "Yes", lang), False: tp("churn warning", "No", lang)}
+    return flags.map(words, na_action="ignore")
+
+
 def _columns(
     keys: Sequence[str], lang: str, formulas: dict[str, str] | None = None
 ) -> list[Column]:
     formulas = formulas or {}
     out = []
     for key in keys:
-        en, zh, kind, width = HEADERS[key]
-        out.append(Column(key, zh if lang == "zh" else en, kind, width, formulas.get(key)))
+        kind, width = COLUMN_KINDS[key]
+        out.append(Column(key, header(key, lang), kind, width, formulas.get(key)))
     return out
 
 
@@ -197,6 +206,7 @@ def _lifecycle_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSh
     ]
     frame = _take(c, keys)
     frame["tier"] = _labels(frame["tier"], schema.tier_label, lang)
+    frame["churn_warning"] = _yes_no(frame["churn_warning"], lang)
     frame["churn_reason"] = _churn_words(c, lang, settings).to_numpy()
     return ResultSheet(
         "lifecycle",
@@ -260,7 +270,7 @@ def _followup_sheet(
     frame["tier"] = _labels(frame["tier"], schema.tier_label, lang)
     frame["urgency"] = _labels(frame["urgency"], schema.label, lang)
     frame["grade_source"] = frame["grade_source"].map(
-        {k: v[lang] for k, v in GRADE_SOURCE_LABELS.items()}
+        {"given": tp("grade source", "given", lang), "derived": tp("grade source", "derived", lang)}
     )
     frame["action"] = _action_texts(src["action_key"], lang).values
     frame = frame[keys]
@@ -272,7 +282,7 @@ def _followup_sheet(
         frame.reset_index(drop=True),
         freeze="C2",
         dropdowns={"grade": list(schema.GRADES)},
-        dropdown_error=text("grade_error", lang),
+        dropdown_error=t("Choose a grade A to E.", lang),
     )
     assert sheet.letter("grade") == "E" and sheet.letter("urgency") == "J"
     sheet.highlight = "$I2>0"
@@ -315,7 +325,7 @@ def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
     days = settings.value_horizon_days
     for i, col in enumerate(columns):  # the horizon belongs in the header
         if col.key in ("expected_purchases", "repurchase_prob"):
-            name = f"{col.header} ({days} d)" if lang == "en" else f"{col.header}({days}天)"
+            name = t("{header} ({days} d)", lang, header=col.header, days=days)
             columns[i] = Column(col.key, name, col.kind, col.width)
     return ResultSheet(
         "value",
