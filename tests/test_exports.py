@@ -89,7 +89,7 @@ def test_the_orders_sheet_is_chosen_by_headers_not_by_name(make_workbook: Make) 
     )
     result, out = analysed(book)
     assert {k: v[3:5] for k, v in rfm(out).items()} == {"K1": (1, 40)}
-    assert "Columns used, Orders:" in result.stdout
+    assert "Columns used, Orders (sheet 订单明细):" in result.stdout
 
 
 # --- 2. totals, subtotals and notes ----------------------------------------------------
@@ -200,6 +200,9 @@ def test_an_erp_register_counts_orders_not_lines_with_merged_cells(make_workbook
     assert quality(out) == []
     n = reconciliation(result.stdout)
     assert (n["read"], n["counted"], n["orders"]) == (5, 5, 3)
+    tally = [r for r in notices(out) if r[4].startswith("Reconciliation:")]
+    assert [(r[0], r[1]) for r in tally] == [("销售出库单", 1)]  # also on Data quality
+    assert reconciliation(tally[0][4]) == n
     assert "the amount: 价税合计" in result.stdout
     assert "the order number (lines of one order count once): 单据编号" in result.stdout
 
@@ -674,3 +677,44 @@ def test_the_brief_cuts_very_long_names_and_the_workbook_keeps_them(make_workboo
     html = render_html(build_context(job.analysis, lang="zh"))
     assert long_name not in html and owner not in html
     assert "甲" * 59 + "…" in html
+
+
+def test_amounts_formatted_in_different_currencies_are_listed(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Orders"
+    ws.append(["Customer ID", "Date", "Amount"])
+    formats = ['"¥"#,##0.00', '"¥"#,##0.00', "[$€-407]#,##0.00", "[$$-409]#,##0.00"]
+    for i, fmt in enumerate(formats, start=1):
+        ws.append([f"C{i}", D(2024, 1, i), 10 * i])
+        ws.cell(i + 1, 3).number_format = fmt
+    book = tmp_path / "formats.xlsx"
+    wb.save(book)
+    _, out = analysed(book)
+    other = reason("other_currency").format(detail="CNY")
+    assert quality(out) == [
+        ("Orders", 4, "Amount", "30", other),
+        ("Orders", 5, "Amount", "40", other),
+    ]
+    assert {k: v[4] for k, v in rfm(out).items()} == {"C1": 10, "C2": 20}
+
+
+def test_order_lines_with_the_customer_and_date_on_the_first_line_only(
+    make_workbook: Make,
+) -> None:
+    book = make_workbook(
+        {
+            "销售明细": [
+                ["单号", "日期", "客户编码", "物料", "价税合计"],
+                ["XS1", D(2024, 1, 5), "K1", "螺丝", 100],
+                ["XS1", None, None, "螺母", 50],
+                ["XS2", D(2024, 2, 5), "K2", "螺丝", 10],
+                ["XS3", None, None, "垫片", 7],  # a new order without them stays out
+            ]
+        }
+    )
+    result, out = analysed(book)
+    assert {k: v[3:5] for k, v in rfm(out).items()} == {"K1": (1, 150), "K2": (1, 10)}
+    assert [r[:3] for r in quality(out)] == [("销售明细", 5, "客户编码"), ("销售明细", 5, "日期")]
+    assert reconciliation(result.stdout)["orders"] == 2

@@ -934,3 +934,38 @@ def test_activities_of_customers_nowhere_else_are_listed_as_not_used(make_workbo
     ]
     zh = quality_table(data.problems, "zh")
     assert zh.iloc[1, 5] == "该跟进记录未使用"
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("合计", "total_row"),
+        ("小计", "total_row"),
+        ("汇总", "total_row"),
+        ("总计", "total_row"),
+        ("合计：", "total_row"),
+        ("本页小计", "total_row"),
+        ("小计(3笔)", "total_row"),
+        ("Total", "total_row"),
+        ("TOTAL:", "total_row"),
+        ("Grand Total", "total_row"),
+        ("Subtotal", "total_row"),
+        ("Sum", "total_row"),
+        ("共 3 个客户", "note_row"),
+        ("共3条记录", "note_row"),
+        ("3 customers", "note_row"),
+        ("备注：含税", "note_row"),
+        ("制表：张三", "note_row"),
+        ("Total Wine & More", None),
+        ("汇总贸易有限公司", None),
+        ("共享科技", None),
+        ("Summit Co", None),
+        ("C001", None),
+        ("备注", None),
+    ],
+)
+def test_total_and_note_labels(label: str, kind: str | None) -> None:
+    from xlcrm.xlsx.rowkinds import footer_rows
+
+    found, _, _ = footer_rows({"customer_id": (np.array([label, "C9"], dtype=object), None)})
+    assert found.tolist() == [kind, None]

@@ -307,7 +307,9 @@ def analyze_book(
         tiers=_counts(customers["tier"], TIERS),
         overdue=int((until < 0).sum()),
         due_this_week=int(((until >= 0) & (until <= 7)).sum()),
-        columns_used=tuple(render_columns(data.columns_used, data.order_sheets, job.lang)),
+        columns_used=tuple(
+            render_columns(data.columns_used, data.order_sheets, job.lang, data.sheet_names)
+        ),
         reconciliation=job.reconciliation,
     )
 

@@ -56,6 +56,13 @@ class Sheet:
             return {}
         return peek.padded_ids(self.xlsx, self.name, position + self.first_col)
 
+    def currencies(self, position: int) -> dict[int, str]:
+        """Excel row -> currency shown by the number format of the cells of column
+        ``position`` (only when the workbook's formats name several currencies)."""
+        if self.xlsx is None:
+            return {}
+        return peek.currency_formats(self.xlsx, self.name, position + self.first_col)
+
     def uncached(self) -> set[tuple[int, int]]:
         """(Excel row, 0-based column within rows) of formulas without a saved result."""
         if self.xlsx is None:

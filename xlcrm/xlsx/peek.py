@@ -11,15 +11,20 @@ which it cannot survive).
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import re
+import unicodedata
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import Final, TypeVar
 from xml.etree import ElementTree
 
+from xlcrm.core.cells import CURRENCY_CODES
 from xlcrm.xlsx.package import sheet_parts
 
+T = TypeVar("T")
 _CELL_REF: Final = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CELL_VALUE: Final = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _NS_MAIN: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -224,40 +229,86 @@ _NUM_FMT: Final = re.compile(rb'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"')
 _PADDING: Final = re.compile(r'(?:"([^"]*)"|\\(.))?(0+)(?:"([^"]*)"|\\(.))?')
 
 
-def padded_ids(path: Path, sheet_name: str, column: int) -> dict[int, tuple[str, int, str]]:
-    """Excel row -> (prefix, width, suffix) for the number cells of ``column`` (0-based)
-    whose number format pads with zeros (123 shown as 000123).
-
-    Only the styles part is read unless it has such a format.
-    """
+def _formats_by_row(
+    path: Path, sheet_name: str, column: int, classify: Callable[[str], T | None]
+) -> dict[int, T]:
+    """Excel row -> ``classify(format code)`` for the cells of ``column`` (0-based)
+    whose number format ``classify`` recognises. Only the styles part is read
+    unless one of its formats is recognised."""
     try:
         with zipfile.ZipFile(path) as archive:
             styles = archive.read("xl/styles.xml")
     except (OSError, KeyError, zipfile.BadZipFile):
         return {}
-    pads: dict[int, tuple[str, int, str]] = {}
+    known: dict[int, T] = {}
     for fmt_id, code in _NUM_FMT.findall(styles):
-        text = code.decode("utf-8", "replace").replace("&quot;", '"')
-        found = _PADDING.fullmatch(text)
-        if found and len(found.group(3)) > 1:
-            prefix = found.group(1) or found.group(2) or ""
-            suffix = found.group(4) or found.group(5) or ""
-            pads[int(fmt_id)] = (prefix, len(found.group(3)), suffix)
-    if not pads:
+        kind = classify(html.unescape(code.decode("utf-8", "replace")))
+        if kind is not None:
+            known[int(fmt_id)] = kind
+    if not known:
         return {}
     xfs_at = styles.find(b"<cellXfs")
     xfs = styles[xfs_at : styles.find(b"</cellXfs>", xfs_at)] if xfs_at >= 0 else b""
-    styled: dict[bytes, tuple[str, int, str]] = {}
+    styled: dict[bytes, T] = {}
     for index, xf in enumerate(re.findall(rb"<xf\b[^>]*>", xfs)):
         fmt = re.search(rb'numFmtId="(\d+)"', xf)
-        if fmt and int(fmt.group(1)) in pads:
-            styled[str(index).encode()] = pads[int(fmt.group(1))]
+        if fmt and int(fmt.group(1)) in known:
+            styled[str(index).encode()] = known[int(fmt.group(1))]
     if not styled:
         return {}
     letters = _letters(column).encode()
     cell = re.compile(rb'<c r="' + letters + rb'(\d+)"[^>]*?\bs="(\d+)"')
     data = _sheet_xml(path, sheet_name)
     return {int(row): styled[style] for row, style in cell.findall(data) if style in styled}
+
+
+def _padding(code: str) -> tuple[str, int, str] | None:
+    found = _PADDING.fullmatch(code)
+    if found is None or len(found.group(3)) < 2:
+        return None
+    prefix = found.group(1) or found.group(2) or ""
+    suffix = found.group(4) or found.group(5) or ""
+    return prefix, len(found.group(3)), suffix
+
+
+def padded_ids(path: Path, sheet_name: str, column: int) -> dict[int, tuple[str, int, str]]:
+    """Excel row -> (prefix, width, suffix) for the number cells of ``column`` (0-based)
+    whose number format pads with zeros (123 shown as 000123)."""
+    return _formats_by_row(path, sheet_name, column, _padding)
+
+
+# [$€-407], [$HK$-C04], [$USD] or a sign in quotes or after a backslash: "¥"#,##0, \$#,##0
+_BRACKET_CURRENCY: Final = re.compile(r"\[\$([^\]-]+)(?:-[0-9A-Fa-f]+)?\]")
+_SIGN: Final = re.compile(r'"([^"]*)"|\\(.)|([¥￥$€£])')
+
+
+def _currency(code: str) -> str | None:
+    found = _BRACKET_CURRENCY.search(code)
+    texts = [found.group(1)] if found else []
+    texts += [a or b or c for a, b, c in _SIGN.findall(code.split(";")[0])]
+    for text in texts:
+        key = unicodedata.normalize("NFKC", text).strip().casefold()
+        if key in CURRENCY_CODES:
+            return CURRENCY_CODES[key]
+    return None
+
+
+def currency_formats(path: Path, sheet_name: str, column: int) -> dict[int, str]:
+    """Excel row -> currency code for the number cells of ``column`` (0-based) whose
+    number format shows a currency (¥1,234 / [$€-407]1.234). Empty unless the
+    workbook's formats name two currencies or more: one currency is nothing to warn of."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            styles = archive.read("xl/styles.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return {}
+    named = {
+        _currency(html.unescape(code.decode("utf-8", "replace")))
+        for _, code in _NUM_FMT.findall(styles)
+    }
+    if len(named - {None}) < 2:
+        return {}
+    return _formats_by_row(path, sheet_name, column, _currency)
 
 
 def _letters(column: int) -> str:
@@ -328,6 +379,7 @@ __all__ = [
     "MAX_CELLS",
     "bounded_package",
     "col_index",
+    "currency_formats",
     "error_cells",
     "fits",
     "padded_ids",

@@ -137,4 +137,34 @@ def fill_merged_down(sheet: Sheet, start: int, skip_cols: set[int]) -> dict[int,
     return continued
 
 
-__all__ = ["NOTE_ROW", "TOTAL_ROW", "fill_merged_down", "footer_rows"]
+def fill_order_lines(
+    raw: dict[str, np.ndarray], parsed: dict[str, Any], columns: tuple[str, ...]
+) -> list[str]:
+    """Lines of one order whose customer or date is empty take them from the order's
+    line above (an ERP register writes them on the first line only).
+
+    Only rows with the same order number as the row above are filled, and only
+    empty cells. ``raw`` is changed in place; returns the columns filled.
+    """
+    order = parsed["order_id"].values
+    same = order.notna().to_numpy() & (order == order.shift()).fillna(False).to_numpy(dtype=bool)
+    if not same.any():
+        return []
+    filled = []
+    for column in columns:
+        if column not in raw:
+            continue
+        gaps = parsed[column].blank & same
+        if not gaps.any():
+            continue
+        # the first line of each run of equal order numbers carries the values
+        starts = np.flatnonzero(~same)
+        run = np.searchsorted(starts, np.arange(len(same)), side="right") - 1
+        values = raw[column].copy()
+        values[gaps] = values[starts[run[gaps]]]
+        raw[column] = values
+        filled.append(column)
+    return filled
+
+
+__all__ = ["NOTE_ROW", "TOTAL_ROW", "fill_merged_down", "fill_order_lines", "footer_rows"]

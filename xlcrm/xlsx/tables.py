@@ -22,6 +22,7 @@ Rules (documented for users in ``docs/workbook-format.md``):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -176,6 +177,11 @@ def read_table(
     excel_rows = np.arange(n, dtype=np.int64) + sheet.first_row + start
     _pad_ids(sheet, header, raw, excel_rows)
     parsed = {c: _parse(c, v, day_first) for c, v in raw.items()}
+    if "order_id" in parsed:
+        for column in rowkinds.fill_order_lines(raw, parsed, ("customer_id", "order_date")):
+            parsed[column] = _parse(column, raw[column], day_first)
+    if "amount" in parsed:
+        parsed["amount"] = _formatted_currencies(sheet, header, parsed["amount"], excel_rows)
     multiplier = amount_unit(header.texts["amount"]) if "amount" in header.texts else 1.0
 
     all_blank = np.logical_and.reduce([p.blank for p in parsed.values()])
@@ -310,6 +316,19 @@ def read_table(
         why[counted],
         amounts[counted],
     )
+
+
+def _formatted_currencies(
+    sheet: Sheet, header: Header, amount: cells.Parsed, excel_rows: np.ndarray
+) -> cells.Parsed:
+    """Add the currency a number cell shows by its format (¥1,234 next to [$€-407]1.234)."""
+    formats = sheet.currencies(header.columns["amount"])
+    if not formats:
+        return amount
+    shown = np.array([formats.get(int(r)) for r in excel_rows], dtype=object)
+    if amount.currency is not None:
+        shown = np.where(pd.notna(amount.currency), amount.currency, shown)
+    return dataclasses.replace(amount, currency=shown)
 
 
 def _pad_ids(

@@ -305,9 +305,13 @@ def _role(role: str, header: str) -> str:
 
 
 def render_columns(
-    columns_used: dict[str, dict[str, str]], sheets: Sequence[str], lang: str
+    columns_used: dict[str, dict[str, str]],
+    sheets: Sequence[str],
+    lang: str,
+    sheet_names: dict[str, str] | None = None,
 ) -> list[str]:
-    """Lines saying which column was used for what (and which sheets held orders)."""
+    """Lines saying which sheet and column was used for what (and which sheets held
+    orders when there are several)."""
     lines = []
     if len(sheets) > 1:
         lines.append(t("Orders read from {n} sheets: {sheets}", lang, n=len(sheets),
@@ -319,9 +323,13 @@ def render_columns(
             for role in _ROLES[table]
             if role in used
         ]  # fmt: skip
+        sheet = (sheet_names or {}).get(table, "")
         lines.append(
-            t("Columns used, {table}: {parts}", lang, table=_table_word(table, lang),
-              parts=t("; ", lang).join(parts))
+            t("Columns used, {table} (sheet {sheet}): {parts}", lang,
+              table=_table_word(table, lang), sheet=sheet, parts=t("; ", lang).join(parts))
+            if sheet and not (table == "orders" and len(sheets) > 1)
+            else t("Columns used, {table}: {parts}", lang, table=_table_word(table, lang),
+                   parts=t("; ", lang).join(parts))
         )  # fmt: skip
     return lines
 
