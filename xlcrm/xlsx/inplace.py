@@ -139,13 +139,13 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
     # cell) and drops dynamic-array metadata, turning =SORT(UNIQUE(...)) into a
     # legacy array formula
     words = {
-        "rich": ("rich text (differently formatted words in a cell)", "单元格中的富文本格式"),
-        "meta": ("dynamic array formulas (xl/metadata.xml)", "动态数组公式（xl/metadata.xml）"),
+        "rich": t("rich text (differently formatted words in a cell)", lang),
+        "meta": t("dynamic array formulas (xl/metadata.xml)", lang),
     }
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         if "xl/metadata.xml" in names:
-            found.append(words["meta"][lang == "zh"])
+            found.append(words["meta"])
         rich = "xl/sharedStrings.xml" in names and bool(
             re.search(rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml"))
         )
@@ -155,7 +155,7 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
             if name.startswith("xl/worksheets/") and name.endswith(".xml")
         )
         if rich:
-            found.append(words["rich"][lang == "zh"])
+            found.append(words["rich"])
     if found:
         raise OutputError(
             N_("--in-place would lose {what}; the file was left unchanged"),
