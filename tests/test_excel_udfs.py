@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import numpy as np
@@ -237,6 +238,19 @@ def test_text_in_a_number_cell_marks_only_that_row() -> None:
         "",
         "General win-back",
     ]
+
+
+def test_reasons_are_in_the_language_of_the_call() -> None:
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    args = ([[10.0], ["ten"]], [[5.0], [2.0]], [[900.0], [5.0]])
+    for name in ("rfm_class", "rfm_segment"):
+        en = flat(getattr(udfs, name)(*args, None, None, None, "en"))[1]
+        zh = flat(getattr(udfs, name)(*args, None, None, None, "zh"))[1]
+        assert en.startswith("#VALUE! recency") and not cjk.search(en), en
+        assert zh.startswith("#VALUE! recency") and cjk.search(zh), zh
+    # a whole-call error too; a wrong lang answers in English
+    assert cjk.search(udfs.lifecycle_tier([[1.0]], [[1.0]], None, None, "zh", 1.5))
+    assert not cjk.search(udfs.rfm_class([[1.0]], [[1.0]], [[1.0]], 1, 1, 1, "fr"))
 
 
 def test_per_cell_empty_cells_give_empty_text() -> None:

@@ -787,3 +787,20 @@ def test_email_per_owner_drafts_match_owners_however_spelled(
     mine = int((customers["owner"] == "Alice  Morgan").sum())
     (count,) = re.findall(r"^\s+Customers\s+([\d,]+)$", plain, flags=re.MULTILINE)
     assert count == str(mine)  # her customers under both spellings
+
+
+def test_a_login_that_is_an_address_is_the_sender_when_none_is_given() -> None:
+    config = SmtpConfig.from_sources(
+        options={"host": "smtp.shop.example", "user": "me@shop.example"}, sheet={}, env={}
+    )
+    assert config.sender == "me@shop.example"
+    named = SmtpConfig.from_sources(
+        options={"host": "h", "user": "me@shop.example", "sender": "team@shop.example"},
+        sheet={},
+        env={},
+    )
+    assert named.sender == "team@shop.example"
+    assert (
+        SmtpConfig.from_sources(options={"host": "h", "user": "ann"}, sheet={}, env={}).sender
+        is None
+    )

@@ -227,9 +227,20 @@ def test_data_quality_without_problems_says_so_and_what_was_checked(
 ) -> None:
     ws = openpyxl.load_workbook(books[lang])[SHEETS[lang][4]]
     texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
-    assert texts[1] == {"en": "No problems found.", "zh": "未发现问题。"}[lang]
-    assert re.search(r"\d[\d,]* (order rows|行订单)", texts[2])
-    assert len(texts) >= 8  # the checks, one per line
+    table_end = int(ws.tables["xlcrm_quality"].ref.split(":")[1][1:])
+    assert ws.max_row > table_end + 7  # the note, under the table of notices
+    note = [c.value for c in ws["A"][table_end + 1 :] if c.value]
+    assert note[0] == {"en": "No problems found.", "zh": "未发现问题。"}[lang]
+    assert re.search(r"\d[\d,]* (order rows|行订单)", note[1])
+    assert len(note) >= 7 and texts  # the checks, one per line
+
+
+def test_data_quality_with_a_problem_has_no_such_note(tmp_path: Path) -> None:
+    from test_writer import QUALITY
+
+    out = write_results(fake_analysis(), QUALITY, tmp_path / "q.xlsx")
+    ws = openpyxl.load_workbook(out)["Data quality"]
+    assert ws.max_row == 1 + len(QUALITY)
 
 
 def test_churn_warning_reads_as_words_in_the_workbook_language(books: dict[str, Path]) -> None:

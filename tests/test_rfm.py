@@ -381,3 +381,21 @@ def test_scores_from_explicit_cuts_count_cut_points_below_and_reverse_for_recenc
     np.testing.assert_array_equal(
         rfm.scores_from_cuts(values, cuts, higher_is_better=False), [5, 5, 4, 2, 1, np.nan]
     )
+
+
+def test_code_for_label_accepts_the_code_and_both_languages() -> None:
+    from xlcrm.core import schema
+
+    for kind, codes in (
+        ("class", schema.RFM_CLASSES),
+        ("segment", schema.SEGMENTS),
+        ("tier", schema.TIERS),
+        ("urgency", schema.URGENCIES),
+    ):
+        label = schema.tier_label if kind == "tier" else schema.label
+        for code in codes:
+            assert schema.code_for_label(code, kind) == code
+            assert schema.code_for_label(f" {label(code, 'en').upper()} ", kind) == code
+            assert schema.code_for_label(label(code, "zh"), kind) == code
+    assert schema.code_for_label("重要价值客户") == "important_value"
+    assert schema.code_for_label("no such class") is None

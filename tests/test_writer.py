@@ -183,9 +183,18 @@ def test_chinese_sheets_headers_and_labels(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert {"RFM分析", "生命周期", "跟进计划", "仪表盘", "数据质量", "设置"} <= set(wb.sheetnames)
     rows = rows_as_dicts(wb["RFM分析"])
-    assert rows[0]["RFM分类"] == "重要价值客户"
-    tiers = {r["生命周期阶段"] for r in rows_as_dicts(wb["生命周期"])}
+    assert rows[0]["RFM 类别"] == "重要价值客户"  # the glossary's term, as in the brief
+    lifecycle = rows_as_dicts(wb["生命周期"])
+    tiers = {r["生命周期阶段"] for r in lifecycle}
     assert tiers == {schema.tier_label(t, "zh") for t in ("mature", "repeat", "lost", "potential")}
+    assert [r["流失预警"] for r in lifecycle] == ["否", "是", "否", "否", "否"]
+    dashboard = " ".join(str(c) for row in wb["仪表盘"].iter_rows(values_only=True) for c in row)
+    assert "销售额" in dashboard and "收入" not in dashboard
+
+
+def test_churn_warning_is_a_word_in_the_workbook_language(written: Path) -> None:
+    rows = rows_as_dicts(openpyxl.load_workbook(written)["Lifecycle"])
+    assert [r["Churn warning"] for r in rows] == ["No", "Yes", "No", "No", "No"]
 
 
 def test_user_text_that_looks_like_a_formula_stays_text(written: Path) -> None:

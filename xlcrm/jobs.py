@@ -3,10 +3,10 @@
 Every entry point (the CLI commands and the ribbon buttons) applies the same
 precedence, option > Settings sheet > default, then runs the core
 (:func:`run_job`). The default analysis date is an adapter's choice, so the
-caller passes ``today``. :func:`write_brief` and :func:`email_book` return
-outcome objects that the adapters only present; the checks before writing
-(an output that is a folder or the workbook itself, Excel's lock file) live
-here, once.
+caller passes ``today``. :func:`analyze_book`, :func:`write_brief` and
+:func:`email_book` return outcome objects that the adapters only present; the
+checks before writing (an output that is a folder or the workbook itself,
+``--in-place`` safety, Excel's lock file) live here, once.
 """
 
 from __future__ import annotations
@@ -14,30 +14,41 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 
 from xlcrm import files
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import OutputError
+from xlcrm.core.rfm import DateLike
+from xlcrm.core.schema import RFM_CLASSES, TIERS
 from xlcrm.core.settings import Settings
-from xlcrm.locale import N_
+from xlcrm.locale import N_, t
 from xlcrm.xlsx.money import workbook_currency
 from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.tally import render_columns
 
 if TYPE_CHECKING:
     from xlcrm.mail import Delivery, SmtpConfig
 
 __all__ = [
+    "RESULT_SHEETS",
+    "AnalyzeOutcome",
     "BriefOutcome",
     "EmailOutcome",
     "Job",
     "Mode",
     "PlannedBrief",
+    "Problem",
+    "ResultBook",
+    "Step",
+    "WorkbookFile",
+    "analyze_book",
     "brief_path",
     "check_target",
     "email_book",
@@ -55,6 +66,7 @@ class Job:
     data: WorkbookData
     analysis: Analysis
     lang: str
+    reconciliation: str = ""
 
     @property
     def future_orders(self) -> int:
@@ -67,7 +79,7 @@ def run_job(
     data: WorkbookData,
     *,
     today: dt.date,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     threshold: str | None = None,
 ) -> Job:
@@ -96,7 +108,7 @@ def run_job(
     return Job(data, result, lang or settings.language or "en")
 
 
-def with_workbook_currency(settings: Settings, path: Any) -> Settings:
+def with_workbook_currency(settings: Settings, path: str | os.PathLike[str] | None) -> Settings:
     """``settings`` with the currency of the workbook's number formats when none is set.
 
     A ``currency`` on the Settings sheet wins; so do its ``currency_decimals``.
@@ -110,6 +122,278 @@ def with_workbook_currency(settings: Settings, path: Any) -> Settings:
     if settings.currency_decimals is not None or decimals is None:
         return settings.replace(currency=symbol)
     return settings.replace(currency=symbol, currency_decimals=decimals)
+
+
+# =====================================================================================
+# Analysis workbooks: analyze_book (xlcrm analyze; the ribbon's Analyze,
+# Follow-up plan and Dashboard). The output checks it shares with the brief
+# and email (excel_lock, check_target) are in the next section.
+# =====================================================================================
+
+#: The result sheets, in the order they are written.
+RESULT_SHEETS: Final = ("dashboard", "rfm", "lifecycle", "followups", "value", "quality")
+
+#: The steps of :func:`analyze_book`, for progress shown by the adapter.
+Step = Literal["read", "analyse", "write"]
+
+
+class ResultBook(Protocol):
+    """Where :func:`analyze_book` reads the input and writes the result sheets.
+
+    :class:`WorkbookFile` (a file; ``xlcrm analyze``) and the ribbon's
+    workbooks (:mod:`xlcrm.excel.book`) implement it.
+    """
+
+    def check(self, lang: str) -> None:
+        """Refuse, before anything is read, results that could not be written."""
+        ...
+
+    def read_data(self, lang: str = "en") -> WorkbookData: ...
+
+    def write_results(self, job: Job, sheets: Sequence[str]) -> str:
+        """Write the result sheets ``sheets`` (keys of :data:`RESULT_SHEETS`); return where."""
+        ...
+
+
+@dataclass(frozen=True)
+class WorkbookFile:
+    """A workbook file read with the reader; results written to a new workbook, or into it.
+
+    ``output`` defaults to ``BOOK.xlcrm.xlsx`` beside the input. With
+    ``in_place`` the result sheets go into the input itself (xlcrm's own
+    sheets of an earlier run are replaced).
+    """
+
+    source: Path
+    output: Path | None = None
+    in_place: bool = False
+    strict: bool = False
+
+    @property
+    def target(self) -> Path:
+        from xlcrm.xlsx.writer import default_output
+
+        if self.in_place:
+            return self.source
+        return self.output if self.output is not None else default_output(self.source)
+
+    def check(self, lang: str) -> None:
+        """The output is no folder and not the input (unless in place, when it must be safe).
+
+        Excel's lock file beside the output refuses too (Excel would later save
+        its own copy over ours); checked again when writing.
+        """
+        from xlcrm.xlsx.writer import check_in_place
+
+        target = self.target
+        check_target(target)
+        if self.in_place:
+            check_in_place(self.source, lang=lang)  # the file stays byte-identical when refused
+        else:
+            check_workbook_name(target)
+        if not self.in_place and target.exists() and target.resolve() == self.source.resolve():
+            raise OutputError(
+                N_("the output would overwrite the input workbook"),
+                file=str(target),
+                hint=N_("add --in-place to add the result sheets to it, or choose another -o"),
+            )
+
+    def read_data(self, lang: str = "en") -> WorkbookData:
+        from xlcrm.xlsx.reader import read_workbook
+
+        return read_workbook(self.source, strict=self.strict, lang=lang)
+
+    def write_results(self, job: Job, sheets: Sequence[str] = RESULT_SHEETS) -> str:
+        """A workbook file always gets every result sheet (and the Settings sheet)."""
+        from xlcrm.xlsx.writer import write_results
+
+        written = write_results(
+            job.analysis, job.data, self.target, lang=job.lang, in_place=self.in_place
+        )
+        return str(written)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Rows of the Data quality sheet with one problem, in the output language."""
+
+    sheet: str
+    problem: str
+    effect: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class AnalyzeOutcome:
+    """What :func:`analyze_book` read, found and wrote."""
+
+    job: Job
+    written: str
+    """Where the sheets went: a file, or sheet names of the open workbook."""
+    sheets: tuple[str, ...]
+    """Their names, in the output language."""
+    read: dict[str, int]
+    """Rows read per input table (``orders``, ``customers``, ``activities``)."""
+    left_out: int
+    """Rows left out for a problem."""
+    problems: tuple[Problem, ...]
+    """The Data quality list grouped by sheet, problem and effect."""
+    future_orders: int
+    """Orders dated after the analysis date: read, not analysed."""
+    classes: dict[str, int]
+    """Customers per RFM class code, in display order."""
+    tiers: dict[str, int]
+    """Customers per lifecycle tier code, in display order."""
+    overdue: int
+    """Follow-ups past their date."""
+    due_this_week: int
+    """Follow-ups due within the next 7 days (today included)."""
+    columns_used: tuple[str, ...] = ()
+    """Which sheets were read and which column filled each role, one line each."""
+    reconciliation: str = ""
+    """Rows read = orders counted + after the analysis date + left out by reason; amounts too."""
+
+    @property
+    def lang(self) -> str:
+        return self.job.lang
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.job.analysis.as_of
+
+    @property
+    def customers(self) -> int:
+        return len(self.job.analysis.customers)
+
+
+def analyze_book(
+    book: ResultBook,
+    *,
+    today: dt.date,
+    as_of: DateLike | None = None,
+    lang: str | None = None,
+    threshold: str | None = None,
+    sheets: Sequence[str] = RESULT_SHEETS,
+    ui_lang: str = "en",
+    on_step: Callable[[Step, str], None] | None = None,
+) -> AnalyzeOutcome:
+    """Read ``book``, analyse it and write its result sheets.
+
+    Parameters
+    ----------
+    book
+        A :class:`WorkbookFile`, or the workbook open in Excel.
+    today
+        The analysis date when neither ``as_of`` nor the Settings sheet gives one.
+    as_of, lang, threshold
+        Options; ``None`` leaves the Settings sheet's value (or the default).
+    sheets
+        Which result sheets (keys of :data:`RESULT_SHEETS`).
+    ui_lang
+        Language of errors and progress before the Settings sheet is read.
+    on_step
+        Called with ``"read"``, ``"analyse"``, ``"write"`` and the language
+        as each step starts (a progress bar, Excel's status bar).
+
+    Raises :class:`~xlcrm.core.errors.XlcrmError` for input that cannot be
+    read or output that cannot be written; the input is then unchanged.
+    """
+    from xlcrm.xlsx.columns import SHEET_NAMES
+
+    unknown = [key for key in sheets if key not in RESULT_SHEETS]
+    if unknown:
+        raise ValueError(f"unknown result sheet {unknown[0]!r}")
+    step = on_step or (lambda _step, _lang: None)
+    first_lang = lang or ui_lang
+    book.check(first_lang)
+    step("read", first_lang)
+    data = book.read_data(first_lang)
+    step("analyse", first_lang)
+    job = reconcile_job(run_job(data, today=today, as_of=as_of, lang=lang, threshold=threshold))
+    step("write", job.lang)
+    written = book.write_results(job, sheets)
+    customers = job.analysis.customers
+    until = customers["days_until_due"]
+    return AnalyzeOutcome(
+        job=job,
+        written=written,
+        sheets=tuple(SHEET_NAMES[key][job.lang] for key in sheets),
+        read={key: count.read for key, count in data.counts.items()},
+        left_out=sum(count.left_out for count in data.counts.values()),
+        problems=_problems(data, job.lang),
+        future_orders=job.future_orders,
+        classes=_counts(customers["rfm_class"], RFM_CLASSES),
+        tiers=_counts(customers["tier"], TIERS),
+        overdue=int((until < 0).sum()),
+        due_this_week=int(((until >= 0) & (until <= 7)).sum()),
+        columns_used=tuple(
+            render_columns(data.columns_used, data.order_sheets, job.lang, data.sheet_names)
+        ),
+        reconciliation=job.reconciliation,
+    )
+
+
+def _counts(codes: pd.Series, order: Sequence[str]) -> dict[str, int]:
+    found = codes.value_counts()
+    return {code: int(found.get(code, 0)) for code in order}
+
+
+def check_workbook_name(target: Path) -> None:
+    """The result is a workbook: refuse a name that says otherwise (``result.csv``)."""
+    suffix = target.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise OutputError(
+            N_("the result is an Excel workbook; xlcrm does not write {suffix!r} files"),
+            file=str(target),
+            hint=N_("name the output .xlsx"),
+            args={"suffix": suffix or target.name},
+        )
+
+
+def reconcile_job(job: Job) -> Job:
+    """``job`` with its reconciliation line, also as a row of the Data quality list.
+
+    Every order row read is counted, dated after the analysis date, or left
+    out for a named reason; the amounts add up the same way.
+    """
+    from xlcrm.xlsx.quality import RECONCILIATION, collect, quality_rows
+    from xlcrm.xlsx.tally import reconcile, render_reconciliation
+
+    data, result = job.data, job.analysis
+    customers = result.customers
+    rec = reconcile(
+        data.ledger,
+        data.orders,
+        as_of=result.as_of,
+        orders_counted=result.orders,
+        revenue=result.pareto.revenue,
+        purchasers=customers["customer_id"][customers["frequency"] > 0],
+    )
+    line = render_reconciliation(rec, job.lang)
+    row = quality_rows(
+        (data.order_sheets or ("",))[0],
+        np.array([data.ledger.header_row], dtype=np.int64),
+        "",
+        np.array([""], dtype=object),
+        np.array([RECONCILIATION], dtype=object),
+        np.zeros(1, dtype=bool),
+        line,
+    )
+    data = dataclasses.replace(data, quality=collect([row, data.quality]))
+    return dataclasses.replace(job, data=data, reconciliation=line)
+
+
+def _problems(data: WorkbookData, lang: str) -> tuple[Problem, ...]:
+    table = data.quality_table(lang)
+    table = table[table.iloc[:, 5] != t("for information", lang)]
+    if not len(table):
+        return ()
+    sheet, problem, effect = table.columns[0], table.columns[4], table.columns[5]
+    groups = table.groupby([sheet, problem, effect], sort=True).size()
+    return tuple(
+        Problem(str(where), str(what), str(how), int(rows))
+        for (where, what, how), rows in zip(groups.index, groups.to_numpy(), strict=True)
+    )
 
 
 # =====================================================================================

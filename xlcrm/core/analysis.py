@@ -98,6 +98,10 @@ class Analysis:
     value: value.ValueModel = value.MODEL_OFF
     #: the model refitted without the last ``value_horizon_days`` and checked on them
     value_check: value_check.HoldoutCheck | None = None
+    #: Orders counted (order lines merged by order number, dated on or before as_of)
+    #: and how many of them are purchases (not refunds).
+    orders: int = 0
+    purchases: int = 0
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -147,7 +151,7 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(values.astype(object).where(values.notna(), None).to_numpy(), dtype=str)
 
 
-def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: Any) -> np.ndarray:
+def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: float | None) -> np.ndarray:
     """Values known for some customers, placed at ``where`` in an array of ``n``."""
     if where.size == n and (where == np.arange(n)).all():
         return values
@@ -187,7 +191,7 @@ class Run:
     def n(self) -> int:
         return len(self.ids)
 
-    def spread(self, values: np.ndarray, fill: Any) -> np.ndarray:
+    def spread(self, values: np.ndarray, fill: float | None) -> np.ndarray:
         """Per-customer values of ``book`` (customers with an order) aligned to ``ids``."""
         return _spread(values, self.at, self.n, fill)
 
@@ -197,7 +201,7 @@ def prepare(
     customers: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     *,
-    as_of: Any,
+    as_of: rfm.DateLike,
     settings: Settings,
 ) -> Run:
     """Orders reduced to purchases, the Customers sheet and activities aligned to all ids."""
@@ -477,7 +481,7 @@ def analyze(
     customers: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     *,
-    as_of: Any,
+    as_of: rfm.DateLike,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> Analysis:
     """Every customer's value, tier, churn warning, grade and next follow-up.
@@ -518,6 +522,8 @@ def analyze(
         pareto=found["pareto"],
         value=found["value"],
         value_check=found["value_check"],
+        orders=len(run.book.code),
+        purchases=int(run.stats.frequency.sum()),
     )
 
 

@@ -12,18 +12,22 @@ scores as ``float64`` arrays holding 1.0-5.0 or NaN.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xlcrm.core.errors import InputError, SettingsError
 from xlcrm.core.schema import RFM_CLASSES
 from xlcrm.core.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
+from xlcrm.locale import N_
 
 __all__ = [
     "SEGMENT_GRID",
+    "DateLike",
     "OrderBook",
     "class_index",
     "classify_rfm",
@@ -40,19 +44,24 @@ __all__ = [
 
 _DAY: Final = np.timedelta64(1, "D")
 
+#: What ``as_of`` may be: a date, datetime, ``Timestamp``, ``datetime64`` or ISO text.
+DateLike: TypeAlias = str | dt.date | pd.Timestamp | np.datetime64
+
 # --- dates and small conversions ----------------------------------------------
 
 
-def to_timestamp(as_of: Any) -> pd.Timestamp:
+def to_timestamp(as_of: DateLike | None) -> pd.Timestamp:
     """``as_of`` (date, datetime, ``Timestamp`` or ISO text) as a naive midnight ``Timestamp``."""
     if as_of is None:
-        raise SettingsError("as_of is required", column="as_of")
+        raise SettingsError(N_("as_of is required"), column="as_of")
     try:
         stamp = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"as_of is not a date: {as_of!r}", column="as_of") from exc
+        raise SettingsError(
+            N_("as_of is not a date: {value!r}"), column="as_of", args={"value": as_of}
+        ) from exc
     if pd.isna(stamp):
-        raise SettingsError("as_of is not a date", column="as_of")
+        raise SettingsError(N_("as_of is not a date"), column="as_of")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return stamp.normalize()
@@ -78,13 +87,12 @@ def dates_from_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return out
 
 
-def as_floats(values: Any) -> np.ndarray:
+def as_floats(values: ArrayLike | None) -> np.ndarray:
     """Any 1-D array-like (or a scalar) as a float64 array, missing or non-numeric -> NaN."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
         return np.atleast_1d(values.astype(np.float64, copy=False))
-    if np.isscalar(values) or values is None:
-        values = [values]
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    items: Any = [values] if np.isscalar(values) or values is None else values
+    series = items if isinstance(items, pd.Series) else pd.Series(list(items), dtype=object)
     numbers = pd.to_numeric(series, errors="coerce")
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
@@ -100,10 +108,11 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], sheet: str) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
-            f"missing column {missing[0]!r}",
+            N_("missing column {column!r}"),
             sheet=sheet,
             column=missing[0],
-            hint=f"the {sheet} sheet needs {', '.join(columns)}",
+            hint=N_("the {sheet} sheet needs {columns}"),
+            args={"column": missing[0], "sheet": sheet, "columns": ", ".join(columns)},
         )
 
 
@@ -124,17 +133,22 @@ class OrderBook:
     day: np.ndarray
     amount: np.ndarray
     as_of_day: int
+    #: Orders whose lines include a refund and whose total is not positive: fully
+    #: refunded, so not a purchase even at 0. None when no order has such lines.
+    refunded: np.ndarray | None = None
 
     @property
     def purchase(self) -> np.ndarray:
-        return self.amount >= 0
+        if self.refunded is None:
+            return self.amount >= 0
+        return (self.amount >= 0) & ~self.refunded
 
     @property
     def n_customers(self) -> int:
         return len(self.ids)
 
 
-def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
+def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
     """Reduce order rows to orders: one per distinct ``order_id`` (or per row).
 
     Rows without a customer, date or amount, and rows dated after ``as_of``
@@ -161,11 +175,12 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
     everything = bool(keep.all())
     if not everything:
         codes, day, amount_arr = codes[keep], day[keep], amount_arr[keep]
+    refunded = None
     if "order_id" in orders.columns:
         oid = orders["order_id"].to_numpy(dtype=object)
         oid_codes = _order_codes(oid if everything else oid[keep])
         if oid_codes is not None:
-            codes, day, amount_arr = _merge_order_lines(codes, day, amount_arr, oid_codes)
+            codes, day, amount_arr, refunded = _merge_order_lines(codes, day, amount_arr, oid_codes)
     # Keep only customers that still have an order (future-only customers vanish).
     present = np.bincount(codes, minlength=len(uniques)) > 0
     ids = np.asarray(uniques, dtype=object)
@@ -173,7 +188,7 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
         remap = np.cumsum(present) - 1
         codes = remap[codes]
         ids = ids[present]
-    return OrderBook(ids, codes.astype(np.int64), day, amount_arr, as_of_day)
+    return OrderBook(ids, codes.astype(np.int64), day, amount_arr, as_of_day, refunded)
 
 
 def _order_codes(oid: np.ndarray) -> np.ndarray | None:
@@ -203,11 +218,12 @@ def _order_codes(oid: np.ndarray) -> np.ndarray | None:
 
 def _merge_order_lines(
     codes: np.ndarray, day: np.ndarray, amount: np.ndarray, oid: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Collapse rows that share (customer, order_id) into one order."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Collapse rows that share (customer, order_id) into one order; also say which
+    merged orders are fully refunded (a refund line and a total of 0 or less)."""
     n_oid = int(oid.max()) + 1 if oid.size else 0
     if n_oid == len(oid) and (oid >= 0).all():
-        return codes, day, amount  # every row its own order: nothing to merge
+        return codes, day, amount, None  # every row its own order: nothing to merge
     # Rows without an order id get a key of their own.
     lone = oid < 0
     key = codes.astype(np.int64) * (n_oid + 1) + np.where(lone, n_oid, oid)
@@ -219,7 +235,10 @@ def _merge_order_lines(
     np.minimum.at(earliest, order, day)
     who = np.empty(n, dtype=np.int64)
     who[order] = codes
-    return who, earliest, total
+    refund_lines = np.bincount(order, weights=(amount < 0), minlength=n) > 0
+    # totals of cents: +100 and -100 lines cancel exactly
+    refunded = refund_lines & (np.rint(total * 100) <= 0)
+    return who, earliest, total, refunded if refunded.any() else None
 
 
 def compact_key(major: np.ndarray, span: int, minor: np.ndarray, n_major: int) -> np.ndarray:
@@ -280,7 +299,7 @@ def rfm_columns(stats: PurchaseStats, as_of_day: int) -> dict[str, np.ndarray]:
     }
 
 
-def compute_rfm(orders: pd.DataFrame, *, as_of: Any) -> pd.DataFrame:
+def compute_rfm(orders: pd.DataFrame, *, as_of: DateLike) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer.
 
     Parameters
@@ -320,7 +339,7 @@ def sorted_by_id(ids: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFram
 # --- scores ----------------------------------------------------------------------
 
 
-def quantile_scores(values: Any, higher_is_better: bool = True) -> np.ndarray:
+def quantile_scores(values: ArrayLike, higher_is_better: bool = True) -> np.ndarray:
     """Scores 1-5 from quintile cut points; NaN stays NaN.
 
     Each value gets the mid-point of the ranks it shares with equal values,
@@ -351,7 +370,9 @@ def quantile_scores(values: Any, higher_is_better: bool = True) -> np.ndarray:
     return out
 
 
-def scores_from_cuts(values: Any, cuts: Any, *, higher_is_better: bool = True) -> np.ndarray:
+def scores_from_cuts(
+    values: ArrayLike, cuts: ArrayLike, *, higher_is_better: bool = True
+) -> np.ndarray:
     """Scores 1-5 against four explicit cut points (the Excel per-cell form); NaN stays NaN.
 
     Higher is better: <= cut 1 scores 1, ..., > cut 4 scores 5. Lower is
@@ -365,11 +386,11 @@ def scores_from_cuts(values: Any, cuts: Any, *, higher_is_better: bool = True) -
 
 
 def rfm_scores(
-    recency_days: Any,
-    frequency: Any,
-    monetary: Any,
+    recency_days: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
     *,
-    cuts: tuple[Any, Any, Any] | None = None,
+    cuts: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """R, F and M scores 1-5 (float64) of customers with a purchase; NaN for the others.
 
@@ -456,15 +477,18 @@ def rfm_thresholds(
     method = method or settings.threshold_method
     if method not in THRESHOLD_METHODS:
         raise SettingsError(
-            f"threshold_method must be one of {', '.join(THRESHOLD_METHODS)}, not {method!r}",
+            N_("threshold_method must be one of {choices}, not {value!r}"),
             column="threshold_method",
+            args={"choices": ", ".join(THRESHOLD_METHODS), "value": method},
         )
     if method == "fixed":
         fixed = (settings.fixed_recency_days, settings.fixed_frequency, settings.fixed_monetary)
         if None in fixed:
             raise SettingsError(
-                "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
-                "and fixed_monetary",
+                N_(
+                    "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
+                    "and fixed_monetary"
+                ),
                 column="threshold_method",
             )
         return {
@@ -496,7 +520,11 @@ def rfm_thresholds(
 
 
 def classify_rfm(
-    recency_days: Any, frequency: Any, monetary: Any, *, thresholds: dict[str, float]
+    recency_days: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
+    *,
+    thresholds: dict[str, float],
 ) -> np.ndarray:
     """RFM class code per customer (one of ``schema.RFM_CLASSES``), ``None`` where
     any of the three values is missing or frequency is 0.
@@ -510,7 +538,11 @@ def classify_rfm(
 
 
 def class_index(
-    recency_days: Any, frequency: Any, monetary: Any, *, thresholds: dict[str, float]
+    recency_days: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
+    *,
+    thresholds: dict[str, float],
 ) -> np.ndarray:
     """Position in ``schema.RFM_CLASSES`` per customer, -1 where there is no class."""
     r = as_floats(recency_days)
@@ -544,7 +576,7 @@ _GRID_ROWS: Final = {
 SEGMENT_GRID: Final = np.array([_GRID_ROWS[r] for r in range(1, 6)], dtype=object)
 
 
-def segment_codes(r_score: Any, f_score: Any, m_score: Any) -> np.ndarray:
+def segment_codes(r_score: ArrayLike, f_score: ArrayLike, m_score: ArrayLike) -> np.ndarray:
     """Named segment code (one of ``schema.SEGMENTS``) per (R, F, M) score triple.
 
     The segment depends on the R score and the mean of the F and M scores
@@ -561,7 +593,7 @@ def segment_codes(r_score: Any, f_score: Any, m_score: Any) -> np.ndarray:
     if stacked.size and (
         (stacked < 1).any() or (stacked > 5).any() or (stacked != np.round(stacked)).any()
     ):
-        raise InputError("RFM scores must be whole numbers from 1 to 5")
+        raise InputError(N_("RFM scores must be whole numbers from 1 to 5"))
     out = np.full(r.shape, None, dtype=object)
     ri = stacked[0].astype(np.int64) - 1
     fm = (stacked[1] + stacked[2]).astype(np.int64) - 2

@@ -1,22 +1,28 @@
-"""Canonical column names, class/tier codes and their English and Chinese labels.
+"""Canonical column names, class/tier codes and their labels.
 
 The core works with the stable *codes* below (``"important_value"``,
-``"sleeping"`` …). Adapters and reports turn a code into a label with
-:func:`label`. Header aliases used by the workbook reader live here too, so
-that there is one place that knows what a column is called.
+``"sleeping"`` …). Adapters and reports turn a code into a label in the
+user's language with :func:`label`, :func:`tier_label` or :func:`grade_label`
+(the words live in the message catalogue). Header aliases used by the
+workbook reader live here too, so that there is one place that knows what a
+column is called.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from typing import Final
 
-LANGS: Final = ("en", "zh")
+from xlcrm.locale import LANGS, t, tp
 
 # --- canonical input columns --------------------------------------------------
 
 ORDER_COLUMNS: Final = ("customer_id", "order_date", "amount", "order_id")
 ORDER_REQUIRED: Final = ("customer_id", "order_date", "amount")
+# Read from an Orders sheet but not part of the canonical frame: an order
+# status decides whether the row counts (closed/cancelled/refunded do not).
+ORDER_EXTRA_COLUMNS: Final = ("status",)
 CUSTOMER_COLUMNS: Final = (
     "customer_id",
     "name",
@@ -32,12 +38,20 @@ CUSTOMER_REQUIRED: Final = ("customer_id",)
 ACTIVITY_COLUMNS: Final = ("customer_id", "date", "kind")
 ACTIVITY_REQUIRED: Final = ("customer_id", "date")
 
-# What the input sheets are called in each language (the reader also accepts aliases).
+
+def _input_sheet_names(lang: str) -> dict[str, str]:
+    return {
+        "orders": tp("sheet", "Orders", lang),
+        "customers": tp("sheet", "Customers", lang),
+        "activities": tp("sheet", "Activities", lang),
+        "settings": tp("sheet", "Settings", lang),
+    }
+
+
+#: What the input sheets are called in each language (the reader also accepts
+#: aliases): key -> {lang: name}, from the message catalogue.
 INPUT_SHEET_NAMES: Final[dict[str, dict[str, str]]] = {
-    "orders": {"en": "Orders", "zh": "订单"},
-    "customers": {"en": "Customers", "zh": "客户"},
-    "activities": {"en": "Activities", "zh": "跟进记录"},
-    "settings": {"en": "Settings", "zh": "设置"},
+    key: {lang: _input_sheet_names(lang)[key] for lang in LANGS} for key in _input_sheet_names("en")
 }
 
 # --- codes, in display order --------------------------------------------------
@@ -78,82 +92,122 @@ ABC_CLASSES: Final = ("A", "B", "C")
 ACTIVITY_KINDS: Final = ("call", "visit", "email", "meeting")
 
 # --- labels -------------------------------------------------------------------
+#
+# The words for the codes live in the message catalogue (xlcrm/locale).
+# Lifecycle tiers share codes and English words with three segments ("new",
+# "loyal", "lost"), so tiers and segments each have their own context.
 
-LABELS: Final[dict[str, dict[str, str]]] = {
-    # RFM classes
-    "important_value": {"en": "Important value", "zh": "重要价值客户"},
-    "important_retain": {"en": "Important retain", "zh": "重要保持客户"},
-    "important_develop": {"en": "Important develop", "zh": "重要发展客户"},
-    "important_winback": {"en": "Important win-back", "zh": "重要挽留客户"},
-    "general_value": {"en": "General value", "zh": "一般价值客户"},
-    "general_retain": {"en": "General retain", "zh": "一般保持客户"},
-    "general_develop": {"en": "General develop", "zh": "一般发展客户"},
-    "general_winback": {"en": "General win-back", "zh": "一般挽留客户"},
-    # named segments
-    "champions": {"en": "Champions", "zh": "核心冠军客户"},
-    "loyal": {"en": "Loyal", "zh": "忠诚客户"},
-    "potential_loyalist": {"en": "Potential loyalist", "zh": "潜力忠诚客户"},
-    "new": {"en": "New", "zh": "新客户"},
-    "promising": {"en": "Promising", "zh": "有潜力客户"},
-    "need_attention": {"en": "Need attention", "zh": "需要关注客户"},
-    "about_to_sleep": {"en": "About to sleep", "zh": "即将沉睡客户"},
-    "at_risk": {"en": "At risk", "zh": "流失风险客户"},
-    "cant_lose": {"en": "Can't lose them", "zh": "不能失去的客户"},
-    "hibernating": {"en": "Hibernating", "zh": "休眠客户"},
-    "lost": {"en": "Lost", "zh": "流失客户"},
-    # urgency
-    "urgent": {"en": "Urgent", "zh": "紧急"},
-    "soon": {"en": "Soon", "zh": "缓急"},
-    "not_urgent": {"en": "Not urgent", "zh": "不紧急"},
-    "slow": {"en": "Slow", "zh": "可慢反应"},
+
+@cache
+def _labels(kind: str, lang: str) -> dict[str, str]:
+    """Code -> label of one kind of code in ``lang``."""
+    if kind == "class":
+        return {
+            "important_value": t("Important value", lang),
+            "important_retain": t("Important retain", lang),
+            "important_develop": t("Important develop", lang),
+            "important_winback": t("Important win-back", lang),
+            "general_value": t("General value", lang),
+            "general_retain": t("General retain", lang),
+            "general_develop": t("General develop", lang),
+            "general_winback": t("General win-back", lang),
+        }
+    if kind == "segment":
+        return {
+            "champions": tp("segment", "Champions", lang),
+            "loyal": tp("segment", "Loyal", lang),
+            "potential_loyalist": tp("segment", "Potential loyalist", lang),
+            "new": tp("segment", "New", lang),
+            "promising": tp("segment", "Promising", lang),
+            "need_attention": tp("segment", "Need attention", lang),
+            "about_to_sleep": tp("segment", "About to sleep", lang),
+            "at_risk": tp("segment", "At risk", lang),
+            "cant_lose": tp("segment", "Can't lose them", lang),
+            "hibernating": tp("segment", "Hibernating", lang),
+            "lost": tp("segment", "Lost", lang),
+        }
+    if kind == "urgency":
+        return {
+            "urgent": tp("urgency", "Urgent", lang),
+            "soon": tp("urgency", "Soon", lang),
+            "not_urgent": tp("urgency", "Not urgent", lang),
+            "slow": tp("urgency", "Slow", lang),
+        }
+    if kind == "tier":
+        return {
+            "potential": tp("tier", "Potential", lang),
+            "new": tp("tier", "New", lang),
+            "repeat": tp("tier", "Repeat", lang),
+            "mature": tp("tier", "Mature", lang),
+            "loyal": tp("tier", "Loyal", lang),
+            "sleeping": tp("tier", "Sleeping", lang),
+            "lost": tp("tier", "Lost", lang),
+        }
+    if kind == "grade":
+        return {
+            "A": t("A – closing within 30 days", lang),
+            "B": t("B – closing within 90 days", lang),
+            "C": t("C – closing within 180 days", lang),
+            "D": t("D – later or need unclear", lang),
+            "E": t("E – no need", lang),
+        }
+    raise ValueError(f"unknown kind of code {kind!r}")
+
+
+_KIND_CODES: Final[dict[str, tuple[str, ...]]] = {
+    "class": RFM_CLASSES,
+    "segment": SEGMENTS,
+    "urgency": URGENCIES,
+    "tier": TIERS,
+    "grade": GRADES,
 }
 
-# Lifecycle tiers share codes with two segments ("new", "loyal", "lost"), so
-# they have their own table.
-TIER_LABELS: Final[dict[str, dict[str, str]]] = {
-    "potential": {"en": "Potential", "zh": "潜在客户"},
-    "new": {"en": "New", "zh": "新客户"},
-    "repeat": {"en": "Repeat", "zh": "复购客户"},
-    "mature": {"en": "Mature", "zh": "成熟客户"},
-    "loyal": {"en": "Loyal", "zh": "忠诚客户"},
-    "sleeping": {"en": "Sleeping", "zh": "沉睡客户"},
-    "lost": {"en": "Lost", "zh": "流失客户"},
-}
 
-GRADE_LABELS: Final[dict[str, dict[str, str]]] = {
-    "A": {"en": "A – closing within 30 days", "zh": "A 类：30 天内成交"},
-    "B": {"en": "B – closing within 90 days", "zh": "B 类：90 天内成交"},
-    "C": {"en": "C – closing within 180 days", "zh": "C 类：180 天内成交"},
-    "D": {"en": "D – later or need unclear", "zh": "D 类：成交较远或需求不明"},
-    "E": {"en": "E – no need", "zh": "E 类：无需求"},
-}
+def _by_code(*kinds: str) -> dict[str, dict[str, str]]:
+    return {
+        code: {lang: _labels(kind, lang)[code] for lang in LANGS}
+        for kind in kinds
+        for code in _KIND_CODES[kind]
+    }
+
+
+#: Code -> {lang: label}, read from the catalogue: classes, segments and
+#: urgency (:func:`label`), lifecycle tiers (:func:`tier_label`), grades
+#: (:func:`grade_label`). For ``code in LABELS``; look labels up with the functions.
+LABELS: Final[dict[str, dict[str, str]]] = _by_code("class", "segment", "urgency")
+TIER_LABELS: Final[dict[str, dict[str, str]]] = _by_code("tier")
+GRADE_LABELS: Final[dict[str, dict[str, str]]] = _by_code("grade")
 
 
 def label(code: str, lang: str = "en") -> str:
     """Label of an RFM class, segment or urgency code in ``lang``."""
-    return LABELS[code][lang]
+    for kind in ("class", "segment", "urgency"):
+        labels = _labels(kind, lang)
+        if code in labels:
+            return labels[code]
+    raise KeyError(code)
 
 
 def tier_label(code: str, lang: str = "en") -> str:
     """Label of a lifecycle tier code in ``lang``."""
-    return TIER_LABELS[code][lang]
+    return _labels("tier", lang)[code]
+
+
+def grade_label(code: str, lang: str = "en") -> str:
+    """Label of a grade A-E in ``lang`` (what the grade means)."""
+    return _labels("grade", lang)[code]
 
 
 def code_for_label(text: str, kind: str = "class") -> str | None:
-    """Reverse lookup: the code whose English or Chinese label is ``text``.
+    """Reverse lookup: the code whose label in any language is ``text`` (or the code itself).
 
-    ``kind`` is ``"class"``, ``"segment"``, ``"tier"`` or ``"urgency"``.
+    ``kind`` is ``"class"``, ``"segment"``, ``"tier"``, ``"urgency"`` or ``"grade"``.
     """
-    table = {
-        "class": (RFM_CLASSES, LABELS),
-        "segment": (SEGMENTS, LABELS),
-        "urgency": (URGENCIES, LABELS),
-        "tier": (TIERS, TIER_LABELS),
-    }[kind]
     wanted = text.strip().casefold()
-    for code in table[0]:
-        labels = table[1][code]
-        if wanted in (code, labels["en"].casefold(), labels["zh"]):
+    for code in _KIND_CODES[kind]:
+        if wanted == code.casefold():
+            return code
+        if any(wanted == _labels(kind, lang)[code].casefold() for lang in LANGS):
             return code
     return None
 
@@ -191,28 +245,65 @@ COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "Customer Code",
             "Client ID",
             "客户编号",
+            "客户编码",
             "客户ID",
             "客户代码",
             "客户号",
             "会员编号",
             "会员ID",
+            "买家会员名",
+            "买家昵称",
+            "买家ID",
             "Customer",
             "客户",
+            "客户名称",
+            "购货单位",
+            "Email",
         ),
+        # paid/payment dates before creation dates: an unpaid order has no sale date
         "order_date": (
             "Order Date",
             "Date",
             "Purchase Date",
             "Invoice Date",
+            "Document Date",
+            "Paid at",
+            "Created at",
             "下单日期",
             "订单日期",
             "日期",
+            "单据日期",
+            "开票日期",
             "下单时间",
             "成交日期",
+            "成交时间",
             "购买日期",
             "销售日期",
+            "订单付款时间",
+            "付款时间",
+            "买家付款时间",
+            "支付时间",
+            "订单创建时间",
+            "创建时间",
         ),
+        # what the customer paid first, list prices and subtotals never
         "amount": (
+            "Amount Paid",
+            "Paid Amount",
+            "Paid",
+            "Net Amount",
+            "Net Sales",
+            "Net",
+            "实付金额",
+            "实付",
+            "实付款",
+            "实际支付",
+            "实际支付金额",
+            "买家实际支付金额",
+            "订单实付金额",
+            "实收金额",
+            "成交金额",
+            "价税合计",
             "Amount",
             "Sales",
             "Order Amount",
@@ -221,13 +312,35 @@ COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "Value",
             "金额",
             "订单金额",
-            "实付金额",
             "销售额",
-            "成交金额",
-            "实收金额",
+            "销售金额",
             "合计",
         ),
-        "order_id": ("Order ID", "Order No", "Order Number", "Invoice No", "订单编号", "订单号"),
+        "order_id": (
+            "Order ID",
+            "Order No",
+            "Order Number",
+            "Invoice No",
+            "Invoice Number",
+            "Document No",
+            "Document Number",
+            "订单编号",
+            "订单号",
+            "单据编号",
+            "单号",
+            "单据号",
+            "销售单号",
+            "发票号",
+        ),
+        "status": (
+            "Order Status",
+            "Status",
+            "Financial Status",
+            "订单状态",
+            "交易状态",
+            "单据状态",
+            "状态",
+        ),
     },
     "customers": {
         "customer_id": (
@@ -239,6 +352,7 @@ COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "Client ID",
             "ID",
             "客户编号",
+            "客户编码",
             "客户ID",
             "客户代码",
             "客户号",
@@ -303,6 +417,7 @@ COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "Customer Code",
             "Client ID",
             "客户编号",
+            "客户编码",
             "客户ID",
             "客户代码",
             "客户号",

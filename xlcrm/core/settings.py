@@ -9,6 +9,9 @@ sheet (English or Chinese keys) and reports unknown or invalid ones by name.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
@@ -18,6 +21,44 @@ from xlcrm.core.errors import SettingsError
 from xlcrm.locale import N_
 
 THRESHOLD_METHODS: Final = ("mean", "median", "fixed", "score")
+
+#: Order statuses left out by default (matched ignoring case, spaces and
+#: punctuation): closed, cancelled, refunded and voided orders are no sales.
+DEFAULT_EXCLUDED_STATUSES: Final = (
+    "closed, cancelled, canceled, refunded, voided, void, "
+    "交易关闭, 已关闭, 订单关闭, 已取消, 取消, 交易取消, 退款成功, 已退款, 全额退款, 作废, 已作废"
+)
+
+# Whole numbers with a lower bound, and the bound.
+_AT_LEAST: Final[dict[str, int]] = {
+    "mature_orders": 1,
+    "loyal_days": 1,
+    "loyal_windows": 1,
+    "window_days": 1,
+    "sleep_days": 1,
+    "lost_days": 1,
+    "churn_min_purchases": 1,
+    "grade_a_days": 1,
+    "grade_b_days": 1,
+    "grade_c_days": 1,
+    "cadence_a": 1,
+    "cadence_b": 1,
+    "cadence_c": 1,
+    "cadence_d": 1,
+    "cadence_e": 1,
+    "urgent_days": 0,
+    "soon_days": 1,
+    "not_urgent_days": 1,
+    "agenda_days": 1,
+    "top_customers": 1,
+}
+# Settings that must rise in this order (an earlier one below a later one).
+_RISING: Final[tuple[tuple[str, str], ...]] = (
+    ("grade_a_days", "grade_b_days"),
+    ("grade_b_days", "grade_c_days"),
+    ("urgent_days", "soon_days"),
+    ("soon_days", "not_urgent_days"),
+)
 
 
 @dataclass(frozen=True)
@@ -73,12 +114,20 @@ class Settings:
     value_monthly_discount: float = 0.01
     churn_p_alive: float = 0.3
 
+    # reading
+    excluded_statuses: str = DEFAULT_EXCLUDED_STATUSES
+    merge_similar_ids: bool = False
+
     def __post_init__(self) -> None:
         if self.threshold_method not in THRESHOLD_METHODS:
             raise SettingsError(
-                f"threshold_method must be one of {', '.join(THRESHOLD_METHODS)}, "
-                f"not {self.threshold_method!r}",
+                N_("{key} must be one of {choices}, not {value!r}"),
                 column="threshold_method",
+                args={
+                    "key": "threshold_method",
+                    "choices": ", ".join(THRESHOLD_METHODS),
+                    "value": self.threshold_method,
+                },
             )
         if self.threshold_method == "fixed" and None in (
             self.fixed_recency_days,
@@ -86,25 +135,80 @@ class Settings:
             self.fixed_monetary,
         ):
             raise SettingsError(
-                "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
-                "and fixed_monetary",
+                N_(
+                    "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
+                    "and fixed_monetary"
+                ),
                 column="threshold_method",
             )
         if self.language not in ("en", "zh"):
             raise SettingsError(
-                f"language must be 'en' or 'zh', not {self.language!r}", column="language"
+                N_("{key} must be one of {choices}, not {value!r}"),
+                column="language",
+                args={"key": "language", "choices": "en, zh", "value": self.language},
             )
-        if not 0 < self.abc_a_share < self.abc_b_share <= 1:
-            raise SettingsError("abc shares must satisfy 0 < abc_a_share < abc_b_share <= 1")
-        if not 0 < self.pareto_top_share <= 1:
-            raise SettingsError("pareto_top_share must be in (0, 1]")
-        if not self.sleep_days <= self.lost_days:
-            raise SettingsError("sleep_days must not exceed lost_days", column="sleep_days")
-        for name in ("cadence_a", "cadence_b", "cadence_c", "cadence_d", "cadence_e"):
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{name} must be at least 1 day", column=name)
+        for name, low in _AT_LEAST.items():
+            value = getattr(self, name)
+            if value < low:
+                raise SettingsError(
+                    N_("{key} must be a whole number of at least {low}, not {value}"),
+                    column=name,
+                    args={"key": name, "low": low, "value": value},
+                )
+        for name in ("fixed_recency_days", "fixed_frequency", "fixed_monetary"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise SettingsError(
+                    N_("{key} must not be negative, not {value}"),
+                    column=name,
+                    args={"key": name, "value": value},
+                )
+        if not self.churn_gap_factor > 0:
+            raise SettingsError(
+                N_("{key} must be more than 0, not {value}"),
+                column="churn_gap_factor",
+                args={"key": "churn_gap_factor", "value": self.churn_gap_factor},
+            )
+        for name in ("churn_drop", "pareto_top_share", "abc_a_share", "abc_b_share"):
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                raise SettingsError(
+                    N_("{key} must be a share above 0 and at most 1, not {value}"),
+                    column=name,
+                    args={"key": name, "value": value},
+                )
+        rising: tuple[tuple[str, str], ...] = (*_RISING, ("abc_a_share", "abc_b_share"))
+        for lower, upper in rising:
+            if not getattr(self, lower) < getattr(self, upper):
+                raise SettingsError(
+                    N_("{key} ({value}) must be less than {other} ({other_value})"),
+                    column=lower,
+                    args={
+                        "key": lower,
+                        "value": getattr(self, lower),
+                        "other": upper,
+                        "other_value": getattr(self, upper),
+                    },
+                )
+        if self.sleep_days > self.lost_days:
+            raise SettingsError(
+                N_("{key} ({value}) must not be more than {other} ({other_value})"),
+                column="sleep_days",
+                args={
+                    "key": "sleep_days",
+                    "value": self.sleep_days,
+                    "other": "lost_days",
+                    "other_value": self.lost_days,
+                },
+            )
         self._check_value_model()
         self._check_currency()
+
+    @property
+    def excluded_status_keys(self) -> frozenset[str]:
+        """The excluded order statuses in matching form (see :func:`status_key`)."""
+        parts = re.split(r"[,，;；、|\n]+", self.excluded_statuses or "")
+        return frozenset(key for key in map(status_key, parts) if key)
 
     def _check_value_model(self) -> None:
         checks = (
@@ -214,6 +318,9 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "日程天数": "agenda_days",
     "重点客户数": "top_customers",
     "日在前": "day_first",
+    "排除的订单状态": "excluded_statuses",
+    "排除订单状态": "excluded_statuses",
+    "合并相似客户编号": "merge_similar_ids",
     # value model
     "价值模型": "value_model",
     "预测天数": "value_horizon_days",
@@ -250,6 +357,12 @@ _BOOL_TRUE: Final = {"1", "true", "yes", "y", "on", "是", "对"}
 _BOOL_FALSE: Final = {"0", "false", "no", "n", "off", "否", "不"}
 
 
+def status_key(text: object) -> str:
+    """Matching form of an order status: case-folded, without spaces or punctuation."""
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
 def normalise_key(key: str) -> str:
     """Lower-case, spaces and dashes to underscores; Chinese kept as is."""
     return "_".join(str(key).strip().casefold().replace("-", " ").split())
@@ -264,18 +377,28 @@ def _coerce(name: str, kind: type, value: object) -> object:
             return True
         if text in _BOOL_FALSE:
             return False
-        raise SettingsError(f"setting {name!r} must be yes or no, not {value!r}", column=name)
+        raise SettingsError(
+            N_("{key} must be yes or no, not {value!r}"),
+            column=name,
+            args={"key": name, "value": value},
+        )
     if kind in (int, float):
         try:
             number = float(str(value).strip().replace(",", ""))
+            if not math.isfinite(number):
+                raise ValueError(value)
         except ValueError:
             raise SettingsError(
-                f"setting {name!r} must be a number, not {value!r}", column=name
+                N_("{key} must be a number, not {value!r}"),
+                column=name,
+                args={"key": name, "value": value},
             ) from None
         if kind is int:
             if not number.is_integer():
                 raise SettingsError(
-                    f"setting {name!r} must be a whole number, not {value!r}", column=name
+                    N_("{key} must be a whole number, not {value!r}"),
+                    column=name,
+                    args={"key": name, "value": value},
                 )
             return int(number)
         return number

@@ -137,13 +137,18 @@ class SmtpConfig:
             security = "ssl"
         else:
             security = "starttls"
+        user = _text_or_none(pick("user"))
+        sender = _text_or_none(pick("sender"))
+        if sender is None and user is not None and "@" in user:
+            # most providers only accept mail from the address that logs in
+            sender = user
         return cls(
             host=str(pick("host") or "").strip(),
             port=port if port is not None else DEFAULT_PORTS[security],
             security=security,  # type: ignore[arg-type]
-            user=_text_or_none(pick("user")),
+            user=user,
             password=env.get(PASSWORD_ENV) or None,
-            sender=_text_or_none(pick("sender")),
+            sender=sender,
             timeout=timeout,
             cafile=_text_or_none(pick("cafile")),
             notes=tuple(notes),
@@ -159,7 +164,10 @@ class SmtpConfig:
         if not self.sender:
             raise SettingsError(
                 N_("no sender address given"),
-                hint=N_("pass --from, set smtp_from on the Settings sheet or XLCRM_SMTP_FROM"),
+                hint=N_(
+                    "pass --from or a --user that is an address, set smtp_from on the "
+                    "Settings sheet or XLCRM_SMTP_FROM"
+                ),
             )
         if self.user and not self.password:
             raise SettingsError(

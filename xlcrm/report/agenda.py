@@ -14,7 +14,7 @@ import pandas as pd
 from xlcrm.core import lifecycle, playbook, schema
 from xlcrm.core.owners import owner_keys, owner_spellings
 from xlcrm.locale import t, tn
-from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, is_missing
+from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, fmt_name, is_missing
 from xlcrm.report.sections import (
     code_label,
     customer_name,
@@ -143,7 +143,7 @@ def build_agenda(due: Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict
             total = int(due.counts[i])
             groups.append(
                 {
-                    "owner": due.names[i],
+                    "owner": fmt_name(due.names[i]),
                     "count": fmt_int(total),
                     "urgencies": urgencies,
                     "more": more_text(total, len(picks[i]), lang),

@@ -29,7 +29,15 @@ from xlcrm.locale import LANGS, N_, t, tn
 from xlcrm.palette import CLASS_COLOURS, TIER_COLOURS
 from xlcrm.report import charts
 from xlcrm.report.agenda import Due, agenda_title, build_agenda, build_churn
-from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_money_short, fmt_pct, is_missing
+from xlcrm.report.format import (
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_money_short,
+    fmt_name,
+    fmt_pct,
+    is_missing,
+)
 from xlcrm.report.prospects import prospect_section
 from xlcrm.report.sections import Stats, build_sections, cut_texts, group_stats, spend_order
 from xlcrm.report.value import value_context
@@ -74,7 +82,7 @@ def _scope(customers: pd.DataFrame, owner: str | None) -> tuple[pd.DataFrame, st
             args={"owner": owner, "owners": found},
         )
     mask = (keys == wanted).fillna(False).to_numpy(dtype=bool)
-    return customers.loc[mask], names[wanted]
+    return customers.loc[mask], fmt_name(names[wanted])
 
 
 def _figures(
@@ -169,7 +177,8 @@ def _charts(
     band = np.select([left < 0, left <= 7], [0, 1], default=2)
     table = np.bincount(due.owner * 3 + band, minlength=3 * len(due.names)).reshape(-1, 3)
     owner_rows = [
-        (due.names[i], [float(v) for v in table[i]], fmt_int(table[i].sum())) for i in due.shown
+        (fmt_name(due.names[i]), [float(v) for v in table[i]], fmt_int(table[i].sum()))
+        for i in due.shown
     ]
     series = [
         charts.Series(t("overdue", lang), charts.WARN),

@@ -17,16 +17,27 @@ from xlcrm.locale import N_, t
 __all__ = [
     "DASH",
     "FILTERS",
+    "NAME_LIMIT",
     "fmt_date",
     "fmt_int",
     "fmt_money",
     "fmt_money_short",
+    "fmt_name",
     "fmt_number",
     "fmt_pct",
     "is_missing",
 ]
 
 DASH: Final = "—"
+#: Names (customers, owners) are cut to this many characters in the brief's tables
+#: and charts; the workbook keeps them whole. A 32,000-character name would make
+#: the PDF layout take minutes.
+NAME_LIMIT: Final = 60
+
+
+def fmt_name(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def is_missing(value: object) -> bool:

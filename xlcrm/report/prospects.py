@@ -17,7 +17,7 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.locale import t, tn
-from xlcrm.report.format import DASH, fmt_date, fmt_int, is_missing
+from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_name, is_missing
 from xlcrm.report.sections import customer_name, more_text, owner_name
 
 if TYPE_CHECKING:
@@ -124,7 +124,9 @@ def _owner_names(owners: pd.Series) -> pd.Series:
     """Owners as :func:`~xlcrm.report.sections.owner_name` shows them, for a whole column."""
     present = owners.notna()
     shown = owners.astype(object).where(present, DASH).astype(str)
-    return shown.str.split().str.join(" ").where(present.to_numpy(), DASH)
+    shown = shown.str.split().str.join(" ").where(present.to_numpy(), DASH)
+    cut = {name: fmt_name(name) for name in pd.unique(shown)}  # long names cut, as elsewhere
+    return shown.map(cut)
 
 
 def _promise_order(prospects: pd.DataFrame) -> np.ndarray:

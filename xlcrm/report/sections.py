@@ -16,7 +16,7 @@ import pandas as pd
 
 from xlcrm.core import playbook, schema
 from xlcrm.locale import t, tn
-from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_pct, is_missing
+from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_name, fmt_pct, is_missing
 
 if TYPE_CHECKING:
     from xlcrm.core.analysis import Analysis
@@ -60,13 +60,14 @@ def spend_order(frame: pd.DataFrame) -> np.ndarray:
 def customer_name(row: Mapping[Any, Any]) -> str:
     """The customer's name, else the id."""
     name = row.get("name")
-    return str(row["customer_id"]) if is_missing(name) or not str(name).strip() else str(name)
+    text = str(row["customer_id"]) if is_missing(name) or not str(name).strip() else str(name)
+    return fmt_name(text)
 
 
 def owner_name(row: Mapping[Any, Any]) -> str:
     """The owner as written (whitespace runs shown as one space, as HTML would), else a dash."""
     owner = row.get("owner")
-    return DASH if is_missing(owner) else " ".join(str(owner).split())
+    return DASH if is_missing(owner) else fmt_name(" ".join(str(owner).split()))
 
 
 def code_label(code: object, kind: str, lang: str) -> str:
@@ -176,7 +177,9 @@ def whole_cuts(thresholds: Mapping[str, float]) -> tuple[int, int]:
 
 
 def cut_texts(thresholds: Mapping[str, float], money: str, lang: str) -> list[str]:
-    """The three cut points in words: when R, F and M count as high."""
+    """The three cut points in words: when R, F and M count as high (none without purchases)."""
+    if _no_cuts(thresholds):
+        return []
     days, orders = whole_cuts(thresholds)
     recent = (
         tn(
@@ -199,7 +202,15 @@ def cut_texts(thresholds: Mapping[str, float], money: str, lang: str) -> list[st
     ]  # fmt: skip
 
 
+def _no_cuts(thresholds: Mapping[str, float]) -> bool:
+    return any(
+        math.isnan(float(thresholds[key])) for key in ("recency_days", "frequency", "monetary")
+    )
+
+
 def _class_definition(code: str, thresholds: Mapping[str, float], money: str, lang: str) -> str:
+    if _no_cuts(thresholds):
+        return ""
     r_high, f_high, m_high = _CLASS_PATTERN[code]
     days, orders = whole_cuts(thresholds)
     spent = fmt_money(thresholds["monetary"], money)

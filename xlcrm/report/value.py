@@ -17,7 +17,7 @@ import pandas as pd
 from xlcrm.core.value import TIME_UNIT, describe_reason, repurchase_band_label
 from xlcrm.locale import t
 from xlcrm.report import charts
-from xlcrm.report.format import fmt_money, fmt_money_short, fmt_pct
+from xlcrm.report.format import fmt_money, fmt_money_short, fmt_name, fmt_pct
 
 __all__ = ["value_context"]
 
@@ -40,7 +40,7 @@ def _pct(value: float) -> str:
 
 def _name(rec: Mapping[Any, Any]) -> str:
     name = rec.get("name")
-    return str(rec["customer_id"]) if name is None or pd.isna(name) else str(name)
+    return fmt_name(str(rec["customer_id"]) if name is None or pd.isna(name) else str(name))
 
 
 def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) -> dict | None:

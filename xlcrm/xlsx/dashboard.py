@@ -14,31 +14,30 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.currency import Currency
-from xlcrm.locale import t
+from xlcrm.locale import t, tp
 from xlcrm.palette import ACCENT, CLASS_COLOURS, TIER_COLOURS
-from xlcrm.xlsx.columns import text
 from xlcrm.xlsx.sheets import AnalysisLike
 
 
 @dataclass
 class Block:
-    """A small table on the dashboard, with a heading and the colour of each row's bar."""
+    """A small table on the dashboard."""
 
     key: str
     table: str
     headers: list[str]
     kinds: list[str]
-    rows: list[list[Any]]
-    title: str = ""
-    colours: list[str] = field(default_factory=list)
-    note: str = ""
+    rows: list[list[str | float]]
+    title: str = ""  # the heading above the table
+    colours: list[str] = field(default_factory=list)  # each row's bar in the charts
+    note: str = ""  # a line under the table
 
 
 @dataclass
 class Dashboard:
     title: str
     subtitle: str
-    figures: list[tuple[str, Any, str]]  # label, value, kind
+    figures: list[tuple[str, float | str, str]]  # label, value (a number or text), kind
     blocks: list[Block]
     curve: list[tuple[float, float]] = field(default_factory=list)  # Pareto: customers, revenue
     currency: Currency = field(default_factory=Currency)
@@ -49,24 +48,26 @@ class Dashboard:
 
 
 def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
-    """Counts, revenue and shares by class, tier and segment, plus Pareto figures."""
+    """Counts, revenue and shares by class, segment and tier, plus Pareto figures."""
     c = analysis.customers
     revenue = c["monetary"].fillna(0.0).astype(float)
     total_rev = float(revenue.sum())
+    customers = tp("count", "Customers", lang)
+    customer_share, revenue_share = t("Share of customers", lang), t("Share of revenue", lang)
 
     def block(
         key: str,
-        col: str,
+        title: str,
         codes: Sequence[str],
         fn: Callable[[str, str], str],
         colours: dict[str, str],
-        title: str,
+        heading: str,
     ) -> Block:
-        counts = c[col].value_counts()
-        rev = revenue.groupby(c[col]).sum()
+        counts = c[key].value_counts()
+        rev = revenue.groupby(c[key]).sum()
         # shares of the customers in this table (buyers for classes), adding up to 100 %
         n = int(sum(int(counts.get(code, 0)) for code in codes))
-        rows = []
+        rows: list[list[str | float]] = []
         for code in codes:
             k = int(counts.get(code, 0))
             r = float(rev.get(code, 0.0))
@@ -76,23 +77,17 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
         return Block(
             key,
             f"xlcrm_dashboard_{key}",
-            [
-                text(key, lang),
-                text("customers", lang),
-                text("customer_share", lang),
-                text("revenue", lang),
-                text("revenue_share", lang),
-            ],
+            [title, customers, customer_share, t("Revenue", lang), revenue_share],
             ["text", "int", "pct", "money", "pct"],
             rows,
-            title,
+            heading,
             [colours.get(code, ACCENT) for code in codes],
         )
 
     blocks = [
         block(
             "rfm_class",
-            "rfm_class",
+            t("RFM class", lang),
             schema.RFM_CLASSES,
             schema.label,
             CLASS_COLOURS,
@@ -100,7 +95,7 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
         ),
         block(
             "tier",
-            "tier",
+            t("Tier", lang),
             schema.TIERS,
             schema.tier_label,
             TIER_COLOURS,
@@ -108,7 +103,7 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
         ),
         block(
             "segment",
-            "segment",
+            t("Segment", lang),
             schema.SEGMENTS,
             schema.label,
             {},
@@ -132,36 +127,44 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
     figures_of = summary(analysis)  # type: ignore[arg-type]
     pct = f"{figures_of['top_fraction']:.0%}"
     top_share = figures_of["top_share"]
-    figures: list[tuple[str, Any, str]] = [
-        (text("customers", lang), figures_of["customers"], "int"),
-        (text("purchasing", lang), figures_of["purchasing_customers"], "int"),
-        (text("revenue", lang), figures_of["revenue"], "money"),
+    figures: list[tuple[str, float | str, str]] = [
+        (customers, figures_of["customers"], "int"),
+        (t("Purchasing customers", lang), figures_of["purchasing_customers"], "int"),
+        (t("Revenue", lang), figures_of["revenue"], "money"),
         (
-            text("top_share", lang).format(pct=pct),
+            t("Revenue share of top {pct} customers", lang, pct=pct),
             float("nan") if top_share is None else top_share,
             "pct",
         ),
-        (text("customers_for_80", lang), figures_of["customers_for_80"], "int"),
-        (text("due_now", lang), figures_of["needs_followup"], "int"),
-        (text("overdue", lang), figures_of["overdue"], "int"),
-        (text("churn", lang), figures_of["churn_warnings"], "int"),
+        (
+            t("Customers making {pct} of revenue", lang, pct="80%"),
+            figures_of["customers_for_80"],
+            "int",
+        ),
+        (t("Follow-ups due now (incl. overdue)", lang), figures_of["needs_followup"], "int"),
+        (t("Overdue follow-ups", lang), figures_of["overdue"], "int"),
+        (t("Churn warnings", lang), figures_of["churn_warnings"], "int"),
         *_value_figures(figures_of, lang),
     ]
     as_of = pd.Timestamp(analysis.as_of).date().isoformat()
-    subtitle = f"{analysis.settings.company} · {text('as_of', lang)} {as_of}"
+    subtitle = t(
+        "{company} · Analysis date {date}", lang, company=analysis.settings.company, date=as_of
+    )
     money = getattr(analysis.settings, "money", Currency())
-    return Dashboard(text("dashboard_title", lang), subtitle, figures, blocks, curve, money)
+    return Dashboard(t("Customer dashboard", lang), subtitle, figures, blocks, curve, money)
 
 
-def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, Any, str]]:
+def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, float | str, str]]:
     """The value model's lines on the dashboard: its totals, or why it is missing."""
     from xlcrm.core.value import describe_reason
 
     reason = figures.get("value_reason")
-    rows: list[tuple[str, Any, str]] = []
+    rows: list[tuple[str, float | str, str]] = []
     if reason is not None:
-        rows.append((text("value_model", lang), describe_reason(reason, lang), "text"))
+        rows.append((t("Value model", lang), describe_reason(reason, lang) or "", "text"))
     if figures.get("expected_value") is not None:
-        rows.append((text("expected_value", lang), figures["expected_value"], "money"))
-        rows.append((text("value_at_risk", lang), figures["value_at_risk"], "money"))
+        expected = t("Expected value, next 12 months", lang)
+        rows.append((expected, figures["expected_value"], "money"))
+        at_risk = t("Value at risk (customers with a churn warning)", lang)
+        rows.append((at_risk, figures["value_at_risk"], "money"))
     return rows

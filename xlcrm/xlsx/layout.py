@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.currency import Currency
 from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_, t
 from xlcrm.palette import ACCENT, INK, MUTED, WARN, WARN_SOFT, rgb
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
@@ -29,7 +30,6 @@ from xlcrm.xlsx.columns import (
     col_letter,
     header,
     settings_sheet_name,
-    text,
 )
 from xlcrm.xlsx.dashboard import build_dashboard
 from xlcrm.xlsx.dashsheet import add_dashboard
@@ -46,6 +46,11 @@ from xlcrm.xlsx.printing import (
 )
 from xlcrm.xlsx.sheets import AnalysisLike, ResultSheet, build_result_sheets, is_missing
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
 
 @dataclass
 class Pending:
@@ -59,7 +64,7 @@ class Pending:
     line_pt: float = 15.0  # height of one line of a wrapped cell
 
 
-def _header_style(ws: Any, cell: Any, lang: str, kind: str) -> None:
+def _header_style(ws: Worksheet, cell: Cell, lang: str, kind: str) -> None:
     """Bold white on the house accent: shown by Excel and LibreOffice alike (LibreOffice
     ignores table styles)."""
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -70,7 +75,7 @@ def _header_style(ws: Any, cell: Any, lang: str, kind: str) -> None:
 
 
 def _add_result_sheet(
-    wb: Any,
+    wb: Workbook,
     sheet: ResultSheet,
     index: int | None,
     lang: str,
@@ -156,7 +161,7 @@ def _add_result_sheet(
     return Pending(sheet, styles, header_style, note_styles, wrap, LINE_PT.get(lang, 15.0))
 
 
-def _note(ws: Any, lines: list[str], row: int, lang: str) -> list[int]:
+def _note(ws: Worksheet, lines: list[str], row: int, lang: str) -> list[int]:
     """Styles of the lines under a table (the first bold, the rest muted); the
     lines themselves are written with the sheet's data."""
     from openpyxl.styles import Font
@@ -176,7 +181,12 @@ def _note(ws: Any, lines: list[str], row: int, lang: str) -> list[int]:
 
 
 def _add_settings_sheet(
-    wb: Any, analysis: AnalysisLike, name: str, lang: str, index: int | None, company: str = ""
+    wb: Workbook,
+    analysis: AnalysisLike,
+    name: str,
+    lang: str,
+    index: int | None,
+    company: str = "",
 ) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.workbook.defined_name import DefinedName
@@ -184,21 +194,24 @@ def _add_settings_sheet(
 
     family = font_name(lang)
     ws = wb.create_sheet(name, index)
-    ws["A1"] = text("as_of", lang)
+    ws["A1"] = t("Analysis date", lang)
     ws["A1"].font = Font(name=family, size=BODY_SIZE, bold=True)
     ws["B1"] = pd.Timestamp(analysis.as_of).to_pydatetime()
     ws["B1"].number_format = NUMBER_FORMATS["date"]
-    ws["A2"] = text("as_of_note", lang)
+    ws["A2"] = t(
+        "Follow-up formulas count from this date. Type =TODAY() here to follow the calendar.",
+        lang,
+    )
     ws["A2"].font = Font(name=family, size=BODY_SIZE, italic=True, color=rgb(MUTED))
-    headers = [header("grade", lang), header("cadence_days", lang), text("meaning", lang)]
+    headers = [header("grade", lang), header("cadence_days", lang), t("Meaning", lang)]
     for i, h in enumerate(headers, start=1):
         _header_style(ws, ws.cell(row=CADENCE_FIRST_ROW - 1, column=i, value=h), lang, "text")
     cadence = analysis.settings.cadence
     for j, grade in enumerate(schema.GRADES):
         r = CADENCE_FIRST_ROW + j
         ws.cell(row=r, column=1, value=grade)
-        ws.cell(row=r, column=2, value=int(cadence[grade])).number_format = "0"
-        meaning = ws.cell(row=r, column=3, value=schema.GRADE_LABELS[grade][lang])
+        ws.cell(row=r, column=2, value=int(cadence[grade])).number_format = NUMBER_FORMATS["score"]
+        meaning = ws.cell(row=r, column=3, value=schema.grade_label(grade, lang))
         meaning.alignment = Alignment(indent=1)
     last = CADENCE_FIRST_ROW + len(schema.GRADES) - 1
     table = Table(
@@ -209,21 +222,22 @@ def _add_settings_sheet(
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
     ws.add_table(table)
     r = last + 2
-    ws.cell(row=r, column=1, value=text("thresholds", lang)).font = Font(
+    ws.cell(row=r, column=1, value=t("Thresholds used", lang)).font = Font(
         name=family, size=BODY_SIZE, bold=True
     )
     thresholds = analysis.thresholds or {}
-    for label_key, value in (
-        ("threshold_method", analysis.settings.threshold_method),
-        ("recency_cut", thresholds.get("recency_days")),
-        ("frequency_cut", thresholds.get("frequency")),
-        ("monetary_cut", thresholds.get("monetary")),
+    monetary_cut = t("Monetary cut", lang)
+    for what, value in (
+        (t("Threshold method", lang), analysis.settings.threshold_method),
+        (t("Recency cut (days)", lang), thresholds.get("recency_days")),
+        (t("Frequency cut", lang), thresholds.get("frequency")),
+        (monetary_cut, thresholds.get("monetary")),
     ):
         r += 1
-        ws.cell(row=r, column=1, value=text(label_key, lang))
+        ws.cell(row=r, column=1, value=what)
         if value is not None and not is_missing(value):
             cell = ws.cell(row=r, column=2, value=value if isinstance(value, str) else float(value))
-            if label_key == "monetary_cut":
+            if what == monetary_cut:
                 cell.number_format = money_format(analysis.settings.money)
             elif not isinstance(value, str):
                 cell.number_format = "#,##0.0#"
@@ -231,10 +245,10 @@ def _add_settings_sheet(
         for cell in row:
             if cell.value is not None and cell.font.name != family:
                 cell.font = Font(name=family, size=BODY_SIZE)
-    ws.column_dimensions["A"].width = max(24, text_width(text("recency_cut", lang)) + 2)
+    ws.column_dimensions["A"].width = max(24, text_width(t("Recency cut (days)", lang)) + 2)
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = max(
-        34, *(text_width(schema.GRADE_LABELS[g][lang]) + 2 for g in schema.GRADES)
+        34, *(text_width(schema.grade_label(g, lang)) + 2 for g in schema.GRADES)
     )
     set_page_setup(ws, lang=lang, area=f"A1:C{r}", title_rows=None, left_header=company)
     ref = f"'{name}'!$B$1"
@@ -243,7 +257,7 @@ def _add_settings_sheet(
     wb.defined_names[AS_OF_NAME] = DefinedName(AS_OF_NAME, attr_text=ref)
 
 
-def _set_text(cell: Any, value: str) -> None:
+def _set_text(cell: Cell, value: str) -> None:
     """Store ``value`` as text even when it starts with = (openpyxl would make a formula)."""
     cell.value = value
     cell.data_type = "s"
@@ -252,7 +266,7 @@ def _set_text(cell: Any, value: str) -> None:
 # --- workbook level ---------------------------------------------------------------------
 
 
-def is_own_sheet(ws: Any) -> bool:
+def is_own_sheet(ws: Worksheet) -> bool:
     """A sheet xlcrm wrote: one of its names, holding an ``xlcrm_`` table."""
     return ws.title in OWN_SHEET_NAMES and any(
         str(name).startswith(TABLE_PREFIX) for name in getattr(ws, "tables", {})
@@ -260,7 +274,7 @@ def is_own_sheet(ws: Any) -> bool:
 
 
 def add_result_sheets(
-    wb: Any,
+    wb: Workbook,
     analysis: AnalysisLike,
     quality: pd.DataFrame | None = None,
     *,
@@ -293,16 +307,17 @@ def add_result_sheets(
     taken = [n for n in wanted if n in wb.sheetnames]
     if taken:
         raise OutputError(
-            f"the workbook already has a sheet named {taken[0]!r} that xlcrm did not write",
+            N_("the workbook already has a sheet named {name!r} that xlcrm did not write"),
             sheet=taken[0],
-            hint="rename that sheet, or write to a new file with -o",
+            hint=N_("rename that sheet, or write to a new file with -o"),
+            args={"name": taken[0]},
         )
     first = None if in_place else 0
     company = str(getattr(analysis.settings, "company", "") or "")
     money = getattr(analysis.settings, "money", Currency())
     if not in_place:
         use_font(wb, lang)
-    as_of_text = f"{text('as_of', lang)} {pd.Timestamp(analysis.as_of).date().isoformat()}"
+    as_of_text = f"{t('Analysis date', lang)} {pd.Timestamp(analysis.as_of).date().isoformat()}"
     dash = build_dashboard(analysis, lang=lang)
     add_dashboard(wb, dash, wanted[0], lang, first, company=company, as_of_text=as_of_text)
     pending = []

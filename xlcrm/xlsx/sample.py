@@ -106,6 +106,7 @@ SETTING_KEYS: Final = (
     "value_horizon_days",
     "value_monthly_discount",
     "churn_p_alive",
+    "excluded_statuses",
 )
 
 # Order frames use these in canonical column order.

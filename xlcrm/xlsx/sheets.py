@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -19,16 +19,18 @@ import pandas as pd
 from xlcrm.core import schema
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import t, tn, tp
+
+if TYPE_CHECKING:
+    from xlcrm.core.pareto import ParetoSummary
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
     CADENCE_FIRST_ROW,
-    GRADE_SOURCE_LABELS,
-    HEADERS,
+    COLUMN_KINDS,
     SHEET_NAMES,
     TABLE_NAMES,
     Column,
     col_letter,
-    text,
+    header,
 )
 
 
@@ -44,7 +46,7 @@ class AnalysisLike(Protocol):
     @property
     def thresholds(self) -> dict[str, float]: ...
     @property
-    def pareto(self) -> Any: ...
+    def pareto(self) -> ParetoSummary: ...
 
 
 # --- specifications (pure) ---------------------------------------------------------
@@ -112,7 +114,7 @@ def _churn_words(customers: pd.DataFrame, lang: str, settings: Settings) -> pd.S
 def _yes_no(flags: pd.Series, lang: str) -> pd.Series:
     """True/False as words in ``lang`` (a filter shows them; TRUE/FALSE reads as English)."""
     words = {True: tp("churn warning", "Yes", lang), False: tp("churn warning", "No", lang)}
-    return flags.map(lambda flag: None if is_missing(flag) else words[bool(flag)])
+    return flags.map(words, na_action="ignore")
 
 
 def _columns(
@@ -121,8 +123,8 @@ def _columns(
     formulas = formulas or {}
     out = []
     for key in keys:
-        en, zh, kind, width = HEADERS[key]
-        out.append(Column(key, zh if lang == "zh" else en, kind, width, formulas.get(key)))
+        kind, width = COLUMN_KINDS[key]
+        out.append(Column(key, header(key, lang), kind, width, formulas.get(key)))
     return out
 
 
@@ -277,7 +279,7 @@ def _followup_sheet(
     frame["tier"] = _labels(frame["tier"], schema.tier_label, lang)
     frame["urgency"] = _labels(frame["urgency"], schema.label, lang)
     frame["grade_source"] = frame["grade_source"].map(
-        {k: v[lang] for k, v in GRADE_SOURCE_LABELS.items()}
+        {"given": tp("grade source", "given", lang), "derived": tp("grade source", "derived", lang)}
     )
     frame["action"] = _action_texts(src["action_key"], lang).values
     frame = frame[keys]
@@ -289,7 +291,7 @@ def _followup_sheet(
         frame.reset_index(drop=True),
         freeze="C2",
         dropdowns={"grade": list(schema.GRADES)},
-        dropdown_error=text("grade_error", lang),
+        dropdown_error=t("Choose a grade A to E.", lang),
     )
     assert sheet.letter("grade") == "E" and sheet.letter("urgency") == "J"
     # Only what falls due on the analysis date is highlighted; the backlog of overdue
@@ -336,7 +338,7 @@ def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
     days = settings.value_horizon_days
     for i, col in enumerate(columns):  # the horizon belongs in the header
         if col.key in ("expected_purchases", "repurchase_prob"):
-            name = f"{col.header} ({days} d)" if lang == "en" else f"{col.header}({days}天)"
+            name = t("{header} ({days} d)", lang, header=col.header, days=days)
             columns[i] = Column(col.key, name, col.kind, col.width)
     return ResultSheet(
         "value",
@@ -379,7 +381,14 @@ def _checked_note(checked: Mapping[str, int] | None, lang: str) -> list[str]:
 def _quality_sheet(
     quality: pd.DataFrame | None, lang: str, checked: Mapping[str, int] | None = None
 ) -> ResultSheet:
+    from xlcrm.xlsx.quality import NOTICES  # rows that only inform (columns used, totals)
+
     keys = list(QUALITY_KEYS)
+    notices_only = (
+        quality is None
+        or "reason" not in quality.columns
+        or bool(quality["reason"].isin(NOTICES).all())
+    )
     if quality is None or len(quality) == 0:
         frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
     elif {"reason", "left_out"} <= set(quality.columns):
@@ -403,7 +412,7 @@ def _quality_sheet(
         _columns(keys, lang),
         frame,
         freeze="A2",
-        note=[] if len(frame) else _checked_note(checked, lang),
+        note=_checked_note(checked, lang) if notices_only else [],
     )
 
 

@@ -61,10 +61,6 @@ def _escaped_texts(values: pd.Series) -> tuple[list[str], str]:
 
 def _number_strings(values: pd.Series, kind: str) -> list[str]:
     """Each value as the text of a ``<v>`` element ("" for a blank cell)."""
-    if kind == "bool":
-        mask = values.isna().to_numpy()
-        text = np.where(values.fillna(False).to_numpy(dtype=bool), "1", "0")
-        return np.where(mask, "", text).tolist()
     if kind == "date":
         arr = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
         mask = np.isnat(arr)
@@ -100,8 +96,6 @@ def _cell_template(column: Column, letter: str, style: int, space: str, arg: int
         return f"{ref}{kind}><f>{formula}</f><v>{{{arg}}}</v></c>"
     if column.kind == "text":
         return f'{ref} t="inlineStr"><is><t{space}>{{{arg}}}</t></is></c>'
-    if column.kind == "bool":
-        return f'{ref} t="b"><v>{{{arg}}}</v></c>'
     return f"{ref}><v>{{{arg}}}</v></c>"
 
 
