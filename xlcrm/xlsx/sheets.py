@@ -374,7 +374,7 @@ def _checked_note(checked: Mapping[str, int] | None, lang: str) -> list[str]:
         t("no cell holds an Excel error value", lang),
         t("every order and activity belongs to a known customer", lang),
     ):
-        lines.append(f"  • {check}")
+        lines.append(f"• {check}")
     return lines
 
 

@@ -169,7 +169,8 @@ def sheet_data_chunks(
     for k, line in enumerate(sheet.note):
         style = note_styles[k] if k < len(note_styles) else 0
         yield (
-            f'<row r="{first + k}"><c r="A{first + k}" s="{style}" t="inlineStr"><is><t>'
+            f'<row r="{first + k}"><c r="A{first + k}" s="{style}" t="inlineStr"><is>'
+            f'<t xml:space="preserve">'
             f"{_xml_text(line)}</t></is></c></row>"
         )
     yield "</sheetData>"
