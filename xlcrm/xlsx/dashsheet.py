@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from xlcrm.core.currency import Scale, money_scale
+from xlcrm.core.currency import Currency, Scale, money_scale
 from xlcrm.locale import t
 from xlcrm.palette import ACCENT, INK, MUTED, rgb
 from xlcrm.xlsx.charts import anchor_chart, bar_chart, pareto_chart
@@ -160,7 +160,8 @@ def _chart_data(wb: Any, dash: Dashboard, lang: str, index: int | None) -> dict[
         )
     refs["money_labels"] = money_format(dash.currency, scale=scale)
     axis = Scale(scale.divisor, scale.suffix, 1 if largest / scale.divisor < 10 else 0)
-    refs["money_axis"] = money_format(dash.currency, scale=axis)
+    # the axis without the symbol: short ticks that never crowd; the bars carry it
+    refs["money_axis"] = money_format(Currency(), scale=axis)
     return refs
 
 

@@ -346,6 +346,7 @@ def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
         TABLE_NAMES["value"],
         columns,
         frame.reset_index(drop=True),
+        freeze="C2",  # ID and name stay in view
     )
 
 
