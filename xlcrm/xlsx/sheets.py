@@ -270,7 +270,11 @@ def _followup_sheet(
     frame["tier"] = _labels(frame["tier"], schema.tier_label, lang)
     frame["urgency"] = _labels(frame["urgency"], schema.label, lang)
     frame["grade_source"] = frame["grade_source"].map(
-        {"given": tp("grade source", "given", lang), "derived": tp("grade source", "derived", lang)}
+        {
+            "given": tp("grade source", "given", lang),
+            "derived": tp("grade source", "derived", lang),
+            "default": tp("grade source", "default (no grade)", lang),
+        }
     )
     frame["action"] = _action_texts(src["action_key"], lang).values
     frame = frame[keys]
