@@ -72,11 +72,11 @@ EXPECTED = pd.DataFrame(
         "recency_days": [10.0, 150.0, np.nan, np.nan],
         "frequency": np.array([3, 1, 0, 0], dtype=np.int64),
         "monetary": [600.0, 0.0, np.nan, np.nan],
-        "r_score": pd.array([4, 2, NA, NA], dtype="Int64"),
-        "f_score": pd.array([4, 2, NA, NA], dtype="Int64"),
-        "m_score": pd.array([4, 2, NA, NA], dtype="Int64"),
+        "r_score": pd.array([5, 3, NA, NA], dtype="Int64"),
+        "f_score": pd.array([5, 3, NA, NA], dtype="Int64"),
+        "m_score": pd.array([5, 3, NA, NA], dtype="Int64"),
         "rfm_class": text("important_value", "general_winback", NA, NA),
-        "segment": text("loyal", "hibernating", NA, NA),
+        "segment": text("champions", "need_attention", NA, NA),
         "tier": text("repeat", "sleeping", "potential", "potential"),
         "churn_warning": [False] * 4,
         "churn_reason": text(NA, NA, NA, NA),
@@ -286,6 +286,55 @@ def test_row_order_changes_nothing(rows, random):
     a = analyze(make_orders(rows), as_of=PROPERTY_AS_OF).customers
     b = analyze(make_orders(shuffled), as_of=PROPERTY_AS_OF).customers
     assert_frame_equal(a, b)
+
+
+CENT_ROW = st.tuples(
+    st.sampled_from(["A", "B", "C", "D"]),
+    st.integers(min_value=0, max_value=250),
+    st.sampled_from([0.1, 0.2, 0.3, 0.7, 52.87, 19.99, 1e-3, 2.675, -0.1]),
+)
+
+
+@PROPERTY
+@given(st.lists(CENT_ROW, min_size=2, max_size=40), st.randoms(use_true_random=False))
+def test_shuffling_order_rows_with_cents_changes_nothing(rows, random):
+    """Money is summed in whole cents: float noise cannot split equal spends."""
+    shuffled = rows[:]
+    random.shuffle(shuffled)
+    a = analyze(make_orders(rows), as_of=PROPERTY_AS_OF)
+    b = analyze(make_orders(shuffled), as_of=PROPERTY_AS_OF)
+    assert_frame_equal(a.customers, b.customers)
+    assert a.thresholds == b.thresholds or all(
+        (x == y) or (np.isnan(x) and np.isnan(y))
+        for x, y in zip(a.thresholds.values(), b.thresholds.values(), strict=True)
+    )
+    assert (a.pareto.top_share, a.pareto.customers_for_80) == (
+        b.pareto.top_share,
+        b.pareto.customers_for_80,
+    ) or np.isnan(a.pareto.top_share)
+    assert_frame_equal(a.pareto.curve, b.pareto.curve)
+
+
+def test_shuffling_the_order_rows_of_a_sample_book_changes_nothing():
+    from xlcrm.xlsx.sample import generate_sample
+
+    sample = generate_sample(customers=600, seed=3)
+    orders = sample.orders.drop(columns="order_id")
+    # split every order into two lines of one order id: sums of floats in another order
+    lines = pd.concat(
+        [
+            orders.assign(amount=orders["amount"] - 0.1, order_id=orders.index),
+            orders.assign(amount=0.1, order_id=orders.index),
+        ]
+    )
+    shuffled = lines.sample(frac=1.0, random_state=5)
+    a = analyze(lines, sample.customers, sample.activities, as_of=sample.as_of)
+    b = analyze(shuffled, sample.customers, sample.activities, as_of=sample.as_of)
+    c = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    assert_frame_equal(a.customers, b.customers)
+    assert_frame_equal(a.customers, c.customers)
+    assert a.thresholds == b.thresholds == c.thresholds
+    assert a.pareto.customers_for_80 == b.pareto.customers_for_80
 
 
 @PROPERTY
