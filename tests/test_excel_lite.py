@@ -200,7 +200,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame
     result = analyze(
         data.orders, data.customers, data.activities, as_of=AS_OF, settings=data.settings
     )
-    c = result.customers.reset_index(drop=True)
+    c = result.customers.reset_index(drop=True).drop(columns="expected_close")
     c = c.merge(
         data.customers.drop_duplicates("customer_id")[
             ["customer_id", "need_status", "deal_status", "expected_close"]
