@@ -298,7 +298,7 @@ def test_the_bundle_runs_without_xlcrm_weasyprint_or_jinja2(
     scripts = report["scripts"]
     assert scripts["analyze"]["alerts"][0].startswith("Analysed 120 customers")
     assert "RFM" in scripts["analyze"]["sheets"]
-    assert scripts["followup_plan"]["alerts"][0].startswith("Follow-up plan for")
+    assert scripts["followup_plan"]["alerts"][0].startswith("Call plan: ")
     assert scripts["dashboard"]["alerts"][0].startswith("Dashboard:")
     assert scripts["show_help"]["alerts"][0].startswith("Help:")
     assert "xlcrm help" in scripts["show_help"]["sheets"]

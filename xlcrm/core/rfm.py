@@ -531,15 +531,15 @@ def rfm_thresholds(
         return {name: float("nan") for name in raw}
     if method in ("mean", "median"):
         reduce = np.mean if method == "mean" else np.median
-        out = {name: float(reduce(values)) for name, values in raw.items()}
+        cuts = {name: float(reduce(values)) for name, values in raw.items()}
         # money in whole cents: an exact sum, whatever the order of the customers
         money = to_cents(raw["monetary"])
-        out["monetary"] = (
+        cuts["monetary"] = (
             int(money.sum()) / money.size / 100
             if method == "mean"
             else float(np.median(money)) / 100
         )
-        return out
+        return cuts
     scores = frame if "r_score" in frame.columns else score_rfm(frame)
     out: dict[str, float] = {}
     for name, score_col, lower_is_better in (

@@ -85,8 +85,8 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "analyze",
         "PivotTableInsert",
         "Read Customers, Orders and Activities and write the result sheets "
-        "(RFM classes, tiers, churn warnings, follow-ups).",
-        "读取客户、订单、跟进记录并写入分析结果表。",
+        "(call plan, RFM classes, tiers, churn warnings, follow-ups).",
+        "读取客户、订单、跟进记录并写入分析结果表（含拜访计划）。",
     ),
     Button(
         "xlcrmFollowup",
@@ -94,8 +94,9 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "跟进计划",
         "followup_plan",
         "CalendarInsert",
-        "Write the follow-up plan: whom to contact, when, sorted by urgency.",
-        "生成跟进计划：联系谁、何时联系，按紧急程度排序。",
+        "Log the calls marked Done on the Call plan into Activities, then plan again: "
+        "whom each owner calls on each working day, most important first.",
+        "把拜访计划中已填完成日期的拜访记入跟进记录，再重新排计划：每位负责人每个工作日拜访谁，重要的优先。",
     ),
     Button(
         "xlcrmDashboard",
