@@ -14,6 +14,7 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.errors import OutputError
+from xlcrm.core.plan import build_plan
 from xlcrm.locale import N_, t
 from xlcrm.xlsx.columns import (
     AS_OF_NAME,
@@ -73,6 +74,8 @@ def _add_result_sheet(wb: Workbook, sheet: ResultSheet, index: int | None) -> Pe
         if column.kind == "text":
             width = _display_width(sheet.frame[column.key], column.header, column.width)
         ws.column_dimensions[letter].width = width
+        if column.key in sheet.hidden:
+            ws.column_dimensions[letter].hidden = True
     header_style = ws.cell(row=1, column=1).style_id
     table = Table(
         displayName=sheet.table,
@@ -211,7 +214,7 @@ def _add_dashboard(wb: Workbook, dash: Dashboard, name: str, lang: str, index: i
         positions[block.key] = (row0, col0, len(block.rows))
         if block.key != "pareto":
             r = row0 + len(block.rows) + 3
-    for letter, width in zip("ABCDE", (34, 12, 16, 16, 16), strict=True):
+    for letter, width in zip("ABCDEF", (34, 12, 16, 16, 16, 60), strict=True):
         ws.column_dimensions[letter].width = width
     ws.column_dimensions["R"].width = 18
     ws.column_dimensions["S"].width = 16
@@ -277,8 +280,12 @@ def add_result_sheets(
     *,
     lang: str = "en",
     in_place: bool = False,
+    kept: pd.DataFrame | None = None,
 ) -> list[Pending]:
     """Replace xlcrm's sheets in openpyxl workbook ``wb`` with this analysis's.
+
+    ``kept``: Call plan rows typed by reps that the new plan keeps
+    (:func:`xlcrm.xlsx.sheets.callplan_sheet`).
 
     Sheets that are not xlcrm's stay as they are. Returns the large sheets
     whose cell data :func:`save_workbook` generates. Raises
@@ -290,7 +297,10 @@ def add_result_sheets(
     if AS_OF_NAME in wb.defined_names:
         del wb.defined_names[AS_OF_NAME]
     settings_name = settings_sheet_name(lang, in_place=in_place)
-    sheets = build_result_sheets(analysis, quality, lang=lang, settings_sheet=settings_name)
+    plan = build_plan(analysis.customers, as_of=analysis.as_of, settings=analysis.settings)
+    sheets = build_result_sheets(
+        analysis, quality, lang=lang, settings_sheet=settings_name, plan=plan, kept=kept
+    )
     wanted = [SHEET_NAMES["dashboard"][lang], *[s.name for s in sheets], settings_name]
     taken = [n for n in wanted if n in wb.sheetnames]
     if taken:
@@ -301,7 +311,7 @@ def add_result_sheets(
             args={"name": taken[0]},
         )
     first = None if in_place else 0
-    _add_dashboard(wb, build_dashboard(analysis, lang=lang), wanted[0], lang, first)
+    _add_dashboard(wb, build_dashboard(analysis, lang=lang, plan=plan), wanted[0], lang, first)
     pending = []
     for k, sheet in enumerate(sheets, start=1):
         pending.append(_add_result_sheet(wb, sheet, None if in_place else k))

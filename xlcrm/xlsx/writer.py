@@ -107,6 +107,7 @@ def write_results(
     *,
     lang: str = "en",
     in_place: bool = False,
+    kept: pd.DataFrame | None = None,
 ) -> Path:
     """Write the result sheets of ``analysis`` to ``path``; return the path.
 
@@ -122,6 +123,9 @@ def write_results(
         existing workbook that gets xlcrm's sheets (replacing older ones).
     lang
         ``"en"`` or ``"zh"``.
+    kept
+        Call plan rows reps typed (Done, Note) to keep in the new plan
+        (:mod:`xlcrm.xlsx.carryover`).
     """
     from openpyxl import Workbook, load_workbook
 
@@ -133,5 +137,5 @@ def write_results(
     else:
         wb = Workbook()
         wb.remove(wb.active)
-    pending = add_result_sheets(wb, analysis, quality, lang=lang, in_place=in_place)
+    pending = add_result_sheets(wb, analysis, quality, lang=lang, in_place=in_place, kept=kept)
     return save_workbook(wb, pending, path, original=path if in_place else None)
