@@ -81,13 +81,29 @@ class Due:
         self.shown = [int(i) for i in busiest if self.counts[i] > 0]
 
 
+#: Month names as the agenda's day headings show them (zh: 7月).
+MONTHS: Final = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+
+
 def _day(value: Any, lang: str) -> str:
     """A plan day as "Wed 1 Jul" / "7月1日 周三"."""
     stamp = pd.Timestamp(value)
     weekday = t(WEEKDAYS[stamp.dayofweek], lang)
-    if lang == "zh":
-        return f"{stamp.month}月{stamp.day}日 {weekday}"
-    return f"{weekday} {stamp.day} {stamp.strftime('%b')}"
+    month = t(MONTHS[stamp.month - 1], lang)
+    return t("{weekday} {day} {month}", lang, weekday=weekday, day=stamp.day, month=month)
 
 
 def _owners(frame: pd.DataFrame, no_owner: str) -> tuple[np.ndarray, list[str]]:
