@@ -101,7 +101,7 @@ MONTHS: Final = (
 def _day(value: Any, lang: str) -> str:
     """A plan day as "Wed 1 Jul" / "7月1日 周三"."""
     stamp = pd.Timestamp(value)
-    weekday = t(WEEKDAYS[stamp.dayofweek], lang)
+    weekday = t(WEEKDAYS[stamp.day_of_week], lang)
     month = t(MONTHS[stamp.month - 1], lang)
     return t("{weekday} {day} {month}", lang, weekday=weekday, day=stamp.day, month=month)
 
