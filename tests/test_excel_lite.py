@@ -200,7 +200,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame
     result = analyze(
         data.orders, data.customers, data.activities, as_of=AS_OF, settings=data.settings
     )
-    c = result.customers.reset_index(drop=True)
+    c = result.customers.reset_index(drop=True).drop(columns="expected_close")
     c = c.merge(
         data.customers.drop_duplicates("customer_id")[
             ["customer_id", "need_status", "deal_status", "expected_close"]
@@ -298,7 +298,7 @@ def test_the_bundle_runs_without_xlcrm_weasyprint_or_jinja2(
     scripts = report["scripts"]
     assert scripts["analyze"]["alerts"][0].startswith("Analysed 120 customers")
     assert "RFM" in scripts["analyze"]["sheets"]
-    assert scripts["followup_plan"]["alerts"][0].startswith("Follow-up plan for")
+    assert scripts["followup_plan"]["alerts"][0].startswith("Call plan: ")
     assert scripts["dashboard"]["alerts"][0].startswith("Dashboard:")
     assert scripts["show_help"]["alerts"][0].startswith("Help:")
     assert "xlcrm help" in scripts["show_help"]["sheets"]

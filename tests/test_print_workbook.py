@@ -17,6 +17,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 from test_writer import FakeAnalysis, fake_analysis, fake_customers
 
 from xlcrm.core.currency import Currency, currency_of, format_amount, format_short, money_scale
@@ -25,6 +26,7 @@ from xlcrm.core.settings import DEFAULT_SETTINGS, settings_from_mapping
 from xlcrm.jobs import run_job
 from xlcrm.palette import CLASS_COLOURS, TIER_COLOURS
 from xlcrm.xlsx import sample as sm
+from xlcrm.xlsx.dashsheet import PAGE_ROWS
 from xlcrm.xlsx.money import money_format, symbols_in_format, workbook_currency
 from xlcrm.xlsx.printing import FONTS, text_width, wrapped_lines
 from xlcrm.xlsx.reader import read_workbook
@@ -126,8 +128,8 @@ def test_id_and_name_stay_in_view_and_every_sheet_prints_landscape_one_page_wide
     # the Dashboard: two pages at a fixed scale (fitting to pages drops manual breaks)
     assert not dash.sheet_properties.pageSetUpPr.fitToPage
     assert 30 <= dash.page_setup.scale <= 100
-    assert [b.id for b in dash.row_breaks.brk] == [34]
-    assert dash.print_area.endswith("$N$68")
+    assert [b.id for b in dash.row_breaks.brk] == [PAGE_ROWS]
+    assert dash.print_area.endswith(f"$N${2 * PAGE_ROWS}")
 
 
 def _chart_xml(book: Path) -> list[str]:
@@ -167,7 +169,7 @@ def test_dashboard_holds_no_helper_data_and_the_charts_read_a_hidden_sheet(
     wb = openpyxl.load_workbook(books["en"])
     ws = wb["Dashboard"]
     assert ws.max_column <= 5  # tables in A:E; only charts to the right
-    assert ws.max_row <= 68
+    assert ws.max_row <= 2 * PAGE_ROWS
     hidden = wb["xlcrm chart data"]
     assert hidden.sheet_state == "hidden"
     assert set(hidden.tables) == {"xlcrm_chart_rfm_class", "xlcrm_chart_tier", "xlcrm_chart_pareto"}
@@ -190,15 +192,18 @@ def test_shares_within_each_dashboard_table_add_up_to_one(books: dict[str, Path]
 def test_follow_ups_highlight_only_the_calls_due_today(books: dict[str, Path]) -> None:
     wb = openpyxl.load_workbook(books["en"])
     ws = wb["Follow-ups"]
+    column = {c.value: c.column for c in ws[1]}
+    nxt, late = column["Next follow-up"], column["Days overdue"]
     rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
     whole_rows = [f for ref, fs in rules.items() if ref.startswith("A2:") for f in fs]
-    assert whole_rows == ["$H2=xlcrm_as_of"]
-    assert ["$I2>0"] in rules.values()  # days overdue: red figures, not a red row
+    assert whole_rows == [f"${get_column_letter(nxt)}2=xlcrm_as_of"]
+    # days overdue: red figures, not a red row
+    assert [f"${get_column_letter(late)}2>0"] in rules.values()
     values = openpyxl.load_workbook(books["en"], data_only=True)["Follow-ups"]
     rows = list(values.iter_rows(min_row=2, values_only=True))
-    due_today = sum(pd.Timestamp(r[7]) == AS_OF for r in rows)
-    overdue = sum((r[8] or 0) > 0 for r in rows)
-    assert 0 < due_today < overdue and due_today < len(rows) / 4
+    due_today = sum(pd.Timestamp(r[nxt - 1]) == AS_OF for r in rows)
+    overdue = sum((r[late - 1] or 0) > 0 for r in rows)
+    assert 0 < due_today < len(rows) / 4 and overdue < len(rows)
 
 
 def test_long_actions_wrap_with_the_height_of_their_lines(books: dict[str, Path]) -> None:

@@ -219,13 +219,17 @@ def test_followups_sorted_by_due_date_then_owner_with_live_formulas(written: Pat
     wb = openpyxl.load_workbook(written)
     ws = wb["Follow-ups"]
     hdr = headers(ws)
-    assert {"Grade", "Last contact", "Next follow-up"} <= set(hdr)
-    assert hdr[4] == "Grade" and hdr[5] == "Last contact"
+    assert {"Grade", "Last contact", "Contact from", "Next follow-up"} <= set(hdr)
+    assert hdr[4:7] == ["Grade", "Last contact", "Contact from"]
     rows = rows_as_dicts(ws)
     due = [r["Next follow-up"] for r in rows]
     assert all(isinstance(v, str) and v.startswith("=") for v in due)
-    assert rows[0]["Days overdue"] == "=MAX(0,xlcrm_as_of-H2)"
-    assert rows[0]["Next follow-up"] == '=IF(F2="",xlcrm_as_of,F2+G2)'
+    assert rows[0]["Days overdue"] == "=MAX(0,xlcrm_as_of-I2)"
+    # what xlcrm computed stays until a rep types a grade or a contact date
+    assert rows[0]["Next follow-up"] == '=IF(F2="",xlcrm_as_of,IF(AND(E2=O2,F2=Q2),R2,F2+H2))'
+    assert rows[0]["Cadence days"] == "=IF(E2=O2,P2,VLOOKUP(E2,'Settings'!$A$5:$B$9,2,FALSE))"
+    hidden = [k for k, d in ws.column_dimensions.items() if d.hidden]
+    assert hidden == ["O", "P", "Q", "R"] and hdr[14] == "Grade by xlcrm"
     assert wb.defined_names["xlcrm_as_of"].attr_text == "'Settings'!$B$1"
     dv = ws.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].formula1 == '"A,B,C,D,E"' and str(dv[0].sqref) == "E2:E6"
@@ -276,6 +280,7 @@ def test_rerun_in_place_replaces_only_own_sheets(tmp_path: Path) -> None:
         "Notes",
         "Settings",
         "仪表盘",
+        "拜访计划",
         "RFM分析",
         "生命周期",
         "跟进计划",
@@ -378,13 +383,14 @@ def test_empty_quality_gives_a_valid_empty_table(written: Path, tmp_path: Path) 
 def test_sheet_specs_are_plain_data_for_other_front_ends() -> None:
     sheets = build_result_sheets(fake_analysis(), QUALITY, lang="en")
     assert [s.table for s in sheets] == [
+        "xlcrm_callplan",
         "xlcrm_rfm",
         "xlcrm_lifecycle",
         "xlcrm_followups",
         "xlcrm_value",
         "xlcrm_quality",
     ]
-    follow = sheets[2]
+    follow = sheets[3]
     formulas = {c.key: c.formula for c in follow.columns if c.formula}
     assert set(formulas) == {"cadence_days", "next_followup", "overdue_days", "urgency"}
     assert len(follow.frame) == 5

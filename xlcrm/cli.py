@@ -443,10 +443,13 @@ def analyze_command(
 ) -> None:
     """Read BOOK's Customers/Orders/Activities/Settings sheets and write the analysis.
 
-    Sheets RFM, Lifecycle, Follow-ups, Dashboard and Data quality (with
-    --lang zh: RFM分析, 生命周期, 跟进计划, 仪表盘, 数据质量) go to a new
-    workbook; BOOK is left as it is unless --in-place. Running again replaces
-    xlcrm's sheets only. Options win over the Settings sheet.
+    Sheets Dashboard, Call plan, RFM, Lifecycle, Follow-ups, Value and Data
+    quality (with --lang zh: 仪表盘, 拜访计划, RFM分析, 生命周期, 跟进计划, …)
+    go to a new workbook; BOOK is left as it is unless --in-place. Running
+    again replaces xlcrm's sheets only, and keeps what reps typed into them:
+    Done dates and notes on the Call plan, grades changed on Follow-ups
+    (with --in-place they are written into BOOK's Activities and Customers
+    sheets first; see also `xlcrm log`). Options win over the Settings sheet.
 
     \b
     Example:
@@ -543,11 +546,140 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
             week=outcome.due_this_week,
         )
     )
+    lines += _plan_lines(outcome, lang)
     sheets = t(", ", lang).join(outcome.sheets)
     lines.append(t("Wrote {sheets} to {file}.", lang, sheets=sheets, file=outcome.written))
     lines.append(outcome.reconciliation)
     for line in lines:
         console.print(line, markup=False)
+
+
+def _plan_lines(outcome: AnalyzeOutcome, lang: str) -> list[str]:
+    """What was logged first, the call plan in one line, the customers to return to the pool."""
+    lines = []
+    if outcome.logged:
+        lines.append(
+            tn(
+                "Logged {n:,} done call in the Activities of {file}.",
+                "Logged {n:,} done calls in the Activities of {file}.",
+                outcome.logged,
+                lang,
+                file=outcome.job.data.path.name,
+            )
+        )
+    if outcome.graded:
+        lines.append(
+            tn(
+                "Wrote {n:,} grade typed on Follow-ups into the Customers sheet.",
+                "Wrote {n:,} grades typed on Follow-ups into the Customers sheet.",
+                outcome.graded,
+                lang,
+            )
+        )
+    plan = outcome.job.plan
+    first = plan.days[0] if len(plan.days) else None
+    lines.append(
+        t(
+            "Call plan: {today:,} calls on {day}, {week:,} in {days} working days, "
+            "{backlog:,} due but not planned.",
+            lang,
+            today=int((plan.calls["date"] == first).sum()) if first is not None else 0,
+            day=first.date().isoformat() if first is not None else "-",
+            week=len(plan.calls),
+            days=len(plan.days),
+            backlog=len(plan.backlog),
+        )
+    )
+    customers = outcome.job.analysis.customers
+    pool = int(customers["pool"].sum()) if "pool" in customers.columns else 0
+    if pool:
+        lines.append(
+            tn(
+                "{n:,} customer to return to the pool.",
+                "{n:,} customers to return to the pool.",
+                pool,
+                lang,
+            )
+        )
+    return lines
+
+
+@cli.command("log")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Workbook holding the Call plan (default: BOOK itself if it has one, "
+    "else BOOK.xlcrm.xlsx beside it).",
+)
+@AS_OF_OPTION
+@LANG_OPTION
+def log_command(book: str, plan_file: str | None, as_of: Any, lang: str | None) -> None:
+    """Log the calls marked Done on the Call plan into BOOK's Activities, then plan again.
+
+    Every Call plan row with a date in Done becomes an Activities row of BOOK
+    (customer, that date, a call, the note); BOOK gets an Activities sheet
+    when it has none. Grades changed on the Follow-ups sheet go into BOOK's
+    Customers sheet. Then the analysis runs again and the new plan replaces
+    the old one where it was, keeping the notes of calls not done yet.
+    BOOK is changed, so the same safety checks as --in-place apply.
+
+    \b
+    Example:
+      xlcrm analyze shop.xlsx          # writes shop.xlcrm.xlsx with the Call plan
+      (reps fill in Done and Note on the Call plan)
+      xlcrm log shop.xlsx              # logs them into shop.xlsx, plans again
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from xlcrm.jobs import WorkbookFile, analyze_book
+    from xlcrm.xlsx.carryover import typed_from_file
+    from xlcrm.xlsx.writer import default_output
+
+    source = Path(book)
+    msg_lang = lang or "en"
+    if plan_file is not None:
+        where = Path(plan_file)
+    elif _has_call_plan(source):
+        where = source
+    else:
+        where = default_output(source)
+    typed = typed_from_file(where)
+    if typed.done.empty and typed.grades.empty:
+        console.print(
+            t("Nothing to log: no Call plan row in {file} has a Done date.", msg_lang, file=where),
+            markup=False,
+        )
+        return
+    in_place = where.resolve() == source.resolve()
+    book_file = WorkbookFile(source, None if in_place else where, in_place, log=True)
+    outcome = analyze_book(
+        book_file, today=dt.date.today(), as_of=as_of, lang=lang, ui_lang=msg_lang
+    )
+    lines = _plan_lines(outcome, outcome.lang)
+    lines.append(
+        t(
+            "Wrote {sheets} to {file}.",
+            outcome.lang,
+            sheets=t(", ", outcome.lang).join(outcome.sheets),
+            file=outcome.written,
+        )
+    )
+    for line in lines:
+        console.print(line, markup=False)
+
+
+def _has_call_plan(path: Any) -> bool:
+    from xlcrm.xlsx.carryover import sheets_of_file
+    from xlcrm.xlsx.columns import SHEET_NAMES
+
+    try:
+        return bool(sheets_of_file(path, list(SHEET_NAMES["callplan"].values())))
+    except Exception:  # not readable here: the reader reports it with a clear line
+        return False
 
 
 @cli.group("addin")

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
@@ -25,10 +26,12 @@ import pandas as pd
 from xlcrm import files
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.errors import OutputError
+from xlcrm.core.plan import CallPlan, build_plan
 from xlcrm.core.rfm import DateLike
 from xlcrm.core.schema import RFM_CLASSES, TIERS
 from xlcrm.core.settings import Settings
 from xlcrm.locale import N_, t
+from xlcrm.xlsx.carryover import Edits, Typed, carry_over
 from xlcrm.xlsx.money import workbook_currency
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.tally import render_columns
@@ -61,12 +64,23 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Job:
-    """A workbook read and analysed, with the language the output is in."""
+    """A workbook read and analysed, with the language the output is in.
+
+    ``kept``: Call plan rows reps typed that the written plan keeps (done
+    calls not yet logged, notes), or None.
+    """
 
     data: WorkbookData
     analysis: Analysis
     lang: str
     reconciliation: str = ""
+    kept: pd.DataFrame | None = None
+
+    @cached_property
+    def plan(self) -> CallPlan:
+        """The daily call plan of this analysis."""
+        a = self.analysis
+        return build_plan(a.customers, as_of=a.as_of, settings=a.settings)
 
     @property
     def future_orders(self) -> int:
@@ -82,6 +96,7 @@ def run_job(
     as_of: DateLike | None = None,
     lang: str | None = None,
     threshold: str | None = None,
+    typed: Typed | None = None,
 ) -> Job:
     """Analyse ``data`` with options winning over its Settings sheet.
 
@@ -93,7 +108,14 @@ def run_job(
         The analysis date when neither ``as_of`` nor the Settings sheet gives one.
     as_of, lang, threshold
         Options; ``None`` leaves the Settings sheet's value (or the default).
+    typed
+        What reps typed into xlcrm's sheets and is not in the workbook's own
+        sheets yet (:mod:`xlcrm.xlsx.carryover`): done calls count as
+        contacts, typed grades as given grades (source "followups"), and the
+        rows are kept in the new Call plan.
     """
+    if typed is not None and not typed.empty:
+        data = carry_over(data, typed)
     settings = with_workbook_currency(data.settings, data.path)
     if threshold:
         settings = settings.replace(threshold_method=threshold)
@@ -105,7 +127,31 @@ def run_job(
         as_of=pd.Timestamp(day).normalize(),
         settings=settings,
     )
-    return Job(data, result, lang or settings.language or "en")
+    if typed is not None and len(typed.grades):
+        result = _typed_on_followups(result, typed)
+    kept = typed.calls if typed is not None and len(typed.calls) else None
+    return Job(data, result, lang or settings.language or "en", kept=kept)
+
+
+def _typed_on_followups(result: Analysis, typed: Typed) -> Analysis:
+    """Mark grades typed on the Follow-ups sheet (and carried over) as such."""
+    customers = result.customers.copy()
+    typed_ids = set(typed.grades["customer_id"])
+    on_sheet = customers["customer_id"].isin(typed_ids) & (customers["grade_source"] == "given")
+    source = customers["grade_source"].astype(object).where(~on_sheet, "followups")
+    customers["grade_source"] = pd.Series(source.to_numpy(), dtype=str)
+    return dataclasses.replace(result, customers=customers)
+
+
+def left_to_carry(typed: Typed, edits: Edits) -> Typed:
+    """What is still to carry over once ``edits`` wrote ``typed`` into the workbook.
+
+    The done calls are in Activities now; notes stay for the new plan; typed
+    grades stay when some customer was not on the Customers sheet (carrying
+    one that was written changes nothing: it is the sheet's now).
+    """
+    grades = typed.grades if len(typed.grades) > edits.graded else typed.grades.iloc[0:0]
+    return Typed(typed.notes.reset_index(drop=True), grades, typed.quality)
 
 
 def with_workbook_currency(settings: Settings, path: str | os.PathLike[str] | None) -> Settings:
@@ -131,7 +177,15 @@ def with_workbook_currency(settings: Settings, path: str | os.PathLike[str] | No
 # =====================================================================================
 
 #: The result sheets, in the order they are written.
-RESULT_SHEETS: Final = ("dashboard", "rfm", "lifecycle", "followups", "value", "quality")
+RESULT_SHEETS: Final = (
+    "dashboard",
+    "callplan",
+    "rfm",
+    "lifecycle",
+    "followups",
+    "value",
+    "quality",
+)
 
 #: The steps of :func:`analyze_book`, for progress shown by the adapter.
 Step = Literal["read", "analyse", "write"]
@@ -154,6 +208,18 @@ class ResultBook(Protocol):
         """Write the result sheets ``sheets`` (keys of :data:`RESULT_SHEETS`); return where."""
         ...
 
+    def typed(self) -> Typed:
+        """What reps typed into xlcrm's sheets where the results go (Call plan, Follow-ups)."""
+        ...
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits | None:
+        """Log done calls and typed grades into the workbook's own sheets.
+
+        Returns the edits made, or None when this book does not change its
+        input (the rows are then carried over).
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class WorkbookFile:
@@ -161,13 +227,16 @@ class WorkbookFile:
 
     ``output`` defaults to ``BOOK.xlcrm.xlsx`` beside the input. With
     ``in_place`` the result sheets go into the input itself (xlcrm's own
-    sheets of an earlier run are replaced).
+    sheets of an earlier run are replaced). What reps typed into the result
+    sheets is written into the input first with ``in_place`` or ``log``
+    (``xlcrm log``), else carried over into the new output.
     """
 
     source: Path
     output: Path | None = None
     in_place: bool = False
     strict: bool = False
+    log: bool = False
 
     @property
     def target(self) -> Path:
@@ -187,7 +256,7 @@ class WorkbookFile:
 
         target = self.target
         check_target(target)
-        if self.in_place:
+        if self.in_place or self.log:
             check_in_place(self.source, lang=lang)  # the file stays byte-identical when refused
         else:
             check_workbook_name(target)
@@ -208,9 +277,25 @@ class WorkbookFile:
         from xlcrm.xlsx.writer import write_results
 
         written = write_results(
-            job.analysis, job.data, self.target, lang=job.lang, in_place=self.in_place
+            job.analysis,
+            job.data,
+            self.target,
+            lang=job.lang,
+            in_place=self.in_place,
+            kept=job.kept,
         )
         return str(written)
+
+    def typed(self) -> Typed:
+        from xlcrm.xlsx.carryover import typed_from_file
+
+        return typed_from_file(self.target)
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits | None:
+        """Into the input itself with ``in_place`` or ``log``; else None (carried over)."""
+        if not (self.in_place or self.log):
+            return None
+        return log_into(self.source, typed, lang=lang)
 
 
 @dataclass(frozen=True)
@@ -252,6 +337,10 @@ class AnalyzeOutcome:
     """Which sheets were read and which column filled each role, one line each."""
     reconciliation: str = ""
     """Rows read = orders counted + after the analysis date + left out by reason; amounts too."""
+    logged: int = 0
+    """Done calls written into the workbook's Activities before this run."""
+    graded: int = 0
+    """Grades typed on Follow-ups written into the Customers sheet before this run."""
 
     @property
     def lang(self) -> str:
@@ -306,10 +395,20 @@ def analyze_book(
     step = on_step or (lambda _step, _lang: None)
     first_lang = lang or ui_lang
     book.check(first_lang)
+    # what reps typed into the sheets about to be replaced: logged into the
+    # workbook first where it may change, else carried over into the new sheets
+    typed = book.typed()
+    edits = None
+    if not (typed.done.empty and typed.grades.empty):
+        edits = book.write_back(typed, lang=first_lang)
+        if edits is not None:
+            typed = left_to_carry(typed, edits)
     step("read", first_lang)
     data = book.read_data(first_lang)
     step("analyse", first_lang)
-    job = reconcile_job(run_job(data, today=today, as_of=as_of, lang=lang, threshold=threshold))
+    job = reconcile_job(
+        run_job(data, today=today, as_of=as_of, lang=lang, threshold=threshold, typed=typed)
+    )
     step("write", job.lang)
     written = book.write_results(job, sheets)
     customers = job.analysis.customers
@@ -330,7 +429,27 @@ def analyze_book(
             render_columns(data.columns_used, data.order_sheets, job.lang, data.sheet_names)
         ),
         reconciliation=job.reconciliation,
+        logged=edits.logged if edits is not None else 0,
+        graded=edits.graded if edits is not None else 0,
     )
+
+
+def log_into(book: Path, typed: Typed, *, lang: str) -> Edits:
+    """Write done calls and typed grades into the workbook file ``book`` (its own sheets).
+
+    The caller checks first that ``book`` can be rewritten without loss
+    (:func:`xlcrm.xlsx.writer.check_in_place`). Activities and Customers are
+    the sheets the reader reads them from (a sheet named on the Settings
+    sheet included).
+    """
+    from xlcrm.xlsx.carryover import apply_edits, sheets_of_file, write_back_edits
+    from xlcrm.xlsx.reader import read_workbook
+
+    found = read_workbook(book, lang=lang).sheet_names
+    edits = write_back_edits(sheets_of_file(book), typed, lang=lang, found=found)
+    if not edits.empty:
+        apply_edits(book, edits, lang=lang)
+    return edits
 
 
 def _counts(codes: pd.Series, order: Sequence[str]) -> dict[str, int]:

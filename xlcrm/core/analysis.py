@@ -58,8 +58,12 @@ COLUMNS: Final = (
     "prior_events",
     "grade",
     "grade_source",
+    "expected_close",
+    "requalify",
     "cadence_days",
+    "cadence_basis",
     "last_contact",
+    "contact_source",
     "next_followup",
     "days_until_due",
     "overdue_days",
@@ -68,6 +72,7 @@ COLUMNS: Final = (
     "revenue_share",
     "action_key",
     "needs_followup",
+    "pool",
     # value model (xlcrm.core.value): its inputs, then its numbers (blank without a fit)
     "repeat_days",
     "span_days",
@@ -186,6 +191,7 @@ class Run:
     sheet: pd.DataFrame
     activity_at: np.ndarray
     activity_day: np.ndarray
+    deals: pd.DataFrame | None = None
 
     @property
     def n(self) -> int:
@@ -203,6 +209,7 @@ def prepare(
     *,
     as_of: rfm.DateLike,
     settings: Settings,
+    deals: pd.DataFrame | None = None,
 ) -> Run:
     """Orders reduced to purchases, the Customers sheet and activities aligned to all ids."""
     stamp = rfm.to_timestamp(as_of)
@@ -223,6 +230,7 @@ def prepare(
         sheet=aligned,
         activity_at=activity_at,
         activity_day=activity_day,
+        deals=deals,
     )
 
 
@@ -401,20 +409,39 @@ def churn(run: Run, found: Found) -> Found:
 
 
 def grades(run: Run, found: Found) -> Found:
-    """Grade A-E: the sheet's, else derived from need, deal status and expected close."""
-    derived = followup.derive_grades(run.sheet, as_of=run.as_of, settings=run.settings)
+    """Grade A-E: the sheet's, else derived from need, deal status and expected close
+    (the sheet's, else the nearest open deal's); a passed expected close asks to re-qualify."""
+    sheet = run.sheet
+    if run.deals is not None:
+        from_deals = pd.Series(followup.nearest_open_close(run.deals, run.ids, as_of=run.as_of))
+        sheet = sheet.copy()
+        if "expected_close" in sheet.columns:
+            typed = pd.to_datetime(sheet["expected_close"], errors="coerce")
+            sheet["expected_close"] = typed.fillna(from_deals)
+        else:
+            sheet["expected_close"] = from_deals
+    derived = followup.derive_grades(sheet, as_of=run.as_of, settings=run.settings)
     return {
         "grade": derived["grade"].reset_index(drop=True),
         "grade_source": derived["grade_source"].reset_index(drop=True),
+        "expected_close": derived["expected_close"].to_numpy(),
+        "requalify": derived["requalify"].to_numpy(),
     }
 
 
 def followups(run: Run, found: Found) -> Found:
-    """Last contact, cadence, next follow-up, days overdue and urgency."""
+    """Last contact, cadence by situation, next follow-up, days overdue, urgency, pool."""
     plan_input = pd.DataFrame(
-        {"customer_id": pd.Series(np.asarray(run.ids, dtype=object), dtype=object)}
+        {
+            "customer_id": pd.Series(np.asarray(run.ids, dtype=object), dtype=object),
+            "grade": found["grade"],
+            "grade_source": found["grade_source"],
+            "expected_close": found["expected_close"],
+            "last_purchase": found["last_purchase"],
+            "tier": found["tier"],
+            "rfm_class": found["rfm_class"],
+        }
     )
-    plan_input["grade"] = found["grade"]
     if "last_contact" in run.sheet.columns:
         plan_input["last_contact"] = run.sheet["last_contact"]
     plan = followup.plan_followups(
@@ -424,14 +451,22 @@ def followups(run: Run, found: Found) -> Found:
         as_of_day=run.as_of_day,
         settings=run.settings,
     )
+    contact = plan["last_contact"]
+    contact_age = (run.as_of - contact).dt.days.to_numpy(dtype=np.float64, na_value=np.nan)
+    pool = followup.pool_flags(
+        found["owner"], found["recency_days"], contact_age, settings=run.settings
+    )
     return {
         "cadence_days": plan["cadence_days"].to_numpy(),
-        "last_contact": plan["last_contact"].to_numpy(),
+        "cadence_basis": plan["cadence_basis"].reset_index(drop=True),
+        "last_contact": contact.to_numpy(),
+        "contact_source": plan["contact_source"].reset_index(drop=True),
         "next_followup": plan["next_followup"].to_numpy(),
         "days_until_due": plan["days_until_due"].to_numpy(),
         "overdue_days": plan["overdue_days"].to_numpy(),
         "urgency": plan["urgency"].reset_index(drop=True),
         "needs_followup": plan["needs_followup"].to_numpy(),
+        "pool": pool,
     }
 
 
@@ -483,6 +518,7 @@ def analyze(
     *,
     as_of: rfm.DateLike,
     settings: Settings = DEFAULT_SETTINGS,
+    deals: pd.DataFrame | None = None,
 ) -> Analysis:
     """Every customer's value, tier, churn warning, grade and next follow-up.
 
@@ -499,6 +535,9 @@ def analyze(
         are added; customers without a purchase are prospects.
     activities
         ``customer_id``, ``date`` (and ``kind``): the contact log.
+    deals
+        ``customer_id``, ``expected_close``, ``deal_status``: open deals give
+        the expected close of customers whose sheet has none.
     as_of
         The day of the analysis; orders and activities after it are ignored.
     settings
@@ -510,7 +549,7 @@ def analyze(
         ``customers`` has the columns of :data:`COLUMNS`, sorted by
         ``customer_id``, index 0..n-1.
     """
-    run = prepare(orders, customers, activities, as_of=as_of, settings=settings)
+    run = prepare(orders, customers, activities, as_of=as_of, settings=settings, deals=deals)
     found: Found = {}
     for stage in STAGES:
         found.update(stage(run, found))
@@ -529,6 +568,11 @@ def analyze(
 
 def _number(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
+
+
+def _flags(frame: pd.DataFrame, column: str) -> int:
+    """How many rows have ``column`` set (0 for a frame made before the column existed)."""
+    return int(frame[column].fillna(False).astype(bool).sum()) if column in frame.columns else 0
 
 
 def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
@@ -550,7 +594,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
         the top ``pareto_top_share`` of purchasing customers, ``None`` without
         revenue), ``top_fraction`` (that fraction, 0.2), ``customers_for_80``,
         ``needs_followup`` (due within ``urgent_days``, overdue included),
-        ``overdue``, ``churn_warnings``, and counts per code: ``tiers``,
+        ``overdue``, ``churn_warnings``, ``pool`` (to return to the pool),
+        ``requalify`` (expected close passed), and counts per code: ``tiers``,
         ``classes``, ``segments``, ``urgency``, ``grades``.
     """
     frame = analysis.customers
@@ -576,6 +621,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
         "needs_followup": int(frame["needs_followup"].sum()),
         "overdue": int((frame["overdue_days"] > 0).sum()),
         "churn_warnings": int(frame["churn_warning"].sum()),
+        "pool": _flags(frame, "pool"),
+        "requalify": _flags(frame, "requalify"),
         "tiers": counts("tier", tuple(TIERS)),
         "classes": counts("rfm_class", tuple(RFM_CLASSES)),
         "segments": counts("segment", tuple(SEGMENTS)),

@@ -124,24 +124,29 @@ class OrderBook:
     """Orders reduced to one row per order, dated on or before ``as_of``.
 
     ``ids`` holds the distinct customer ids (in order of appearance);
-    ``code`` indexes into it. ``day`` is the order day as days since 1970-01-01; ``amount`` the
-    order total (negative: a refund). Built by :func:`prepare_orders`.
+    ``code`` indexes into it. ``day`` is the order day as days since 1970-01-01; ``cents`` the
+    order total in whole cents (int64, negative: a refund). Built by :func:`prepare_orders`.
     """
 
     ids: np.ndarray
     code: np.ndarray
     day: np.ndarray
-    amount: np.ndarray
+    cents: np.ndarray
     as_of_day: int
     #: Orders whose lines include a refund and whose total is not positive: fully
     #: refunded, so not a purchase even at 0. None when no order has such lines.
     refunded: np.ndarray | None = None
 
     @property
+    def amount(self) -> np.ndarray:
+        """Order totals in money (float64, whole cents)."""
+        return self.cents / 100
+
+    @property
     def purchase(self) -> np.ndarray:
         if self.refunded is None:
-            return self.amount >= 0
-        return (self.amount >= 0) & ~self.refunded
+            return self.cents >= 0
+        return (self.cents >= 0) & ~self.refunded
 
     @property
     def n_customers(self) -> int:
@@ -152,9 +157,11 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
     """Reduce order rows to orders: one per distinct ``order_id`` (or per row).
 
     Rows without a customer, date or amount, and rows dated after ``as_of``
-    are left out. Rows sharing a customer and ``order_id`` form one order:
-    amounts add up, the order is dated on its earliest row. Rows with an empty
-    ``order_id`` are orders of their own.
+    are left out. Amounts are rounded to whole cents first, so that every
+    sum after this is exact and does not depend on the order of the rows.
+    Rows sharing a customer and ``order_id`` form one order: amounts add up,
+    the order is dated on its earliest row. Rows with an empty ``order_id``
+    are orders of their own.
     """
     require_columns(orders, ("customer_id", "order_date", "amount"), "Orders")
     as_of_day = day_number(to_timestamp(as_of))
@@ -171,16 +178,17 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
     # factorize is faster on an object array than on pandas' string array
     ids = customer_ids(orders["customer_id"]).to_numpy(dtype=object)
     codes, uniques = pd.factorize(ids)
-    keep = valid & (day <= as_of_day) & (codes >= 0) & ~np.isnan(amount_arr)
+    keep = valid & (day <= as_of_day) & (codes >= 0) & np.isfinite(amount_arr)
     everything = bool(keep.all())
     if not everything:
         codes, day, amount_arr = codes[keep], day[keep], amount_arr[keep]
     refunded = None
+    cents = to_cents(amount_arr)
     if "order_id" in orders.columns:
         oid = orders["order_id"].to_numpy(dtype=object)
         oid_codes = _order_codes(oid if everything else oid[keep])
         if oid_codes is not None:
-            codes, day, amount_arr, refunded = _merge_order_lines(codes, day, amount_arr, oid_codes)
+            codes, day, cents, refunded = _merge_order_lines(codes, day, cents, oid_codes)
     # Keep only customers that still have an order (future-only customers vanish).
     present = np.bincount(codes, minlength=len(uniques)) > 0
     ids = np.asarray(uniques, dtype=object)
@@ -188,7 +196,13 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
         remap = np.cumsum(present) - 1
         codes = remap[codes]
         ids = ids[present]
-    return OrderBook(ids, codes.astype(np.int64), day, amount_arr, as_of_day, refunded)
+    return OrderBook(ids, codes.astype(np.int64), day, cents, as_of_day, refunded)
+
+
+def to_cents(amounts: np.ndarray) -> np.ndarray:
+    """Money (float64) as whole cents (int64), half away from zero."""
+    scaled = amounts * 100
+    return np.trunc(scaled + np.copysign(0.5, scaled)).astype(np.int64)
 
 
 def _order_codes(oid: np.ndarray) -> np.ndarray | None:
@@ -217,28 +231,39 @@ def _order_codes(oid: np.ndarray) -> np.ndarray | None:
 
 
 def _merge_order_lines(
-    codes: np.ndarray, day: np.ndarray, amount: np.ndarray, oid: np.ndarray
+    codes: np.ndarray, day: np.ndarray, cents: np.ndarray, oid: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Collapse rows that share (customer, order_id) into one order; also say which
-    merged orders are fully refunded (a refund line and a total of 0 or less)."""
+    """Collapse rows that share (customer, order_id) into one order (cents add up
+    exactly); also say which merged orders are fully refunded (a refund line and a
+    total of 0 or less)."""
     n_oid = int(oid.max()) + 1 if oid.size else 0
     if n_oid == len(oid) and (oid >= 0).all():
-        return codes, day, amount, None  # every row its own order: nothing to merge
+        return codes, day, cents, None  # every row its own order: nothing to merge
     # Rows without an order id get a key of their own.
     lone = oid < 0
     key = codes.astype(np.int64) * (n_oid + 1) + np.where(lone, n_oid, oid)
     key = np.where(lone, -1 - np.arange(len(oid)), key)
     order = pd.factorize(key)[0]
     n = int(order.max()) + 1 if order.size else 0
-    total = np.bincount(order, weights=amount, minlength=n)
+    total = _sum_cents(order, cents, n)
     earliest = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(earliest, order, day)
     who = np.empty(n, dtype=np.int64)
     who[order] = codes
-    refund_lines = np.bincount(order, weights=(amount < 0), minlength=n) > 0
-    # totals of cents: +100 and -100 lines cancel exactly
-    refunded = refund_lines & (np.rint(total * 100) <= 0)
+    refund_lines = np.bincount(order, weights=(cents < 0), minlength=n) > 0
+    refunded = refund_lines & (total <= 0)  # whole cents: +100 and -100 lines cancel exactly
     return who, earliest, total, refunded if refunded.any() else None
+
+
+def _sum_cents(group: np.ndarray, cents: np.ndarray, n: int) -> np.ndarray:
+    """Sum of int64 cents per group 0..n-1, exact (int64)."""
+    if not cents.size:
+        return np.zeros(n, dtype=np.int64)
+    if np.abs(cents).max() * max(cents.size, 1) < 2**52:  # float sums of whole numbers are exact
+        return np.bincount(group, weights=cents, minlength=n).astype(np.int64)
+    total = np.zeros(n, dtype=np.int64)
+    np.add.at(total, group, cents)
+    return total
 
 
 def compact_key(major: np.ndarray, span: int, minor: np.ndarray, n_major: int) -> np.ndarray:
@@ -256,7 +281,7 @@ class PurchaseStats:
     """Per-customer aggregates of an :class:`OrderBook` (arrays indexed by code)."""
 
     frequency: np.ndarray  # int64
-    net: np.ndarray  # float64, all orders incl. refunds
+    net: np.ndarray  # float64, all orders incl. refunds, summed in whole cents
     first_day: np.ndarray  # int64, valid where frequency > 0
     last_day: np.ndarray
     sorted_code: np.ndarray  # purchases sorted by (customer, day)
@@ -269,7 +294,7 @@ def purchase_stats(book: OrderBook) -> PurchaseStats:
     pcode = book.code[purchase]
     pday = book.day[purchase]
     frequency = np.bincount(pcode, minlength=n).astype(np.int64)
-    net = np.bincount(book.code, weights=book.amount, minlength=n)
+    net = _sum_cents(book.code, book.cents, n) / 100
     first = np.zeros(n, dtype=np.int64)
     last = np.zeros(n, dtype=np.int64)
     if pday.size:
@@ -340,12 +365,13 @@ def sorted_by_id(ids: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFram
 
 
 def quantile_scores(values: ArrayLike, higher_is_better: bool = True) -> np.ndarray:
-    """Scores 1-5 from quintile cut points; NaN stays NaN.
+    """Scores 1-5 from quintiles of the ranks; NaN stays NaN.
 
-    Each value gets the mid-point of the ranks it shares with equal values,
-    as a share of all non-missing values; the score is the fifth that share
-    falls in (cut points at 20, 40, 60 and 80 %). Equal values always get the
-    same score, a single value or all-equal values get 3, and heavy ties may
+    Values are ranked from worst (rank 1) to best (rank n); rank k falls in
+    the fifth ``ceil(5 k / n)``. Equal values share one score, never split:
+    the lowest score their ranks span (the worse end), so the largest tie -
+    the many one-time buyers of F - scores 1. A column where every value is
+    the same (a single value included) scores 3, the middle. Heavy ties may
     leave some scores unused.
 
     Parameters
@@ -363,9 +389,12 @@ def quantile_scores(values: ArrayLike, higher_is_better: bool = True) -> np.ndar
     if n == 0:
         return out
     _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    if counts.size == 1:
+        out[ok] = 3.0
+        return out
     below = np.cumsum(counts) - counts
-    # ceil(5 * (below + counts / 2) / n) in exact integer arithmetic
-    score = -(-(5 * (2 * below + counts)) // (2 * n))
+    # ceil(5 * (below + 1) / n) in exact integer arithmetic: the group's first rank
+    score = -(-(5 * (below + 1)) // n)
     out[ok] = np.clip(score, 1, 5)[inverse.reshape(-1)]
     return out
 
@@ -502,7 +531,15 @@ def rfm_thresholds(
         return {name: float("nan") for name in raw}
     if method in ("mean", "median"):
         reduce = np.mean if method == "mean" else np.median
-        return {name: float(reduce(values)) for name, values in raw.items()}
+        cuts = {name: float(reduce(values)) for name, values in raw.items()}
+        # money in whole cents: an exact sum, whatever the order of the customers
+        money = to_cents(raw["monetary"])
+        cuts["monetary"] = (
+            int(money.sum()) / money.size / 100
+            if method == "mean"
+            else float(np.median(money)) / 100
+        )
+        return cuts
     scores = frame if "r_score" in frame.columns else score_rfm(frame)
     out: dict[str, float] = {}
     for name, score_col, lower_is_better in (

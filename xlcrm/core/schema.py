@@ -94,8 +94,10 @@ ACTIVITY_KINDS: Final = ("call", "visit", "email", "meeting")
 # --- labels -------------------------------------------------------------------
 #
 # The words for the codes live in the message catalogue (xlcrm/locale).
-# Lifecycle tiers share codes and English words with three segments ("new",
-# "loyal", "lost"), so tiers and segments each have their own context.
+# Lifecycle tiers share codes with three segments ("new", "loyal", "lost"), so
+# tiers and segments each have their own context; their labels differ too (a
+# test checks), so that a tier and a segment are never mistaken for one
+# another on a sheet: tier "Loyal", segment "Loyal buyers".
 
 
 @cache
@@ -115,16 +117,16 @@ def _labels(kind: str, lang: str) -> dict[str, str]:
     if kind == "segment":
         return {
             "champions": tp("segment", "Champions", lang),
-            "loyal": tp("segment", "Loyal", lang),
+            "loyal": tp("segment", "Loyal buyers", lang),
             "potential_loyalist": tp("segment", "Potential loyalist", lang),
-            "new": tp("segment", "New", lang),
+            "new": tp("segment", "Recent newcomers", lang),
             "promising": tp("segment", "Promising", lang),
             "need_attention": tp("segment", "Need attention", lang),
             "about_to_sleep": tp("segment", "About to sleep", lang),
             "at_risk": tp("segment", "At risk", lang),
             "cant_lose": tp("segment", "Can't lose them", lang),
             "hibernating": tp("segment", "Hibernating", lang),
-            "lost": tp("segment", "Lost", lang),
+            "lost": tp("segment", "Lapsed buyers", lang),
         }
     if kind == "urgency":
         return {

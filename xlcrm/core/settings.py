@@ -9,6 +9,7 @@ sheet (English or Chinese keys) and reports unknown or invalid ones by name.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 from xlcrm.core.currency import MAX_DECIMALS, Currency, bad_symbol, currency_of
 from xlcrm.core.errors import SettingsError
+from xlcrm.core.schema import RFM_CLASSES
 from xlcrm.locale import N_
 
 THRESHOLD_METHODS: Final = ("mean", "median", "fixed", "score")
@@ -59,6 +61,9 @@ _RISING: Final[tuple[tuple[str, str], ...]] = (
     ("urgent_days", "soon_days"),
     ("soon_days", "not_urgent_days"),
 )
+#: Lifecycle tiers of buying customers that have a cadence of their own
+#: (prospects, tier "potential", follow the A-E grades).
+CADENCE_TIERS: Final = ("new", "repeat", "mature", "loyal", "sleeping", "lost")
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,34 @@ class Settings:
     cadence_c: int = 15
     cadence_d: int = 30
     cadence_e: int = 365
+    # follow-up of buying customers without a grade: cadence per tier ...
+    cadence_new: int = 14
+    cadence_repeat: int = 30
+    cadence_mature: int = 30
+    cadence_loyal: int = 30
+    cadence_sleeping: int = 90
+    cadence_lost: int = 365
+    # ... and per RFM class, which wins over the tier (None: the tier's)
+    cadence_important_value: int | None = 30
+    cadence_important_retain: int | None = None
+    cadence_important_develop: int | None = None
+    cadence_important_winback: int | None = None
+    cadence_general_value: int | None = None
+    cadence_general_retain: int | None = None
+    cadence_general_develop: int | None = None
+    cadence_general_winback: int | None = None
+    # a purchase counts as a contact
+    purchase_is_contact: bool = True
+    # customer pool (公海): off when None
+    pool_no_deal_days: int | None = None
+    pool_no_contact_days: int | None = None
+    # the daily call plan
+    plan_days: int = 5
+    daily_calls: int = 20
+    owner_calls: tuple[tuple[str, int], ...] = ()
+    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    holidays: tuple[dt.date, ...] = ()
+    extra_workdays: tuple[dt.date, ...] = ()
     # urgency from days until due
     urgent_days: int = 7
     soon_days: int = 30
@@ -203,6 +236,7 @@ class Settings:
             )
         self._check_value_model()
         self._check_currency()
+        self._check_plan()
 
     @property
     def excluded_status_keys(self) -> frozenset[str]:
@@ -256,6 +290,64 @@ class Settings:
         """How amounts are shown: the currency's symbol and decimals."""
         return currency_of(self.currency, self.currency_decimals)
 
+    def _check_plan(self) -> None:
+        """Follow-up, pool and call-plan settings (see docs/definitions.md)."""
+        at_least_one = [f"cadence_{tier}" for tier in CADENCE_TIERS]
+        at_least_one += [f"cadence_{code}" for code in RFM_CLASSES]
+        at_least_one += ["pool_no_deal_days", "pool_no_contact_days", "plan_days", "daily_calls"]
+        for name in at_least_one:
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise SettingsError(
+                    N_("setting {key} must be a whole number of at least 1, not {value}"),
+                    column=name,
+                    args={"key": name, "value": value},
+                )
+        if self.plan_days > MAX_PLAN_DAYS:
+            raise SettingsError(
+                N_("setting {key} must be at most {limit} working days, not {value}"),
+                column="plan_days",
+                args={"key": "plan_days", "limit": MAX_PLAN_DAYS, "value": self.plan_days},
+            )
+        for owner, calls in self.owner_calls:
+            if calls < 0:
+                raise SettingsError(
+                    N_("setting {key}: {owner} cannot have {value} calls a day"),
+                    column="owner_calls",
+                    args={"key": "owner_calls", "owner": owner, "value": calls},
+                )
+        if not set(self.work_days) <= set(range(7)):
+            raise SettingsError(
+                N_("setting {key} must list days of the week"),
+                column="work_days",
+                args={"key": "work_days"},
+            )
+        if not self.work_days and not self.extra_workdays:
+            raise SettingsError(
+                N_("setting {key} leaves no working day"),
+                column="work_days",
+                args={"key": "work_days"},
+            )
+
+    @property
+    def tier_cadence(self) -> dict[str, int]:
+        """Follow-up cadence in days of buying customers without a grade, per tier."""
+        return {tier: getattr(self, f"cadence_{tier}") for tier in CADENCE_TIERS}
+
+    @property
+    def class_cadence(self) -> dict[str, int]:
+        """Cadence overrides per RFM class (only the classes that have one)."""
+        found = {code: getattr(self, f"cadence_{code}") for code in RFM_CLASSES}
+        return {code: days for code, days in found.items() if days is not None}
+
+    def calls_for(self, owner: object) -> int:
+        """Calls per working day of ``owner`` (``owner_calls``, else ``daily_calls``)."""
+        wanted = str(owner).strip().casefold() if owner is not None else ""
+        for name, calls in self.owner_calls:
+            if name.strip().casefold() == wanted:
+                return calls
+        return self.daily_calls
+
     @property
     def cadence(self) -> dict[str, int]:
         """Follow-up cadence in days per grade A-E."""
@@ -271,6 +363,9 @@ class Settings:
         """A copy with ``changes`` applied (validated)."""
         return dataclasses.replace(self, **changes)
 
+
+#: Longest call plan, in working days.
+MAX_PLAN_DAYS: Final = 60
 
 DEFAULT_SETTINGS: Final = Settings()
 
@@ -326,6 +421,30 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "预测天数": "value_horizon_days",
     "月折现率": "value_monthly_discount",
     "流失预警存活概率": "churn_p_alive",
+    # follow-up of buying customers, customer pool, call plan
+    "新客户跟进天数": "cadence_new",
+    "复购客户跟进天数": "cadence_repeat",
+    "成熟客户跟进天数": "cadence_mature",
+    "忠诚客户跟进天数": "cadence_loyal",
+    "沉睡客户跟进天数": "cadence_sleeping",
+    "流失客户跟进天数": "cadence_lost",
+    "重要价值客户跟进天数": "cadence_important_value",
+    "重要保持客户跟进天数": "cadence_important_retain",
+    "重要发展客户跟进天数": "cadence_important_develop",
+    "重要挽留客户跟进天数": "cadence_important_winback",
+    "一般价值客户跟进天数": "cadence_general_value",
+    "一般保持客户跟进天数": "cadence_general_retain",
+    "一般发展客户跟进天数": "cadence_general_develop",
+    "一般挽留客户跟进天数": "cadence_general_winback",
+    "购买算作联系": "purchase_is_contact",
+    "公海未成交天数": "pool_no_deal_days",
+    "公海未联系天数": "pool_no_contact_days",
+    "计划天数": "plan_days",
+    "每日拜访数": "daily_calls",
+    "负责人每日拜访数": "owner_calls",
+    "工作日": "work_days",
+    "节假日": "holidays",
+    "调休上班日": "extra_workdays",
 }
 
 # Mail (SMTP) keys of the Settings sheet; read by xlcrm.mail, known to the reader.
@@ -355,6 +474,114 @@ MAIL_SETTING_KEYS: Final = frozenset(MAIL_SHEET_KEYS) | MAIL_RECIPIENT_KEYS | MA
 
 _BOOL_TRUE: Final = {"1", "true", "yes", "y", "on", "是", "对"}
 _BOOL_FALSE: Final = {"0", "false", "no", "n", "off", "否", "不"}
+# An optional number (a class cadence, a pool limit) is switched off with one of these.
+_NONE_WORDS: Final = {"none", "off", "no", "-", "无", "不用", "关闭", "否"}
+
+_WEEKDAYS: Final[dict[str, int]] = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+    **{f"周{c}": i for i, c in enumerate("一二三四五六日")},
+    **{f"星期{c}": i for i, c in enumerate("一二三四五六日")},
+    "周天": 6,
+    "星期天": 6,
+    **{str(i + 1): i for i in range(7)},
+}
+_LIST_SEPARATORS: Final = (";", "；", ",", "，", "、", "\n")
+_RANGE_MARKS: Final = ("..", "~", "～", "至", "–", "—", " to ")
+
+
+def _split_list(text: str) -> list[str]:
+    for sep in _LIST_SEPARATORS[1:]:
+        text = text.replace(sep, ";")
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _range(part: str) -> tuple[str, str] | None:
+    for mark in _RANGE_MARKS:
+        if mark in part:
+            low, _, high = part.partition(mark)
+            return low.strip(), high.strip()
+    return None
+
+
+def parse_weekdays(name: str, value: object) -> tuple[int, ...]:
+    """Working weekdays (0 = Monday) from text like "Mon-Fri", "1-5", "周一至周五"."""
+    days: set[int] = set()
+    for part in _split_list(str(value).strip()):
+        span = _range(part) or (_range(part.replace("-", "~")) if "-" in part else None)
+        ends = span or (part, part)
+        try:
+            low, high = (_WEEKDAYS[end.strip().rstrip(".").casefold()] for end in ends)
+        except KeyError:
+            raise SettingsError(
+                N_("setting {key}: {value!r} is not a day of the week; write e.g. Mon-Fri"),
+                column=name,
+                args={"key": name, "value": part},
+            ) from None
+        days.update(range(low, high + 1) if low <= high else (*range(low, 7), *range(high + 1)))
+    return tuple(sorted(days))
+
+
+def _one_date(name: str, value: object, day_first: bool) -> dt.date:
+    from xlcrm.core.cells import parse_date_value  # cells imports schema only
+
+    try:
+        stamp = parse_date_value(value, day_first=day_first)
+    except ValueError:
+        stamp = None
+    if stamp is None:
+        raise SettingsError(
+            N_("setting {key}: {value!r} is not a date"),
+            column=name,
+            args={"key": name, "value": str(value)},
+        )
+    return stamp.date()
+
+
+def parse_dates(name: str, value: object, *, day_first: bool = False) -> tuple[dt.date, ...]:
+    """Dates and date ranges ("2026-10-01~2026-10-07"), separated by ; or , or new lines."""
+    if isinstance(value, dt.date | dt.datetime) or not isinstance(value, str):
+        return (_one_date(name, value, day_first),)
+    found: set[dt.date] = set()
+    for part in _split_list(value):
+        span = _range(part)
+        if span is None:
+            found.add(_one_date(name, part, day_first))
+            continue
+        low, high = (_one_date(name, end, day_first) for end in span)
+        if high < low or (high - low).days > 366:
+            raise SettingsError(
+                N_("setting {key}: {value!r} is not a range of at most a year"),
+                column=name,
+                args={"key": name, "value": part},
+            )
+        found.update(low + dt.timedelta(days=k) for k in range((high - low).days + 1))
+    return tuple(sorted(found))
+
+
+def parse_owner_calls(name: str, value: object) -> tuple[tuple[str, int], ...]:
+    """Per-owner calls a day from text like "Alice: 15; Bob: 10" (负责人：次数)."""
+    out: dict[str, tuple[str, int]] = {}
+    text = str(value).replace("：", ":").replace("=", ":")
+    for part in _split_list(text):
+        owner, _, number = part.rpartition(":")
+        try:
+            calls = int(number.strip())
+        except ValueError:
+            calls = -1
+        if not owner.strip() or calls < 0:
+            raise SettingsError(
+                N_("setting {key}: write owner and calls a day like 'Alice: 15', not {value!r}"),
+                column=name,
+                args={"key": name, "value": part},
+            )
+        out[owner.strip().casefold()] = (owner.strip(), calls)
+    return tuple(out.values())
 
 
 def status_key(text: object) -> str:
@@ -368,9 +595,16 @@ def normalise_key(key: str) -> str:
     return "_".join(str(key).strip().casefold().replace("-", " ").split())
 
 
+_CLEARED: Final = object()  # an optional setting switched off on purpose
+
+
 def _coerce(name: str, kind: type, value: object) -> object:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if name in _OPTIONAL and str(value).strip().casefold() in _NONE_WORDS:
+        return _CLEARED
+    if name in _SPECIAL:
+        return value  # parsed by settings_from_mapping, after day_first
     if kind is bool:
         text = str(value).strip().casefold()
         if text in _BOOL_TRUE:
@@ -420,6 +654,22 @@ def _field_types() -> dict[str, type]:
     return kinds
 
 
+# Settings whose value is a list: parsed by their own function.
+_SPECIAL: Final = frozenset({"owner_calls", "work_days", "holidays", "extra_workdays"})
+# Optional numbers (None = off or "use the tier's").
+_OPTIONAL: Final = frozenset(
+    {f"cadence_{code}" for code in RFM_CLASSES} | {"pool_no_deal_days", "pool_no_contact_days"}
+)
+
+
+def _parse_special(name: str, value: object, day_first: bool) -> object:
+    if name == "owner_calls":
+        return parse_owner_calls(name, value)
+    if name == "work_days":
+        return parse_weekdays(name, value)
+    return parse_dates(name, value, day_first=day_first)
+
+
 def settings_from_mapping(
     values: Mapping[str, object], base: Settings = DEFAULT_SETTINGS
 ) -> tuple[Settings, list[str]]:
@@ -442,6 +692,11 @@ def settings_from_mapping(
             unknown.append(str(raw_key))
             continue
         coerced = _coerce(name, kinds[name], value)
-        if coerced is not None:
+        if coerced is _CLEARED:
+            changes[name] = None
+        elif coerced is not None:
             changes[name] = coerced
+    day_first = bool(changes.get("day_first", base.day_first))
+    for name in _SPECIAL & changes.keys():
+        changes[name] = _parse_special(name, changes[name], day_first)
     return base.replace(**changes), unknown

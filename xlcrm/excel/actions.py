@@ -142,9 +142,12 @@ def _analyze_book(
 
 @_action
 def analyze(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
-    """Write the result sheets (RFM, Lifecycle, Follow-ups, Dashboard, Data quality)."""
+    """Write the result sheets (Dashboard, Call plan, RFM, Lifecycle, Follow-ups, …).
+
+    What reps typed on the Call plan and Follow-ups is logged first (or kept).
+    """
     done = _analyze_book(book, RESULT_SHEETS, as_of, lang)
-    return tn(
+    message = tn(
         "Analysed {n} customer as of {as_of}: {where}",
         "Analysed {n} customers as of {as_of}: {where}",
         done.customers,
@@ -152,20 +155,46 @@ def analyze(book: Book, *, as_of: DateLike | None = None, lang: str | None = Non
         as_of=done.as_of.strftime("%Y-%m-%d"),
         where=done.written,
     )
+    return _with_logged(message, done)
+
+
+def _with_logged(message: str, done: AnalyzeOutcome) -> str:
+    if not done.logged:
+        return message
+    logged = tn(
+        "{n} done call logged in Activities.",
+        "{n} done calls logged in Activities.",
+        done.logged,
+        done.lang,
+    )
+    return f"{message}\n{logged}"
 
 
 @_action
 def followup_plan(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
-    """Write the follow-up plan sheet: whom to contact and when, soonest first."""
-    done = _analyze_book(book, ("followups",), as_of, lang)
-    return tn(
-        "Follow-up plan for {n} customer ({due} overdue): {where}",
-        "Follow-up plan for {n} customers ({due} overdue): {where}",
-        done.customers,
+    """Log the calls marked Done on the Call plan, then write the new Call plan and Follow-ups.
+
+    Done calls go to the Activities sheet (created when absent), grades
+    changed on Follow-ups to the Customers sheet; then the analysis runs
+    again, so the new plan starts from those contacts. Notes of calls not
+    done yet stay on the new plan.
+    """
+    done = _analyze_book(book, ("callplan", "followups"), as_of, lang)
+    plan = done.job.plan
+    today = int((plan.calls["date"] == plan.days[0]).sum()) if len(plan.days) else 0
+    message = tn(
+        "Call plan: {today} call today, {n} in {days} working days, {backlog} not planned: {where}",
+        "Call plan: {today} calls today, {n} in {days} working days, {backlog} not planned: "
+        "{where}",
+        today,
         done.lang,
-        due=done.overdue,
+        today=today,
+        n=len(plan.calls),
+        days=len(plan.days),
+        backlog=len(plan.backlog),
         where=done.written,
     )
+    return _with_logged(message, done)
 
 
 @_action

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import xlwings as xw
 
     from xlcrm.jobs import Job
+    from xlcrm.xlsx.carryover import Edits, Typed
     from xlcrm.xlsx.dashboard import Dashboard
     from xlcrm.xlsx.reader import WorkbookData
     from xlcrm.xlsx.sheets import ResultSheet
@@ -106,6 +107,14 @@ class Book(Protocol):
         """Replace (or add) sheet ``name`` with ``rows``; return where."""
         ...
 
+    def typed(self) -> Typed:
+        """What reps typed into xlcrm's sheets there (Call plan, Follow-ups)."""
+        ...
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits | None:
+        """Log done calls and typed grades into the workbook's own sheets (None: cannot)."""
+        ...
+
     def notify(self, message: str) -> None:
         """Tell the user (a message box in Excel)."""
         ...
@@ -155,11 +164,14 @@ def result_rows(job: Job, sheets: Sequence[str]) -> list[tuple[str, Rows, Format
     from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard, build_result_sheets
 
     lang = job.lang
-    tables = {s.key: s for s in build_result_sheets(job.analysis, job.data.quality, lang=lang)}
+    built = build_result_sheets(
+        job.analysis, job.data.quality, lang=lang, plan=job.plan, kept=job.kept
+    )
+    tables = {s.key: s for s in built}
     out: list[tuple[str, Rows, Formats | None]] = []
     for key in sheets:
         if key == "dashboard":
-            rows = dashboard_rows(build_dashboard(job.analysis, lang=lang))
+            rows = dashboard_rows(build_dashboard(job.analysis, lang=lang, plan=job.plan))
             out.append((SHEET_NAMES["dashboard"][lang], rows, None))
         else:
             rows, formats = table_rows(tables[key])
@@ -215,13 +227,23 @@ class FileBook:
 
     ``output`` defaults to ``BOOK.xlcrm.xlsx`` beside the file, as ``xlcrm
     analyze`` writes (the same :class:`~xlcrm.jobs.WorkbookFile`); the input
-    file is never changed.
+    file is never changed. With ``in_place`` the file plays the workbook open
+    in Excel: the results go into it, and done calls and typed grades are
+    written back into its own sheets.
     """
 
-    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        output: str | os.PathLike[str] | None = None,
+        *,
+        in_place: bool = False,
+    ):
         from xlcrm.jobs import WorkbookFile
 
-        self.file = WorkbookFile(Path(path), Path(output) if output else None)
+        self.file = WorkbookFile(
+            Path(path), None if in_place or not output else Path(output), in_place
+        )
         self.path = self.file.source
         self.output = self.file.target
         self.messages: list[str] = []
@@ -262,6 +284,12 @@ class FileBook:
 
     def read_data(self, lang: str = "en") -> WorkbookData:
         return self.file.read_data(lang)
+
+    def typed(self) -> Typed:
+        return self.file.typed()
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits | None:
+        return self.file.write_back(typed, lang=lang)
 
     def write_results(self, job: Job, sheets: Sequence[str]) -> str:
         """Every result sheet: a new workbook, as ``xlcrm analyze``; some: into ``output``."""
@@ -402,6 +430,39 @@ class XlwingsBook:
 
     def write_results(self, job: Job, sheets: Sequence[str]) -> str:
         return ", ".join(self.write_rows(*sheet) for sheet in result_rows(job, sheets))
+
+    def typed(self) -> Typed:
+        from xlcrm.xlsx.carryover import read_typed
+        from xlcrm.xlsx.columns import SHEET_NAMES
+
+        own = {n for key in ("callplan", "followups") for n in SHEET_NAMES[key].values()}
+        return read_typed({n: self.read_sheet(n) for n in self.sheet_names() if n in own})
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits:
+        """Done calls below the Activities rows (a new sheet when there is none), grades
+        into the Customers sheet; an Excel table around the rows grows with them."""
+        from xlcrm.xlsx.carryover import write_back_edits
+
+        sheets = {n: self.read_sheet(n) for n in self.sheet_names()}
+        found = self.read_data(lang=lang).sheet_names
+        edits = write_back_edits(sheets, typed, lang=lang, found=found)
+        for name, rows in edits.new_sheets:
+            self.write_rows(name, rows, {1: "yyyy-mm-dd"})
+        for name, row, col, value in edits.cells:
+            cell = self.book.sheets[name].range((row, col))
+            if isinstance(value, str) and wants_text(value):
+                cell.number_format = TEXT_FORMAT
+            cell.value = value
+        for name, last in edits.tables.items():
+            sheet = self.book.sheets[name]
+            added = [c for n, _, c, _ in edits.cells if n == name]
+            with contextlib.suppress(Exception):  # a table is a nicety; the rows are written
+                for table in sheet.tables:
+                    first = table.range[0, 0]
+                    right = first.column + table.range.columns.count - 1
+                    right = max([right, *(c for c in added if c == right + 1)])
+                    table.resize(sheet.range((first.row, first.column), (last, right)))
+        return edits
 
     def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
         names = self.sheet_names()

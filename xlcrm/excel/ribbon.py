@@ -84,7 +84,7 @@ BUTTONS: Final[tuple[Button, ...]] = (
         "PivotTableInsert",
         N_(
             "Read Customers, Orders and Activities and write the result sheets "
-            "(RFM classes, tiers, churn warnings, follow-ups)."
+            "(call plan, RFM classes, tiers, churn warnings, follow-ups)."
         ),
     ),
     Button(
@@ -92,7 +92,10 @@ BUTTONS: Final[tuple[Button, ...]] = (
         N_("Follow-up plan"),
         "followup_plan",
         "CalendarInsert",
-        N_("Write the follow-up plan: whom to contact, when, sorted by urgency."),
+        N_(
+            "Log the calls marked Done on the Call plan into Activities, then plan again: "
+            "whom each owner calls on each working day, most important first."
+        ),
     ),
     Button(
         "xlcrmDashboard",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from xlcrm.report.agenda import AGENDA_OWNERS, AGENDA_ROWS, CHURN_ROWS
+from xlcrm.report.agenda import AGENDA_CALLS, AGENDA_OWNERS, BACKLOG_ROWS, CHURN_ROWS
 from xlcrm.report.context import build_context
 from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_money_short, fmt_pct
 from xlcrm.report.pdf import to_pdf
@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from xlcrm.core.analysis import Analysis
 
 __all__ = [
+    "AGENDA_CALLS",
     "AGENDA_OWNERS",
-    "AGENDA_ROWS",
+    "BACKLOG_ROWS",
     "CHURN_ROWS",
     "TIER_TOP",
     "build_context",

@@ -25,10 +25,11 @@ from xlcrm.core import schema
 from xlcrm.core.errors import SettingsError, XlcrmError
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.core.pareto import ParetoSummary, pareto_summary
+from xlcrm.core.plan import CallPlan, build_plan
 from xlcrm.locale import LANGS, N_, t, tn
 from xlcrm.palette import CLASS_COLOURS, TIER_COLOURS
 from xlcrm.report import charts
-from xlcrm.report.agenda import Due, agenda_title, build_agenda, build_churn
+from xlcrm.report.agenda import Due, build_agenda, build_churn, build_pool
 from xlcrm.report.format import (
     fmt_date,
     fmt_int,
@@ -244,6 +245,22 @@ def _charts(
     return out
 
 
+def _plan_figures(plan: CallPlan, pool: int, day: str, lang: str) -> list[dict[str, str]]:
+    """Today's calls (and the backlog), and the customers to return to the pool."""
+    today = int((plan.calls["date"] == plan.days[0]).sum()) if len(plan.days) else 0
+    backlog = len(plan.backlog)
+    return [
+        {
+            "label": t("Calls planned for {day}", lang, day=day),
+            "value": fmt_int(today),
+            "note": tn("{n} due but not planned", "{n} due but not planned", backlog, lang)
+            if backlog
+            else "",
+        },
+        {"label": t("Return to the pool (公海)", lang), "value": fmt_int(pool), "note": ""},
+    ]
+
+
 def build_context(
     analysis: Analysis, *, lang: str, owner: str | None = None, company: str | None = None
 ) -> dict[str, Any]:
@@ -268,7 +285,8 @@ def build_context(
         Keys ``lang``, ``contents``, ``meta``, ``company``, ``team`` (False
         for one owner's brief: no owner columns), ``brief``,
         ``as_of``, ``footer``, ``audience``, ``figures``, ``cuts``,
-        ``charts``, ``class_sections``, ``tier_sections``, ``agenda``,
+        ``charts``, ``class_sections``, ``tier_sections``, ``agenda``
+        (:func:`xlcrm.report.agenda.build_agenda`), ``pool``,
         ``churn``, ``value`` (``None`` without the value model). Never mutates
         ``analysis``.
     """
@@ -308,13 +326,20 @@ def build_context(
         lang=lang,
         money=money,
     )
+    plan = build_plan(frame, as_of=as_of, settings=settings)
+    agenda = build_agenda(plan, lang=lang, currency=money)
+    pool = {
+        **build_pool(frame, as_of=as_of, lang=lang, settings=settings, currency=money),
+        "title": t("Return to the pool (公海)", lang),
+    }
     contents = [
         {"href": "#overview", "title": t("Overview", lang), "sub": False},
         {"href": "#classes", "title": t("RFM value classes", lang), "sub": False},
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in class_sections),
         {"href": "#tiers", "title": t("Lifecycle tiers", lang), "sub": False},
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in tier_sections),
-        {"href": "#agenda", "title": agenda_title(days, lang), "sub": False},
+        {"href": "#agenda", "title": agenda["title"], "sub": False},
+        *([{"href": "#pool", "title": pool["title"], "sub": False}] if pool["count"] else []),
         {"href": "#churn", "title": t("Churn warnings", lang), "sub": False},
     ]
     team = owner_name is None
@@ -348,13 +373,16 @@ def build_context(
         "as_of": fmt_date(as_of),  # one date style throughout: 2026-06-30
         "footer": t("as of {date}", lang, date=fmt_date(as_of)),
         "audience": owner_name if owner_name is not None else t("the whole sales team", lang),
-        "figures": _figures(
-            core.summary(analysis, owner=owner_name),
-            urgent_days=settings.urgent_days,
-            top_share=settings.pareto_top_share,
-            money=money,
-            lang=lang,
-        ),
+        "figures": [
+            *_figures(
+                core.summary(analysis, owner=owner_name),
+                urgent_days=settings.urgent_days,
+                top_share=settings.pareto_top_share,
+                money=money,
+                lang=lang,
+            ),
+            *_plan_figures(plan, pool["count"], agenda["day"], lang),
+        ],
         "cuts": cut_texts(analysis.thresholds, money, lang),
         "charts": _charts(
             class_stats=class_stats,
@@ -369,7 +397,8 @@ def build_context(
         ),
         "class_sections": class_sections,
         "tier_sections": tier_sections,
-        "agenda": build_agenda(due, days=days, lang=lang, as_of=as_of),
+        "agenda": agenda,
+        "pool": pool,
         "churn": build_churn(frame, lang=lang, money=money, settings=settings),
         "value": value,
     }

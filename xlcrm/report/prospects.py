@@ -34,15 +34,9 @@ OWNERS_LISTED: Final = 12
 def grade_meanings(settings: Settings, lang: str) -> dict[str, str]:
     """What each grade says about the expected close, with the Settings' days."""
     return {
-        "A": tn(
-            "closing within {n} day", "closing within {n} days", settings.grade_a_days, lang
-        ),
-        "B": tn(
-            "closing within {n} day", "closing within {n} days", settings.grade_b_days, lang
-        ),
-        "C": tn(
-            "closing within {n} day", "closing within {n} days", settings.grade_c_days, lang
-        ),
+        "A": tn("closing within {n} day", "closing within {n} days", settings.grade_a_days, lang),
+        "B": tn("closing within {n} day", "closing within {n} days", settings.grade_b_days, lang),
+        "C": tn("closing within {n} day", "closing within {n} days", settings.grade_c_days, lang),
         "D": t("closing later, or the need is unclear", lang),
         "E": t("no need", lang),
     }

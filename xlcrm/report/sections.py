@@ -218,19 +218,28 @@ def _class_definition(code: str, thresholds: Mapping[str, float], money: str, la
         r = t("bought today", lang)
     elif r_high:
         r = tn(
-            "bought in the last {n} day", "bought in the last {n} days", days, lang,
+            "bought in the last {n} day",
+            "bought in the last {n} days",
+            days,
+            lang,
             n=fmt_int(days),
         )
     else:
         r = tn(
-            "no purchase for {n} day or more", "no purchase for {n} days or more", days + 1,
-            lang, n=fmt_int(days + 1),
+            "no purchase for {n} day or more",
+            "no purchase for {n} days or more",
+            days + 1,
+            lang,
+            n=fmt_int(days + 1),
         )
     if f_high:
         f = tn("at least {n} order", "at least {n} orders", orders, lang, n=fmt_int(orders))
     else:
         f = tn(
-            "{n} order or fewer", "{n} orders or fewer", orders - 1, lang,
+            "{n} order or fewer",
+            "{n} orders or fewer",
+            orders - 1,
+            lang,
             n=fmt_int(orders - 1),
         )
     m = t("spent more than {n}", lang, n=spent) if m_high else t("spent {n} or less", lang, n=spent)

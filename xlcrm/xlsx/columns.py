@@ -22,6 +22,7 @@ def _sheet_names(lang: str) -> dict[str, str]:
         "rfm": tp("sheet", "RFM", lang),
         "lifecycle": tp("sheet", "Lifecycle", lang),
         "followups": tp("sheet", "Follow-ups", lang),
+        "callplan": tp("sheet", "Call plan", lang),
         "value": tp("sheet", "Value", lang),
         "quality": tp("sheet", "Data quality", lang),
         "settings": tp("sheet", "Settings", lang),
@@ -46,12 +47,18 @@ TABLE_NAMES: Final[dict[str, str]] = {
     "rfm": "xlcrm_rfm",
     "lifecycle": "xlcrm_lifecycle",
     "followups": "xlcrm_followups",
+    "callplan": "xlcrm_callplan",
     "value": "xlcrm_value",
     "quality": "xlcrm_quality",
     "cadence": "xlcrm_cadence",
 }
 AS_OF_NAME: Final = "xlcrm_as_of"
 TABLE_PREFIX: Final = "xlcrm_"
+
+#: The names of xlcrm's result sheets (not its Settings sheet), in every language.
+RESULT_SHEET_NAMES: Final[frozenset[str]] = frozenset(
+    name for key, names in SHEET_NAMES.items() if key != "settings" for name in names.values()
+)
 
 OWN_SHEET_NAMES: Final[frozenset[str]] = frozenset(
     [n for names in SHEET_NAMES.values() for n in names.values()]
@@ -104,6 +111,20 @@ COLUMN_KINDS: Final[dict[str, tuple[str, float]]] = {
     "overdue_days": ("int", 13),
     "urgency": ("text", 11),
     "action": ("text", 60),
+    "contact_source": ("text", 14),
+    "attention": ("text", 34),
+    # what xlcrm wrote, hidden: a typed grade or contact date is told from it
+    "grade_written": ("text", 8),
+    "cadence_written": ("int", 8),
+    "contact_written": ("date", 8),
+    "next_written": ("date", 8),
+    # call plan
+    "date": ("date", 12),
+    "priority": ("int", 5),
+    "why": ("text", 36),
+    "worth": ("money", 13),
+    "done": ("date", 12),
+    "note": ("text", 30),
     # value model
     "repeat_days": ("int", 12),
     "span_days": ("int", 14),
@@ -158,6 +179,18 @@ def _headers(lang: str) -> dict[str, str]:
         "overdue_days": tp("column", "Days overdue", lang),
         "urgency": tp("column", "Urgency", lang),
         "action": tp("column", "Recommended action", lang),
+        "contact_source": tp("column", "Contact from", lang),
+        "attention": tp("column", "Attention", lang),
+        "grade_written": tp("column", "Grade by xlcrm", lang),
+        "cadence_written": tp("column", "Cadence by xlcrm", lang),
+        "contact_written": tp("column", "Last contact by xlcrm", lang),
+        "next_written": tp("column", "Next follow-up by xlcrm", lang),
+        "date": tp("column", "Date", lang),
+        "priority": tp("column", "#", lang),
+        "why": tp("column", "Why", lang),
+        "worth": tp("call plan column", "Value", lang),
+        "done": tp("column", "Done", lang),
+        "note": tp("column", "Note", lang),
         "repeat_days": tp("column", "Repeat purchase days", lang),
         "span_days": tp("column", "Days first to last purchase", lang),
         "age_days": tp("column", "Days since first purchase", lang),

@@ -1,4 +1,5 @@
-"""The dashboard specification: key figures, counts by class, tier and segment, the Pareto curve.
+"""The dashboard specification: key figures, counts by class, tier and segment, the
+Pareto curve and the customers to return to the pool.
 
 Pure, like :mod:`xlcrm.xlsx.sheets`: :func:`build_dashboard` gives plain
 values; :mod:`xlcrm.xlsx.dashsheet` lays them out with tables and charts.
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
-from xlcrm.core import schema
+from xlcrm.core import playbook, schema
 from xlcrm.core.currency import Currency
+from xlcrm.core.plan import CallPlan, build_plan
 from xlcrm.locale import t, tp
 from xlcrm.palette import ACCENT, CLASS_COLOURS, TIER_COLOURS
-from xlcrm.xlsx.sheets import AnalysisLike
+from xlcrm.xlsx.columns import header
+from xlcrm.xlsx.sheets import AnalysisLike, attention_texts
 
 
 @dataclass
@@ -43,13 +47,23 @@ class Dashboard:
     currency: Currency = field(default_factory=Currency)
 
     def block(self, key: str) -> Block | None:
-        """The block ``key`` (``"rfm_class"``, ``"tier"``, ``"segment"``), if any."""
+        """The block ``key`` (``"rfm_class"``, ``"tier"``, ``"segment"``, ``"pool"``), if any."""
         return next((b for b in self.blocks if b.key == key), None)
 
 
-def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
-    """Counts, revenue and shares by class, segment and tier, plus Pareto figures."""
+#: Customers to return to the pool listed on the dashboard (the biggest first).
+POOL_ROWS: Final = 25
+
+
+def build_dashboard(
+    analysis: AnalysisLike, *, lang: str = "en", plan: CallPlan | None = None
+) -> Dashboard:
+    """Key figures (the call plan and the pool included), counts, revenue and shares by
+    class, segment (with its meaning) and tier, the Pareto curve, and the customers
+    to return to the pool."""
     c = analysis.customers
+    if plan is None:
+        plan = build_plan(c, as_of=analysis.as_of, settings=analysis.settings)
     revenue = c["monetary"].fillna(0.0).astype(float)
     total_rev = float(revenue.sum())
     customers = tp("count", "Customers", lang)
@@ -84,6 +98,24 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
             [colours.get(code, ACCENT) for code in codes],
         )
 
+    segments = block(
+        "segment",
+        t("Segment", lang),
+        schema.SEGMENTS,
+        schema.label,
+        {},
+        t("Customers who bought, by segment", lang),
+    )
+    segments.note = t(
+        "Segments split the buyers finer than the RFM classes: by the R score and the mean "
+        "of the F and M scores. The RFM sheet gives each customer's segment.",
+        lang,
+    )
+    # what each segment means, from the playbook: segments are explained, not just named
+    segments.headers.append(t("Meaning", lang))
+    segments.kinds.append("text")
+    for row, code in zip(segments.rows, schema.SEGMENTS, strict=True):
+        row.append(playbook.entry("segment", code, lang)["who"])
     blocks = [
         block(
             "rfm_class",
@@ -101,20 +133,8 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
             TIER_COLOURS,
             t("All customers, by lifecycle tier", lang),
         ),
-        block(
-            "segment",
-            t("Segment", lang),
-            schema.SEGMENTS,
-            schema.label,
-            {},
-            t("Customers who bought, by segment", lang),
-        ),
+        segments,
     ]
-    blocks[-1].note = t(
-        "Segments split the buyers finer than the RFM classes: by the R score and the mean "
-        "of the F and M scores. The RFM sheet gives each customer's segment.",
-        lang,
-    )
     curve: list[tuple[float, float]] = []
     points = getattr(analysis.pareto, "curve", None)
     if points is not None and len(points):
@@ -144,8 +164,15 @@ def build_dashboard(analysis: AnalysisLike, *, lang: str = "en") -> Dashboard:
         (t("Follow-ups due now (incl. overdue)", lang), figures_of["needs_followup"], "int"),
         (t("Overdue follow-ups", lang), figures_of["overdue"], "int"),
         (t("Churn warnings", lang), figures_of["churn_warnings"], "int"),
+        (t("Calls planned today", lang), _calls_on_first_day(plan), "int"),
+        (t("Due but not planned (backlog)", lang), len(plan.backlog), "int"),
+        (t("Grades to re-qualify", lang), figures_of.get("requalify", 0), "int"),
+        (t("Return to the pool (公海)", lang), figures_of.get("pool", 0), "int"),
         *_value_figures(figures_of, lang),
     ]
+    pool = _pool_block(analysis, lang)
+    if pool is not None:
+        blocks.append(pool)
     as_of = pd.Timestamp(analysis.as_of).date().isoformat()
     subtitle = t(
         "{company} · Analysis date {date}", lang, company=analysis.settings.company, date=as_of
@@ -168,3 +195,37 @@ def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, float 
         at_risk = t("Value at risk (customers with a churn warning)", lang)
         rows.append((at_risk, figures["value_at_risk"], "money"))
     return rows
+
+
+def _calls_on_first_day(plan: CallPlan) -> int:
+    return int((plan.calls["date"] == plan.days[0]).sum()) if len(plan.days) else 0
+
+
+def _pool_block(analysis: AnalysisLike, lang: str) -> Block | None:
+    """The customers to return to the pool, the most valuable first, with the reason."""
+    c = analysis.customers
+    if "pool" not in c.columns or not c["pool"].fillna(False).astype(bool).any():
+        return None
+    pooled = c.loc[c["pool"].fillna(False).astype(bool)]
+    spend = pooled["monetary"].fillna(0.0).to_numpy()
+    top = pooled.iloc[np.argsort(-spend, kind="stable")[:POOL_ROWS]]
+    reasons = attention_texts(top, lang, analysis.settings, analysis.as_of)
+    rows: list[list[str | float]] = [
+        [str(rec["customer_id"]), str(rec["name"] or ""), str(rec["owner"] or ""), str(reason)]
+        for rec, reason in zip(top.to_dict("records"), reasons, strict=True)
+    ]
+    if len(pooled) > len(top):
+        more = t(
+            "… and {n} more: filter Attention on the Follow-ups sheet",
+            lang,
+            n=len(pooled) - len(top),
+        )
+        rows.append([more, "", "", ""])
+    return Block(
+        "pool",
+        "xlcrm_dashboard_pool",
+        [header(k, lang) for k in ("customer_id", "name", "owner", "attention")],
+        ["text", "text", "text", "text"],
+        rows,
+        t("Return to the pool (公海)", lang),
+    )

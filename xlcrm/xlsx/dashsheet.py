@@ -1,10 +1,10 @@
 """The Dashboard sheet laid out as a two-page landscape report, and its hidden chart data.
 
-Page 1: title, key figures, the RFM classes (table and two charts).
-Page 2: the lifecycle tiers and the segments (tables), customers by tier
-and the Pareto curve (charts). The tables show exact figures (sums without
-cents); the charts read a hidden sheet holding the same figures in a short
-unit (``$16M``, ``1,600万``) and the Pareto curve.
+Page 1: title, key figures, the RFM classes and the lifecycle tiers (tables on
+the left, three charts on the right). Page 2: the segments (table, what each
+means), the Pareto curve and the customers to return to the pool. The tables
+show exact figures (sums without cents); the charts read a hidden sheet
+holding the same figures in a short unit (``$16M``, ``1,600万``) and the curve.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ from xlcrm.xlsx.money import money_format
 from xlcrm.xlsx.printing import font_name, set_page_setup, text_width
 
 #: Rows of each printed page; page 2 starts at PAGE_ROWS + 1.
-PAGE_ROWS: Final = 34
+PAGE_ROWS: Final = 44
+#: The blocks drawn as bar charts.
+CHARTED: Final = ("rfm_class", "tier")
+#: Customers to return to the pool listed on the printed page (the rest are counted).
+POOL_LISTED: Final = 11
 #: Columns A-E hold the tables, F is a gutter, G-N the charts.
 TABLE_COLUMNS: Final = 5
 CHART_FIRST, CHART_LAST = 7, 14
@@ -73,7 +77,8 @@ def _table(ws: Any, block: Block, row0: int, dash: Dashboard, fonts: _Fonts) -> 
     _put(ws, row0, 1, block.title, fonts.font(size=13, bold=True, color=rgb(ACCENT)))
     head = row0 + 1
     fill = PatternFill("solid", fgColor=rgb(ACCENT))
-    for j, (h, kind) in enumerate(zip(block.headers, block.kinds, strict=True), start=1):
+    headers, kinds = block.headers[:TABLE_COLUMNS], block.kinds[:TABLE_COLUMNS]
+    for j, (h, kind) in enumerate(zip(headers, kinds, strict=True), start=1):
         cell = _put(ws, head, j, h, fonts.font(bold=True, color="FFFFFF"))
         cell.fill = fill
         cell.alignment = Alignment(
@@ -81,15 +86,15 @@ def _table(ws: Any, block: Block, row0: int, dash: Dashboard, fonts: _Fonts) -> 
         )
     ws.row_dimensions[head].height = 2 * fonts.row  # headers wrap to two lines
     for i, row in enumerate(block.rows, start=1):
-        for j, (value, kind) in enumerate(zip(row, block.kinds, strict=True), start=1):
+        for j, (value, kind) in enumerate(zip(row[:TABLE_COLUMNS], kinds, strict=True), start=1):
             _put(ws, head + i, j, value, fonts.font(), _kind_format(kind, dash))
     last = head + max(len(block.rows), 1)
     table = Table(
         displayName=block.table,
-        ref=f"A{head}:{col_letter(len(block.headers))}{last}",
+        ref=f"A{head}:{col_letter(len(headers))}{last}",
         tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=True),
     )
-    table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(block.headers, start=1)]
+    table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(headers, start=1)]
     ws.add_table(table)
     nxt = last + 1
     if block.note:
@@ -98,6 +103,52 @@ def _table(ws: Any, block: Block, row0: int, dash: Dashboard, fonts: _Fonts) -> 
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         nxt += 2
     return nxt + 1
+
+
+def _explanations(ws: Any, block: Block, row0: int, col: int, fonts: _Fonts) -> int:
+    """A block's text columns past the table (a segment's meaning) as lines
+    "label: text" from ``row0`` in column ``col``, small; returns the next free row."""
+    extra = [j for j in range(TABLE_COLUMNS, len(block.headers)) if block.kinds[j] == "text"]
+    if not extra:
+        return row0
+    _put(ws, row0, col, block.headers[extra[0]], fonts.font(size=11, bold=True))
+    for i, row in enumerate(block.rows, start=1):
+        text = " ".join(str(row[j]) for j in extra if row[j])
+        _put(ws, row0 + i, col, f"{row[0]}: {text}", fonts.font(size=9, color=rgb(MUTED)))
+    return row0 + len(block.rows) + 2
+
+
+def _pool(ws: Any, block: Block, row0: int, fonts: _Fonts, lang: str) -> None:
+    """The customers to return to the pool: name, ID, owner, why (the why runs on
+    across the empty cells to the right, so it is never cut)."""
+    from openpyxl.styles import Alignment, PatternFill
+
+    _put(ws, row0, 1, block.title, fonts.font(size=13, bold=True, color=rgb(ACCENT)))
+    order = (1, 0, 2, 3)  # the block's ID, name, owner, why -> name first
+    head = row0 + 1
+    fill = PatternFill("solid", fgColor=rgb(ACCENT))
+    for j, k in enumerate(order, start=1):
+        cell = _put(ws, head, j, block.headers[k], fonts.font(bold=True, color="FFFFFF"))
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="bottom")
+    rows = [r for r in block.rows if r[1] or r[2] or r[3]]  # customers, not the "more" line
+    for i, row in enumerate(rows[:POOL_LISTED], start=1):
+        for j, k in enumerate(order, start=1):
+            _put(ws, head + i, j, row[k], fonts.font(size=10))
+    total = len(rows) + sum(_more_count(r) for r in block.rows if not (r[1] or r[2] or r[3]))
+    if total > POOL_LISTED:
+        more = t(
+            "… and {n} more: filter Attention on the Follow-ups sheet",
+            lang,
+            n=total - POOL_LISTED,
+        )
+        _put(ws, head + POOL_LISTED + 1, 1, more, fonts.font(size=9, italic=True, color=rgb(MUTED)))
+
+
+def _more_count(row: list[Any]) -> int:
+    """The number in the block's closing "… and N more" line."""
+    digits = "".join(ch for ch in str(row[0]) if ch.isdigit())
+    return int(digits) if digits else 0
 
 
 def _chart_data(wb: Any, dash: Dashboard, lang: str, index: int | None) -> dict[str, Any]:
@@ -110,13 +161,10 @@ def _chart_data(wb: Any, dash: Dashboard, lang: str, index: int | None) -> dict[
     ws.sheet_state = "hidden"
     refs: dict[str, Any] = {}
     col = 1
-    largest = max(
-        (abs(float(r[3])) for b in dash.blocks for r in b.rows if len(r) > 3), default=0.0
-    )
+    charted = [b for b in dash.blocks if b.key in CHARTED]
+    largest = max((abs(float(r[3])) for b in charted for r in b.rows), default=0.0)
     scale = money_scale(largest, lang)
-    for block in dash.blocks:
-        if block.key == "segment":
-            continue
+    for block in charted:
         headers = [block.headers[0], block.headers[1], block.headers[3]]
         for j, h in enumerate(headers):
             ws.cell(row=1, column=col + j, value=h)
@@ -189,28 +237,40 @@ def add_dashboard(
     _put(ws, 2, 1, dash.subtitle, fonts.font(color=rgb(MUTED)))
     _put(ws, 4, 1, t("Key figures", lang), fonts.font(size=13, bold=True, color=rgb(ACCENT)))
     r = 5
+    run_on: set[str] = set()  # cells whose text runs on to the right: no column width
     for label_text, value, kind in dash.figures:
         _put(ws, r, 1, label_text, fonts.font())
-        if value is not None and value == value:  # not missing
+        if kind == "text" and value:  # a sentence (why the value model is missing): below
+            r += 1
+            cell = _put(ws, r, 1, value, fonts.font(size=9, italic=True, color=rgb(MUTED)))
+            run_on.add(cell.coordinate)
+        elif value is not None and value == value:  # not missing
             cell = _put(ws, r, 2, value, fonts.font(bold=True), _kind_format(kind, dash))
             cell.alignment = Alignment(horizontal="right")
         r += 1
-    classes, tiers, segments = (dash.block(k) for k in ("rfm_class", "tier", "segment"))
-    if classes is not None:
-        _table(ws, classes, r + 1, dash, fonts)
-    page2 = PAGE_ROWS + 1
-    r = page2 + 1
-    for block in (tiers, segments):
+    classes, tiers, segments, pool = (
+        dash.block(k) for k in ("rfm_class", "tier", "segment", "pool")
+    )
+    r += 1
+    for block in (classes, tiers):  # page 1, beside three charts
         if block is not None:
             r = _table(ws, block, r, dash, fonts)
-    _widths(ws, dash)
+    page2 = PAGE_ROWS + 1
+    r = page2 + 1
+    if segments is not None:  # beside the Pareto chart; what they mean runs full width below
+        r = _table(ws, segments, r, dash, fonts)
+        r = _explanations(ws, segments, max(r, page2 + 17), 1, fonts)
+    if pool is not None:
+        _pool(ws, pool, r, fonts, lang)
+    _widths(ws, dash, run_on)
     refs = _chart_data(wb, dash, lang, None)
     counts = ("#,##0", "#,##0")
     money = (refs["money_axis"], refs["money_labels"])
+    third = (PAGE_ROWS - 3) // 3
     charts = (
-        ("rfm_class", 1, t("Customers by RFM class", lang), counts, (4, 18)),
-        ("rfm_class", 2, t("Revenue by RFM class", lang), money, (19, PAGE_ROWS)),
-        ("tier", 1, t("Customers by tier", lang), counts, (page2 + 1, page2 + 16)),
+        ("rfm_class", 1, t("Customers by RFM class", lang), counts, (4, 3 + third)),
+        ("rfm_class", 2, t("Revenue by RFM class", lang), money, (4 + third, 3 + 2 * third)),
+        ("tier", 1, t("Customers by tier", lang), counts, (4 + 2 * third, PAGE_ROWS)),
     )
     for key, which, title, (axis_format, label_format), (top, bottom) in charts:
         block = dash.block(key)
@@ -238,7 +298,7 @@ def add_dashboard(
             colour=ACCENT,
             font=fonts.name,
         )
-        anchor_chart(ws, chart, (page2 + 17, CHART_FIRST), (2 * PAGE_ROWS, CHART_LAST))
+        anchor_chart(ws, chart, (page2 + 1, CHART_FIRST), (page2 + 16, CHART_LAST))
     set_page_setup(
         ws,
         lang=lang,
@@ -270,17 +330,20 @@ def _fixed_scale(ws: Any, digit_px: float) -> int:
     return max(10, min(100, int(fit * 100)))
 
 
-def _widths(ws: Any, dash: Dashboard) -> None:
-    """Column widths from the labels and the widest figure of each column."""
+def _widths(ws: Any, dash: Dashboard, run_on: set[str]) -> None:
+    """Column widths from the labels and the widest figure of each column (the
+    cells in ``run_on`` run on to the right and set no width)."""
     from openpyxl.cell.cell import Cell
 
     widths = [0.0] * TABLE_COLUMNS
     for row in ws.iter_rows(min_row=4, max_col=TABLE_COLUMNS):
         for j, cell in enumerate(row):
-            if not isinstance(cell, Cell) or cell.value is None:
+            if not isinstance(cell, Cell) or cell.value is None or cell.coordinate in run_on:
                 continue
-            if j == 0 and (cell.font.sz or 11) > 11:
-                continue  # headings overflow into the empty cells beside them
+            if j == 0 and (cell.font.sz or 11) != 11:
+                continue  # headings and explanations run on into the empty cells beside them
+            if j == 3 and (cell.font.sz or 11) < 11:
+                continue  # the pool's "why" runs on to the right
             if cell.alignment.wrap_text:
                 continue  # table headers wrap
             if ws.cell(row=cell.row, column=1).value and j == 0 and _is_note(ws, cell):

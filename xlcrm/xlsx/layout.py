@@ -16,6 +16,7 @@ import pandas as pd
 from xlcrm.core import schema
 from xlcrm.core.currency import Currency
 from xlcrm.core.errors import OutputError
+from xlcrm.core.plan import build_plan
 from xlcrm.locale import N_, t
 from xlcrm.palette import ACCENT, INK, MUTED, WARN, WARN_SOFT, rgb
 from xlcrm.xlsx.columns import (
@@ -109,6 +110,8 @@ def _add_result_sheet(
             probe.alignment = Alignment(wrap_text=width.wrap, vertical="top")
         styles.append(probe.style_id)
         ws.column_dimensions[col_letter(i)].width = width.chars
+        if column.key in sheet.hidden:
+            ws.column_dimensions[col_letter(i)].hidden = True
     header_style = ws.cell(row=1, column=1).style_id
     table = Table(
         displayName=sheet.table,
@@ -280,12 +283,16 @@ def add_result_sheets(
     *,
     lang: str = "en",
     in_place: bool = False,
+    kept: pd.DataFrame | None = None,
     checked: Mapping[str, int] | None = None,
 ) -> list[Pending]:
     """Replace xlcrm's sheets in openpyxl workbook ``wb`` with this analysis's.
 
-    Sheets that are not xlcrm's stay as they are. ``checked``: rows read per
-    input table, for the Data quality sheet. Returns the large sheets
+    ``kept``: Call plan rows typed by reps that the new plan keeps
+    (:func:`xlcrm.xlsx.sheets.callplan_sheet`). ``checked``: rows read per
+    input table, for the Data quality sheet.
+
+    Sheets that are not xlcrm's stay as they are. Returns the large sheets
     whose cell data :func:`save_workbook` generates. Raises
     :class:`OutputError` when one of the names is taken by a sheet of the user.
     """
@@ -295,8 +302,15 @@ def add_result_sheets(
     if AS_OF_NAME in wb.defined_names:
         del wb.defined_names[AS_OF_NAME]
     settings_name = settings_sheet_name(lang, in_place=in_place)
+    plan = build_plan(analysis.customers, as_of=analysis.as_of, settings=analysis.settings)
     sheets = build_result_sheets(
-        analysis, quality, lang=lang, settings_sheet=settings_name, checked=checked
+        analysis,
+        quality,
+        lang=lang,
+        settings_sheet=settings_name,
+        plan=plan,
+        kept=kept,
+        checked=checked,
     )
     wanted = [
         SHEET_NAMES["dashboard"][lang],
@@ -318,7 +332,7 @@ def add_result_sheets(
     if not in_place:
         use_font(wb, lang)
     as_of_text = f"{t('Analysis date', lang)} {pd.Timestamp(analysis.as_of).date().isoformat()}"
-    dash = build_dashboard(analysis, lang=lang)
+    dash = build_dashboard(analysis, lang=lang, plan=plan)
     add_dashboard(wb, dash, wanted[0], lang, first, company=company, as_of_text=as_of_text)
     pending = []
     for k, sheet in enumerate(sheets, start=1):

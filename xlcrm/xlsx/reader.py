@@ -34,6 +34,7 @@ from xlcrm.core.errors import InputError, Term
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import N_
 from xlcrm.xlsx import choose, csvfile, peek, sniff, tally
+from xlcrm.xlsx.columns import RESULT_SHEET_NAMES
 from xlcrm.xlsx.grid import Loaded, Sheet, head_rows, load_sheet
 from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, TABLES, sheet_for
 from xlcrm.xlsx.quality import (
@@ -252,7 +253,9 @@ def read_workbook(
         if not names:  # every workbook has a sheet: this is something else
             raise InputError(sniff.NOT_WORKBOOK, file=str(file))
         sheet_names: dict[str, str] = {}
-        taken: set[str] = set()
+        # xlcrm's own result sheets (an earlier run, in place) are never input:
+        # the Call plan has a customer, a date and a value, like orders
+        taken: set[str] = {n for n in names if n in RESULT_SHEET_NAMES}
         settings = DEFAULT_SETTINGS
         settings_values: dict[str, object] = {}
         as_of = None

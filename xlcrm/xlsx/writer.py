@@ -107,6 +107,7 @@ def write_results(
     *,
     lang: str = "en",
     in_place: bool = False,
+    kept: pd.DataFrame | None = None,
 ) -> Path:
     """Write the result sheets of ``analysis`` to ``path``; return the path.
 
@@ -122,6 +123,9 @@ def write_results(
         existing workbook that gets xlcrm's sheets (replacing older ones).
     lang
         ``"en"`` or ``"zh"``.
+    kept
+        Call plan rows reps typed (Done, Note) to keep in the new plan
+        (:mod:`xlcrm.xlsx.carryover`).
     """
     from openpyxl import Workbook, load_workbook
 
@@ -136,6 +140,6 @@ def write_results(
     counts = getattr(data, "counts", None) or {}
     checked = {table: int(getattr(c, "read", 0)) for table, c in counts.items()}
     pending = add_result_sheets(
-        wb, analysis, quality, lang=lang, in_place=in_place, checked=checked
+        wb, analysis, quality, lang=lang, in_place=in_place, kept=kept, checked=checked
     )
     return save_workbook(wb, pending, path, original=path if in_place else None)
