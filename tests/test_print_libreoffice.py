@@ -99,9 +99,7 @@ def test_rfm_repeats_its_header_row_on_every_page(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_no_page_holds_a_single_column(
-    printed: dict[str, dict[str, list[str]]], lang: str
-) -> None:
+def test_no_page_holds_a_single_column(printed: dict[str, dict[str, list[str]]], lang: str) -> None:
     from xlcrm.xlsx.columns import header
 
     first_last = {
