@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 690bd3edb203) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 469cb09b2573) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -2798,6 +2798,22 @@ _XLCRM_FILES = {
         '_SEARCH_DAYS: Final = 800',
         '_EPOCH: Final = dt.date(1970, 1, 1)',
         '_LAST: Final = "\\uffff"  # sorts after every owner name',
+        '# Columns of the customers frame the plan reads.',
+        '_USED: Final = (',
+        '    "customer_id",',
+        '    "name",',
+        '    "owner",',
+        '    "grade",',
+        '    "next_followup",',
+        '    "overdue_days",',
+        '    "monetary",',
+        '    "expected_value",',
+        '    "requalify",',
+        '    "expected_close",',
+        '    "churn_warning",',
+        '    "pool",',
+        '    "action_key",',
+        ')',
         '',
         '',
         'def _day_numbers(dates: tuple[dt.date, ...]) -> np.ndarray:',
@@ -2950,7 +2966,9 @@ _XLCRM_FILES = {
         '    due_day, has_due = dates_column(customers, "next_followup")',
         '    last = int(day_numbers[-1]) if len(day_numbers) else day_number(stamp) - 1',
         '    candidate = has_due & (due_day <= last)',
-        '    frame = customers.loc[candidate]',
+        '    # only the columns the plan uses: taking rows of the whole analysis is the slow part',
+        '    used = [c for c in _USED if c in customers.columns]',
+        '    frame = customers[used].loc[candidate]',
         '    due_day = due_day[candidate]',
         '',
         '    order = priority_order(frame)',
