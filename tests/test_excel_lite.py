@@ -122,7 +122,7 @@ def _jsonable(value: Any) -> Any:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-8)
+        return math.isclose(a, b, rel_tol=1e-6)
     return bool(a == b)
 
 

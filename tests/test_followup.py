@@ -221,7 +221,8 @@ def test_a_purchase_is_not_a_contact_when_the_setting_is_off():
 
 @pytest.mark.parametrize("tier", ["new", "repeat", "mature", "loyal"])
 @pytest.mark.parametrize(("grade", "source"), [("D", "default"), ("A", "given"), ("A", "derived")])
-def test_a_customer_who_bought_yesterday_is_not_due_today(tier, grade, source):
+@pytest.mark.parametrize("contacted", ["2024-06-01", "2024-06-29"])  # before, or the same day
+def test_a_customer_who_bought_yesterday_is_not_due_today(tier, grade, source, contacted):
     frame = pd.DataFrame(
         {
             "customer_id": ["a"],
@@ -232,7 +233,8 @@ def test_a_customer_who_bought_yesterday_is_not_due_today(tier, grade, source):
             "tier": [tier],
         }
     )
-    result = schedule_followups(frame, as_of=AS_OF)
+    activities = pd.DataFrame({"customer_id": ["a"], "date": dates(contacted)})
+    result = schedule_followups(frame, activities, as_of=AS_OF)
     assert result["days_until_due"].iloc[0] > 0
     assert result["cadence_basis"].tolist() == ["tier"]
 

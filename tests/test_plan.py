@@ -251,6 +251,7 @@ def test_on_a_sample_book_the_plan_keeps_every_rule(book):
     bought_yesterday = analysis.customers.loc[
         analysis.customers["last_purchase"] == analysis.as_of - pd.Timedelta(days=1), "customer_id"
     ]
+    assert len(bought_yesterday) > 0
     today = c[c["date"] == plan.days[0]]
     assert not today["customer_id"].isin(bought_yesterday).any()
 
@@ -273,3 +274,29 @@ def test_no_python_loop_over_customers_the_plan_of_many_is_quick_enough_to_build
     big["owner"] = np.arange(len(big)) % 20
     plan = build_plan(big, as_of=analysis.as_of)
     assert plan.capacity["calls"].eq(20).all() and len(plan.capacity) == 20
+
+
+@pytest.mark.slow
+def test_the_rules_hold_for_a_book_of_100k_customers_and_20_owners():
+    sample = generate_sample(customers=100_000, seed=11)
+    customers = sample.customers.copy()
+    customers["owner"] = [f"rep {i % 20:02d}" for i in range(len(customers))]
+    analysis = analyze(sample.orders, customers, sample.activities, as_of=sample.as_of)
+    c = analysis.customers
+    holiday = D(2026, 7, 2)
+    rules = analysis.settings.replace(holidays=(holiday,))
+    plan = build_plan(c, as_of=analysis.as_of, settings=rules)
+    calls = plan.calls
+    assert calls["owner"].nunique() == 20
+    assert (calls.groupby(["date", "owner"]).size() <= rules.daily_calls).all()
+    assert (calls["date"].dt.day_of_week < 5).all() and holiday not in set(calls["date"].dt.date)
+    yesterday = analysis.as_of - pd.Timedelta(days=1)
+    bought = c["last_purchase"] == yesterday
+    assert bought.any() and (c.loc[bought, "next_followup"] > analysis.as_of).all()
+    lost = c[(c["tier"] == "lost") & (c["cadence_basis"] != "grade")]
+    assert ((lost["next_followup"] - lost["last_contact"]).dt.days >= 365).all()
+    # every due customer is either planned once or in the backlog
+    due = c.loc[c["next_followup"] <= plan.days[-1], "customer_id"]
+    planned = calls["customer_id"]
+    assert planned.is_unique
+    assert set(planned) | set(plan.backlog["customer_id"]) == set(due)

@@ -184,8 +184,8 @@ def test_dashboard_holds_no_helper_data_and_the_charts_read_a_hidden_sheet(
 
 def test_shares_within_each_dashboard_table_add_up_to_one(books: dict[str, Path]) -> None:
     ws = openpyxl.load_workbook(books["en"])["Dashboard"]
-    for table in ws.tables.values():
-        rows = ws[table.ref][1:]
+    for name in ("xlcrm_dashboard_rfm_class", "xlcrm_dashboard_tier", "xlcrm_dashboard_segment"):
+        rows = ws[ws.tables[name].ref][1:]
         assert sum(r[2].value for r in rows) == pytest.approx(1.0)
 
 

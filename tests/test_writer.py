@@ -435,3 +435,30 @@ def test_no_customers_still_gives_valid_tables(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert wb["RFM分析"].tables["xlcrm_rfm"].ref == "A1:M2"
     assert wb["跟进计划"].max_row == 1
+
+
+def test_dashboard_shows_the_plan_the_pool_and_what_each_segment_means(
+    tmp_path: Path,
+) -> None:
+    customers = fake_customers()
+    customers["pool"] = [False, False, True, True, False]
+    out = write_results(FakeAnalysis(customers), QUALITY, tmp_path / "out.xlsx", lang="en")
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    labels = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for label in (
+        "Calls planned today",
+        "Due but not planned (backlog)",
+        "Grades to re-qualify",
+        "Return to the pool (公海)",
+    ):
+        assert label in labels
+    # each segment with what it means, under the segments' table
+    assert "Meaning" in labels
+    assert any(text.startswith("Champions: ") for text in labels)
+    pool = ws[ws.tables["xlcrm_dashboard_pool"].ref]
+    ids = [c.value for c in pool[0]].index("Customer ID")
+    assert [r[ids].value for r in pool[1:]] == ["C3", "C4"]  # the bigger spender first
+
+
+def test_no_pool_block_when_nobody_is_flagged(written: Path) -> None:
+    assert "xlcrm_dashboard_pool" not in openpyxl.load_workbook(written)["Dashboard"].tables

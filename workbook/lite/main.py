@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle c1950c5fcd39) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 56cd88bdd271) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -2106,10 +2106,11 @@ _XLCRM_FILES = {
         '      wins a tie, then the sheet);',
         '    * cadence: leads and open deals (no purchase, or a grade that is given or',
         '      derived from the pipeline) follow their grade (``cadence_a`` ...).',
-        '      Buying customers without one, and any buyer whose latest contact is a',
-        '      purchase, follow their tier (``cadence_new`` ...) or RFM class override;',
-        '      a lost customer never more often than ``cadence_lost`` unless it has an',
-        '      open deal (an expected close on or after as_of);',
+        '      Buying customers without one, and any buyer whose last purchase is on',
+        '      the day of the latest contact or later, follow their tier',
+        '      (``cadence_new`` ...) or RFM class override; a lost customer never',
+        '      more often than ``cadence_lost`` unless it has an open deal (an',
+        '      expected close on or after as_of);',
         '    * next follow-up: last contact + cadence, as_of when never contacted; a',
         '      sleeping customer not contacted since falling asleep (last purchase +',
         '      ``sleep_days``) is due for a win-back contact on that day.',
@@ -2145,7 +2146,8 @@ _XLCRM_FILES = {
         '        graded = frame["grade_source"].astype(object).to_numpy() != "default"',
         '    else:',
         '        graded = np.ones(n, dtype=bool)',
-        '    just_bought = contacted & (source_index == 2)',
+        '    # a purchase on the day of the latest contact answers the follow-up too',
+        '    just_bought = contacted & (counted == contact_day)',
         '    by_grade = ~bought | (graded & ~just_bought)',
         '    tier = _text_codes(frame, "tier", ("potential", *CADENCE_TIERS))',
         '    rfm_class = _text_codes(frame, "rfm_class", tuple(RFM_CLASSES))',
@@ -2950,6 +2952,22 @@ _XLCRM_FILES = {
         '_SEARCH_DAYS: Final = 800',
         '_EPOCH: Final = dt.date(1970, 1, 1)',
         '_LAST: Final = "\\uffff"  # sorts after every owner name',
+        '# Columns of the customers frame the plan reads.',
+        '_USED: Final = (',
+        '    "customer_id",',
+        '    "name",',
+        '    "owner",',
+        '    "grade",',
+        '    "next_followup",',
+        '    "overdue_days",',
+        '    "monetary",',
+        '    "expected_value",',
+        '    "requalify",',
+        '    "expected_close",',
+        '    "churn_warning",',
+        '    "pool",',
+        '    "action_key",',
+        ')',
         '',
         '',
         'def _day_numbers(dates: tuple[dt.date, ...]) -> np.ndarray:',
@@ -3102,7 +3120,9 @@ _XLCRM_FILES = {
         '    due_day, has_due = dates_column(customers, "next_followup")',
         '    last = int(day_numbers[-1]) if len(day_numbers) else day_number(stamp) - 1',
         '    candidate = has_due & (due_day <= last)',
-        '    frame = customers.loc[candidate]',
+        '    # only the columns the plan uses: taking rows of the whole analysis is the slow part',
+        '    used = [c for c in _USED if c in customers.columns]',
+        '    frame = customers[used].loc[candidate]',
         '    due_day = due_day[candidate]',
         '',
         '    order = priority_order(frame)',

@@ -398,10 +398,11 @@ def plan_followups(
       wins a tie, then the sheet);
     * cadence: leads and open deals (no purchase, or a grade that is given or
       derived from the pipeline) follow their grade (``cadence_a`` ...).
-      Buying customers without one, and any buyer whose latest contact is a
-      purchase, follow their tier (``cadence_new`` ...) or RFM class override;
-      a lost customer never more often than ``cadence_lost`` unless it has an
-      open deal (an expected close on or after as_of);
+      Buying customers without one, and any buyer whose last purchase is on
+      the day of the latest contact or later, follow their tier
+      (``cadence_new`` ...) or RFM class override; a lost customer never
+      more often than ``cadence_lost`` unless it has an open deal (an
+      expected close on or after as_of);
     * next follow-up: last contact + cadence, as_of when never contacted; a
       sleeping customer not contacted since falling asleep (last purchase +
       ``sleep_days``) is due for a win-back contact on that day.
@@ -437,7 +438,8 @@ def plan_followups(
         graded = frame["grade_source"].astype(object).to_numpy() != "default"
     else:
         graded = np.ones(n, dtype=bool)
-    just_bought = contacted & (source_index == 2)
+    # a purchase on the day of the latest contact answers the follow-up too
+    just_bought = contacted & (counted == contact_day)
     by_grade = ~bought | (graded & ~just_bought)
     tier = _text_codes(frame, "tier", ("potential", *CADENCE_TIERS))
     rfm_class = _text_codes(frame, "rfm_class", tuple(RFM_CLASSES))

@@ -57,6 +57,22 @@ CALL_COLUMNS: Final = (
 _SEARCH_DAYS: Final = 800
 _EPOCH: Final = dt.date(1970, 1, 1)
 _LAST: Final = "\uffff"  # sorts after every owner name
+# Columns of the customers frame the plan reads.
+_USED: Final = (
+    "customer_id",
+    "name",
+    "owner",
+    "grade",
+    "next_followup",
+    "overdue_days",
+    "monetary",
+    "expected_value",
+    "requalify",
+    "expected_close",
+    "churn_warning",
+    "pool",
+    "action_key",
+)
 
 
 def _day_numbers(dates: tuple[dt.date, ...]) -> np.ndarray:
@@ -209,7 +225,9 @@ def build_plan(
     due_day, has_due = dates_column(customers, "next_followup")
     last = int(day_numbers[-1]) if len(day_numbers) else day_number(stamp) - 1
     candidate = has_due & (due_day <= last)
-    frame = customers.loc[candidate]
+    # only the columns the plan uses: taking rows of the whole analysis is the slow part
+    used = [c for c in _USED if c in customers.columns]
+    frame = customers[used].loc[candidate]
     due_day = due_day[candidate]
 
     order = priority_order(frame)
