@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 56cd88bdd271) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 95c8d549c3ba) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -13042,22 +13042,32 @@ _XLCRM_FILES = {
         '',
         '',
         'def _pool(ws: Any, block: Block, row0: int, fonts: _Fonts, lang: str) -> None:',
-        '    """The customers to return to the pool: name, ID, owner, why (the why runs on',
-        '    across the empty cells to the right, so it is never cut)."""',
+        '    """The customers to return to the pool as a table: name, ID, owner, why (the why',
+        '    runs on across the empty cells to the right, so it is never cut)."""',
         '    from openpyxl.styles import Alignment, PatternFill',
+        '    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo',
         '',
         '    _put(ws, row0, 1, block.title, fonts.font(size=13, bold=True, color=rgb(ACCENT)))',
         "    order = (1, 0, 2, 3)  # the block's ID, name, owner, why -> name first",
         '    head = row0 + 1',
         '    fill = PatternFill("solid", fgColor=rgb(ACCENT))',
-        '    for j, k in enumerate(order, start=1):',
-        '        cell = _put(ws, head, j, block.headers[k], fonts.font(bold=True, color="FFFFFF"))',
+        '    headers = [block.headers[k] for k in order]',
+        '    for j, h in enumerate(headers, start=1):',
+        '        cell = _put(ws, head, j, h, fonts.font(bold=True, color="FFFFFF"))',
         '        cell.fill = fill',
         '        cell.alignment = Alignment(vertical="bottom")',
         '    rows = [r for r in block.rows if r[1] or r[2] or r[3]]  # customers, not the "more" line',
-        '    for i, row in enumerate(rows[:POOL_LISTED], start=1):',
+        '    listed = rows[:POOL_LISTED]',
+        '    for i, row in enumerate(listed, start=1):',
         '        for j, k in enumerate(order, start=1):',
         '            _put(ws, head + i, j, row[k], fonts.font(size=10))',
+        '    table = Table(',
+        '        displayName=block.table,',
+        '        ref=f"A{head}:{col_letter(len(headers))}{head + max(len(listed), 1)}",',
+        '        tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=True),',
+        '    )',
+        '    table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(headers, start=1)]',
+        '    ws.add_table(table)',
         '    total = len(rows) + sum(_more_count(r) for r in block.rows if not (r[1] or r[2] or r[3]))',
         '    if total > POOL_LISTED:',
         '        more = t(',
