@@ -38,7 +38,7 @@ ALLOWED: dict[str, str] = {
     "xlsx/settings_sheet.py": "the Settings sheet's header words as users write them",
     "xlsx/carryover.py": "note-column headers as reps write them (备注)",
     "xlsx/sample.py": "the sample's made-up content (names, cities) in both languages",
-    "core/currency.py": "currency symbols (円) and the units Chinese readers count sums in (万, 亿)",
+    "core/currency.py": "currency symbols (円) and the units Chinese count sums in (万, 亿)",
     "xlsx/money.py": "currency symbols as Excel number formats write them (元, 円)",
     "xlsx/printing.py": "the name of Chinese Excel's body font (等线)",
     "xlsx/sample_names.py": "the sample's made-up names",
