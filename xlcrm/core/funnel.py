@@ -206,7 +206,9 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
     created, has_created = _days(_column(frame, "created"))
     keep = ~dup & ~(has_created & (created > as_of_day))
     position, stage_status = match_stages(_column(frame, "stage"), stages)
-    status = match_status(_column(frame, "status"))
+    # "deal_status" is the same column under the Customers sheet's name
+    status_name = "status" if "status" in frame.columns else "deal_status"
+    status = match_status(_column(frame, status_name))
     stage_text = _column(frame, "stage")
     written = stage_text.notna().to_numpy() & (stage_text.astype(str).str.strip() != "").to_numpy()
     unknown_stage = keep & written & (position < 0) & pd.isna(stage_status)
@@ -222,7 +224,7 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
                 detail=", ".join(s.label("en") for s in stages),
             )
         )
-    status_text = _column(frame, "status")
+    status_text = _column(frame, status_name)
     status_written = (
         status_text.notna().to_numpy() & (status_text.astype(str).str.strip() != "").to_numpy()
     )
