@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core.rfm import OrderBook
+from xlcrm.locale import t
 
-__all__ = ["YEAR_COLUMNS", "LongTail", "long_tail", "tail_mask"]
+__all__ = ["YEAR_COLUMNS", "LongTail", "long_tail", "tail_label", "tail_mask"]
 
 #: Columns of :attr:`LongTail.years`.
 YEAR_COLUMNS: Final = (
@@ -145,3 +146,8 @@ def _years(book: OrderBook, cents: np.ndarray, head_share: float) -> pd.DataFram
             }
         )
     return frame
+
+
+def tail_label(lang: str = "en") -> str:
+    """The name of the long tail, in ``lang``."""
+    return t("Long tail", lang)

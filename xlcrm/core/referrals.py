@@ -27,8 +27,15 @@ import pandas as pd
 
 from xlcrm.core.issues import concat_issues, empty_issues, issue_rows
 from xlcrm.core.rfm import customer_ids
+from xlcrm.locale import t
 
-__all__ = ["Referrals", "cycle_members", "referral_links", "summarise_referrals"]
+__all__ = [
+    "Referrals",
+    "cycle_members",
+    "referral_links",
+    "summarise_referrals",
+    "top_referrers_label",
+]
 
 _NEVER: Final = np.iinfo(np.int64).max
 
@@ -227,3 +234,8 @@ def summarise_referrals(
         other_buyers=int((~has & bought).sum()),
         issues=issues,
     )
+
+
+def top_referrers_label(lang: str = "en") -> str:
+    """The name of the top referrers, in ``lang``."""
+    return t("Top referrers", lang)
