@@ -259,7 +259,7 @@ class Settings:
             (
                 "default_margin_rate",
                 0 <= self.default_margin_rate <= 1,
-                N_("{key} must be a share from 0 to 1 (30 % is 0.3), not {value}"),
+                N_("{key} must be a share from 0 to 1 (0.3 means 30 percent), not {value}"),
             ),
             (
                 "relationship_few_share",
