@@ -606,7 +606,9 @@ def write_brief(
 
     path = Path(target)
     check_target(path, source=book)
-    context = build_context(job.analysis, lang=job.lang, owner=owner, company=company)
+    context = build_context(
+        job.analysis, lang=job.lang, owner=owner, company=company, insights=True
+    )
     text = render_html(context)
     payload = text.encode("utf-8") if html else to_pdf(text)
     _write(path, payload)
