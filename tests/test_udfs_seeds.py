@@ -24,8 +24,8 @@ def test_loyalty_level_on_columns_in_chinese_with_reasons():
     assert found == [
         ["拥护者"],
         ["态度平稳"],
-        ["#VALUE! satisfaction must be 1-5 or a word"],
-        ["#VALUE! repurchase must be a probability from 0 to 1"],
+        ["#VALUE! satisfaction 必须是 1–5 分或满意度词语"],
+        ["#VALUE! repurchase 必须是 0 到 1 之间的概率"],
     ]
 
 
