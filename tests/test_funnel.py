@@ -221,7 +221,7 @@ def test_problems_become_data_quality_rows():
                 "unknown_stage",
                 "unknown_status",
                 "unknown_deal",
-                "unknown_stage",
+                "unknown_history_stage",
                 "lost_at_won_stage",
             ],
             "left_out": [True, False, False, True, True, False],

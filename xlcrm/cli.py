@@ -432,6 +432,14 @@ def demo(
     "tables, images or other parts that would be lost).",
 )
 @click.option("--strict", is_flag=True, help="Exit with 2 if any row cannot be read.")
+@click.option(
+    "--compare-as-of",
+    "compare_as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="An earlier day, YYYY-MM-DD: a Changes sheet with the moves between RFM classes and "
+    "tiers since then, new churn warnings and customers who became lost.",
+)
 def analyze_command(
     book: str,
     output: str | None,
@@ -440,6 +448,7 @@ def analyze_command(
     threshold: str | None,
     in_place: bool,
     strict: bool,
+    compare_as_of: Any,
 ) -> None:
     """Read BOOK's Customers/Orders/Activities/Settings sheets and write the analysis.
 
@@ -456,6 +465,7 @@ def analyze_command(
       xlcrm analyze shop.xlsx                      # writes shop.xlcrm.xlsx
       xlcrm analyze shop.xlsx --as-of 2025-06-30 --lang zh -o 分析.xlsx
       xlcrm analyze shop.xlsx --in-place --strict
+      xlcrm analyze shop.xlsx --compare-as-of 2025-03-31   # + what changed since then
     """
     import datetime as dt
     from pathlib import Path
@@ -483,6 +493,7 @@ def analyze_command(
             threshold=threshold,
             ui_lang=msg_lang,
             on_step=lambda _step, _lang: bar.next(),
+            compare_as_of=compare_as_of,
         )
     _print_analyze_summary(outcome, source.name)
 
@@ -499,6 +510,12 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
         parts.append(tn("{n:,} customer", "{n:,} customers", read["customers"], lang))
     if "activities" in read:
         parts.append(tn("{n:,} activity", "{n:,} activities", read["activities"], lang))
+    if "deals" in read:
+        parts.append(tn("{n:,} deal", "{n:,} deals", read["deals"], lang))
+    if "stage_history" in read:
+        parts.append(tn("{n:,} stage change", "{n:,} stage changes", read["stage_history"], lang))
+    if "feedback" in read:
+        parts.append(tn("{n:,} feedback item", "{n:,} feedback items", read["feedback"], lang))
     as_of = outcome.as_of.date().isoformat()
     lines = [
         t(
@@ -547,6 +564,7 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
         )
     )
     lines += _plan_lines(outcome, lang)
+    lines += outcome.insights
     sheets = t(", ", lang).join(outcome.sheets)
     lines.append(t("Wrote {sheets} to {file}.", lang, sheets=sheets, file=outcome.written))
     lines.append(outcome.reconciliation)

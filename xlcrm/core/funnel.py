@@ -221,7 +221,6 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
                 stage_text[unknown_stage],
                 "unknown_stage",
                 left_out=False,
-                detail=", ".join(s.label("en") for s in stages),
             )
         )
     status_text = _column(frame, status_name)
@@ -301,9 +300,8 @@ def _read_history(
                 rows[bad_stage],
                 "stage",
                 stage_text[bad_stage],
-                "unknown_stage",
+                "unknown_history_stage",
                 left_out=True,
-                detail=", ".join(s.label("en") for s in stages),
             )
         )
     won = status == "won"

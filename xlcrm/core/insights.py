@@ -185,7 +185,9 @@ def referrals(run: Run, found: Found) -> Found:
             "monetary": found["monetary"],
         }
     )
-    summary = summarise_referrals(frame, first_seen_day=seen, top=run.settings.top_customers)
+    summary = summarise_referrals(
+        frame, first_seen_day=seen, top=run.settings.top_customers, rows=_sheet_column(run, "row")
+    )
     per = summary.per_customer
     return {
         "referred_by": _text(per["referrer"].to_numpy(dtype=object)),

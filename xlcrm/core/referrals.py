@@ -93,7 +93,7 @@ def cycle_members(pointer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def referral_links(
-    ids: Any, referred_by: Any, first_seen_day: Any = None
+    ids: Any, referred_by: Any, first_seen_day: Any = None, rows: Any = None
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """The referrer kept for each customer (position in ``ids``, -1 for none) and
     the ignored referrals as issue rows (see the module docstring).
@@ -106,6 +106,8 @@ def referral_links(
         The referrer's id per customer (blank for none).
     first_seen_day
         Day number each customer was first seen (missing: NaN/None), to break loops.
+    rows
+        The Excel row of each customer, for the issues (None: unknown).
     """
     id_index = pd.Index(
         customer_ids(pd.Series(np.asarray(ids, dtype=object))).to_numpy(dtype=object)
@@ -116,6 +118,7 @@ def referral_links(
     named = given.notna().to_numpy()
     pointer = id_index.get_indexer(pd.Index(given.to_numpy(dtype=object)))
     pointer = np.where(named, pointer, -1)
+    where = np.full(n, None, dtype=object) if rows is None else np.asarray(rows, dtype=object)
     issues: list[pd.DataFrame] = []
     unknown = named & (pointer < 0)
     self_ref = named & (pointer == np.arange(n))
@@ -124,7 +127,7 @@ def referral_links(
             issues.append(
                 issue_rows(
                     "customers",
-                    [None] * int(mask.sum()),
+                    where[mask],
                     "referred_by",
                     given[mask],
                     reason,
@@ -152,7 +155,7 @@ def referral_links(
         issues.append(
             issue_rows(
                 "customers",
-                [None] * len(dropped),
+                where[dropped],
                 "referred_by",
                 id_index.to_numpy(dtype=object)[pointer[dropped]],
                 "referral_loop",
@@ -166,7 +169,7 @@ def referral_links(
 
 
 def summarise_referrals(
-    customers: pd.DataFrame, *, first_seen_day: Any = None, top: int = 10
+    customers: pd.DataFrame, *, first_seen_day: Any = None, top: int = 10, rows: Any = None
 ) -> Referrals:
     """Referrals made, referred revenue, top referrers and conversion.
 
@@ -179,6 +182,8 @@ def summarise_referrals(
         Day number each customer was first seen, to break loops.
     top
         How many referrers ``top`` lists.
+    rows
+        The Excel row of each customer, for the issues.
     """
     n = len(customers)
     ids = customers["customer_id"].to_numpy(dtype=object)
@@ -187,7 +192,7 @@ def summarise_referrals(
         if "referred_by" in customers.columns
         else np.full(n, None, dtype=object)
     )
-    pointer, issues = referral_links(ids, referred_by, first_seen_day)
+    pointer, issues = referral_links(ids, referred_by, first_seen_day, rows)
     bought = customers["frequency"].to_numpy(dtype=np.float64) > 0
     money = pd.to_numeric(customers["monetary"], errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan

@@ -37,6 +37,36 @@ CUSTOMER_COLUMNS: Final = (
 CUSTOMER_REQUIRED: Final = ("customer_id",)
 ACTIVITY_COLUMNS: Final = ("customer_id", "date", "kind")
 ACTIVITY_REQUIRED: Final = ("customer_id", "date")
+# Customers columns kept in the frame only when the sheet has them (loyalty,
+# referrals, margin: xlcrm.core.insights).
+CUSTOMER_OPTIONAL_COLUMNS: Final = (
+    "satisfaction",
+    "recommend",
+    "referred_by",
+    "margin",
+    "cost",
+    "margin_rate",
+)
+# The optional Deals sheet, its stage history and the Feedback sheet
+# (xlcrm.core.funnel, xlcrm.core.feedback). ``row`` (the Excel row) is added
+# by the reader so that problems the core finds name their row.
+DEAL_COLUMNS: Final = (
+    "deal_id",
+    "customer_id",
+    "owner",
+    "stage",
+    "amount",
+    "created",
+    "expected_close",
+    "closed",
+    "status",
+    "lost_reason",
+)
+DEAL_REQUIRED: Final = ("stage",)
+HISTORY_COLUMNS: Final = ("deal_id", "stage", "date")
+HISTORY_REQUIRED: Final = ("deal_id", "stage", "date")
+FEEDBACK_COLUMNS: Final = ("date", "customer_id", "kind", "status", "closed", "satisfaction")
+FEEDBACK_REQUIRED: Final = ("date", "customer_id")
 
 
 def _input_sheet_names(lang: str) -> dict[str, str]:
@@ -45,6 +75,9 @@ def _input_sheet_names(lang: str) -> dict[str, str]:
         "customers": tp("sheet", "Customers", lang),
         "activities": tp("sheet", "Activities", lang),
         "settings": tp("sheet", "Settings", lang),
+        "deals": tp("sheet", "Deals", lang),
+        "stage_history": tp("sheet", "Stage history", lang),
+        "feedback": tp("sheet", "Feedback", lang),
     }
 
 
@@ -439,6 +472,185 @@ COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "kind": ("Kind", "Type", "Channel", "Method", "方式", "跟进方式", "类型", "联系方式"),
     },
 }
+
+_CUSTOMER_ID: Final = (
+    "Customer ID",
+    "Cust No",
+    "Customer No",
+    "Customer Code",
+    "Client ID",
+    "客户编号",
+    "客户编码",
+    "客户ID",
+    "客户代码",
+    "客户号",
+    "Customer",
+    "客户",
+)
+_DEAL_ID: Final = (
+    "Deal ID",
+    "Deal No",
+    "Deal Number",
+    "Opportunity ID",
+    "Opportunity",
+    "Deal",
+    "商机编号",
+    "商机ID",
+    "商机号",
+    "机会编号",
+    "项目编号",
+)
+_STAGE: Final = (
+    "Stage",
+    "Deal Stage",
+    "Sales Stage",
+    "Pipeline Stage",
+    "阶段",
+    "销售阶段",
+    "商机阶段",
+)
+_CLOSED: Final = (
+    "Closed",
+    "Closed On",
+    "Closed Date",
+    "Close Date Actual",
+    "Date Closed",
+    "Resolved",
+    "Resolved On",
+    "关闭日期",
+    "结束日期",
+    "实际成交日期",
+    "解决日期",
+    "结案日期",
+)
+
+# The new Customers columns and the Deals, stage history and Feedback sheets.
+COLUMN_ALIASES["customers"].update(
+    {
+        "satisfaction": (
+            "Satisfaction",
+            "Overall Satisfaction",
+            "CSAT",
+            "满意度",
+            "整体满意度",
+            "客户满意度",
+        ),
+        "recommend": (
+            "Recommend",
+            "Likely to Recommend",
+            "Would Recommend",
+            "Recommendation",
+            "NPS",
+            "推荐意愿",
+            "推荐可能性",
+            "推荐",
+            "NPS评分",
+        ),
+        "referred_by": (
+            "Referred By",
+            "Referrer",
+            "Referred by Customer",
+            "推荐人",
+            "介绍人",
+            "转介绍人",
+        ),
+        "margin": ("Margin", "Gross Margin", "Gross Profit", "Profit", "毛利", "毛利额", "利润"),
+        "cost": ("Cost", "Costs", "Cost of Goods", "COGS", "成本", "成本金额"),
+        "margin_rate": ("Margin Rate", "Gross Margin Rate", "毛利率", "利润率"),
+    }
+)
+COLUMN_ALIASES["deals"] = {
+    "deal_id": _DEAL_ID,
+    "customer_id": _CUSTOMER_ID,
+    "owner": COLUMN_ALIASES["customers"]["owner"],
+    "stage": _STAGE,
+    "amount": (
+        "Amount",
+        "Deal Amount",
+        "Deal Value",
+        "Value",
+        "Expected Amount",
+        "金额",
+        "商机金额",
+        "预计金额",
+        "预计成交金额",
+    ),
+    "created": (
+        "Created",
+        "Created On",
+        "Create Date",
+        "Open Date",
+        "创建日期",
+        "创建时间",
+        "立项日期",
+    ),
+    "expected_close": (
+        "Expected Close",
+        "Expected Close Date",
+        "Close Date",
+        "预计成交日期",
+        "预计成交时间",
+        "预计签约日期",
+    ),
+    "closed": (*_CLOSED, "成交日期"),
+    "status": ("Status", "Deal Status", "Result", "状态", "商机状态", "结果", "输赢"),
+    "lost_reason": (
+        "Lost Reason",
+        "Loss Reason",
+        "Reason Lost",
+        "输单原因",
+        "丢单原因",
+        "失败原因",
+    ),
+}
+COLUMN_ALIASES["stage_history"] = {
+    "deal_id": _DEAL_ID,
+    "stage": _STAGE,
+    "date": (
+        "Date",
+        "Changed On",
+        "Stage Date",
+        "Date Changed",
+        "日期",
+        "变更日期",
+        "阶段日期",
+        "时间",
+    ),
+}
+COLUMN_ALIASES["feedback"] = {
+    "date": (
+        "Date",
+        "Feedback Date",
+        "Received",
+        "Opened",
+        "Created",
+        "日期",
+        "反馈日期",
+        "提交日期",
+        "受理日期",
+        "创建日期",
+    ),
+    "customer_id": _CUSTOMER_ID,
+    "kind": ("Kind", "Type", "Category", "Feedback Type", "类型", "反馈类型", "类别"),
+    "status": ("Status", "State", "状态", "处理状态"),
+    "closed": _CLOSED,
+    "satisfaction": ("Satisfaction", "Rating", "Score", "CSAT", "满意度", "评分", "满意度评分"),
+}
+SHEET_ALIASES.update(
+    {
+        "deals": ("Deals", "Deal", "Opportunities", "Pipeline", "商机", "商机列表", "销售机会"),
+        "stage_history": (
+            "Stage history",
+            "Deal history",
+            "Stage changes",
+            "Deal stages",
+            "商机阶段记录",
+            "阶段记录",
+            "商机进展",
+        ),
+        "feedback": ("Feedback", "Customer feedback", "Complaints", "反馈", "客户反馈", "投诉建议"),
+    }
+)
 
 # Activity kinds as users write them -> code in ACTIVITY_KINDS.
 ACTIVITY_KIND_ALIASES: Final[dict[str, str]] = {
