@@ -56,6 +56,7 @@ __all__ = [
     "check_target",
     "email_book",
     "excel_lock",
+    "extra_sheets",
     "run_job",
     "write_brief",
 ]
@@ -439,7 +440,10 @@ def analyze_book(
     return AnalyzeOutcome(
         job=job,
         written=written,
-        sheets=tuple(SHEET_NAMES[key][job.lang] for key in sheets),
+        sheets=tuple(
+            SHEET_NAMES[key][job.lang]
+            for key in (*sheets, *(extra_sheets(job) if tuple(sheets) == RESULT_SHEETS else ()))
+        ),
         read={key: count.read for key, count in data.counts.items()},
         left_out=sum(count.left_out for count in data.counts.values()),
         problems=_problems(job.data, job.lang),
@@ -537,6 +541,19 @@ def insight_lines(analysis: Analysis, lang: str) -> tuple[str, ...]:
             )
         )
     return tuple(lines)
+
+
+def extra_sheets(job: Job) -> tuple[str, ...]:
+    """The result sheets written besides :data:`RESULT_SHEETS` when the analysis has
+    them: ``funnel`` (a Deals sheet was read), ``changes`` (``compare_as_of``)."""
+    found = job.analysis.insights
+    if found is None:
+        return ()
+    return tuple(
+        key
+        for key, present in (("funnel", found.funnel), ("changes", found.changes))
+        if present is not None
+    )
 
 
 def _counts(codes: pd.Series, order: Sequence[str]) -> dict[str, int]:

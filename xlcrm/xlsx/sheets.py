@@ -68,6 +68,7 @@ class ResultSheet:
     highlight: str | None = None  # formula for row 2, relative row, true = highlight
     dropdown_error: str = ""
     hidden: tuple[str, ...] = ()  # column keys hidden in the workbook
+    chart: dict[str, object] | None = None  # a bar chart over the table (insight_sheets)
 
     @property
     def n_rows(self) -> int:
@@ -172,7 +173,9 @@ def build_result_sheets(
         _value_sheet(c, lang, analysis.settings),
         _quality_sheet(quality, lang),
     ]
-    return sheets
+    from xlcrm.xlsx.insight_sheets import extend_sheets  # funnel, loyalty, changes ...
+
+    return extend_sheets(sheets, analysis, lang)
 
 
 def _rfm_sheet(c: pd.DataFrame, lang: str) -> ResultSheet:
