@@ -22,7 +22,7 @@ from xlcrm.core import loyalty, relationship
 from xlcrm.core.changes import Changes
 from xlcrm.core.funnel import Funnel, build_funnel, open_deal_close
 from xlcrm.core.issues import concat_issues, empty_issues
-from xlcrm.core.longtail import LongTail, long_tail, tail_mask
+from xlcrm.core.longtail import LongTail, long_tail
 from xlcrm.core.referrals import Referrals, summarise_referrals
 from xlcrm.core.rfm import as_floats
 
@@ -216,8 +216,8 @@ def relationship_levels(run: Run, found: Found) -> Found:
         low_margin=settings.relationship_low_margin,
         high_margin=settings.relationship_high_margin,
     )
-    level_of = dict(zip(table["rfm_class"], table["level"], strict=True))
-    level = pd.Series(rfm_class, dtype=object).map(level_of).to_numpy(dtype=object)
+    by_class = np.r_[table["level"].to_numpy(dtype=object), None]  # 8 classes, then none
+    level = by_class[np.where(found["class_index"] < 0, 8, found["class_index"])]
     return {
         "margin": margin,
         "margin_source": _text(source),
@@ -228,10 +228,8 @@ def relationship_levels(run: Run, found: Found) -> Found:
 
 def tail(run: Run, found: Found) -> Found:
     """The long tail: customers after the first ``abc_a_share`` of revenue."""
-    head_share = run.settings.abc_a_share
-    summary = long_tail(run.book, head_share=head_share)
-    cents = np.round(np.nan_to_num(as_floats(found["monetary"]), nan=0.0) * 100).astype(np.int64)
-    in_tail = tail_mask(np.zeros(run.n, dtype=np.int64), cents, head_share)
+    summary = long_tail(run.book, head_share=run.settings.abc_a_share)
+    in_tail = run.spread(summary.in_tail, False).astype(bool)
     return {"long_tail": in_tail, "long_tail_summary": summary}
 
 

@@ -11,7 +11,7 @@ own revenue). Money is summed in cents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -50,6 +50,8 @@ class LongTail:
     revenue: float
     tail_revenue: float
     years: pd.DataFrame
+    #: per customer of the book (``book.ids`` order): in the tail
+    in_tail: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def customer_share(self) -> float:
@@ -103,6 +105,7 @@ def long_tail(book: OrderBook, *, head_share: float = 0.8) -> LongTail:
         revenue=float(net[positive].sum()) / 100,
         tail_revenue=float(net[tail].sum()) / 100,
         years=years,
+        in_tail=tail,
     )
 
 

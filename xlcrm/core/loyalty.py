@@ -133,6 +133,7 @@ RECOMMEND_WORDS: Final[dict[str, str]] = {
 _SATISFACTION_KEYS: Final = {header_key(k): v for k, v in SATISFACTION_WORDS.items()}
 _RECOMMEND_KEYS: Final = {header_key(k): v for k, v in RECOMMEND_WORDS.items()}
 _LEVEL_NUMBER: Final = {"high": 2, "middle": 1, "low": 0}
+_RECOMMEND_NUMBERS: Final = {k: _LEVEL_NUMBER[v] for k, v in _RECOMMEND_KEYS.items()}
 _LEVEL_CODES: Final = np.array(["low", "middle", "high", None], dtype=object)  # index 0,1,2,-1
 # Scores with a unit written after them: "4分", "4 分", "8/10" is not accepted (ambiguous scale).
 _SCORE_SUFFIXES: Final = ("分", "points", "point", "pts", "pt")
@@ -146,9 +147,16 @@ def _objects(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=object).reshape(-1)
 
 
-def _numbers_and_words(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numbers (NaN where not a number), the matching key of each text (``""``
-    where not text) and the blank mask, one pass per distinct value."""
+def _read_cells(
+    values: Any, word_table: dict[str, Any], missing: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: its number (NaN where not a number), the word table's entry for
+    its text (``missing`` where none) and whether it is blank. Text is looked
+    at once per distinct value; a float array skips that altogether."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        numbers = np.atleast_1d(values.astype(np.float64))
+        n = len(numbers)
+        return numbers, np.full(n, missing, dtype=object), np.isnan(numbers)
     array = _objects(values)
     codes, uniques = pd.factorize(array)
     unique = np.asarray(uniques, dtype=object)
@@ -163,8 +171,12 @@ def _numbers_and_words(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     ).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     is_bool = text.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
     numbers[is_bool] = np.nan  # TRUE/FALSE is not a score
-    keys = np.array(
-        [header_key(v) if s else "" for v, s in zip(unique, is_text, strict=True)] + [""],
+    words = np.array(
+        [
+            word_table.get(header_key(v), missing) if s else missing
+            for v, s in zip(unique, is_text, strict=True)
+        ]
+        + [missing],
         dtype=object,
     )
     blank_unique = np.array(
@@ -172,10 +184,7 @@ def _numbers_and_words(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         dtype=bool,
     ) | (is_text & (stripped.to_numpy(dtype=object) == ""))
     take = np.where(codes < 0, len(unique), codes)
-    numbers = np.r_[numbers, np.nan][take]
-    keys = keys[take]
-    blank = np.r_[blank_unique, True][take]
-    return numbers, keys, blank
+    return np.r_[numbers, np.nan][take], words[take], np.r_[blank_unique, True][take]
 
 
 def satisfaction_scores(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -185,10 +194,9 @@ def satisfaction_scores(values: Any) -> tuple[np.ndarray, np.ndarray]:
     Numbers from 1 to 5 (decimals allowed, e.g. an average) and the words of
     :data:`SATISFACTION_WORDS` (case, spaces and punctuation ignored) are read.
     """
-    numbers, keys, blank = _numbers_and_words(values)
+    numbers, worded, blank = _read_cells(values, _SATISFACTION_KEYS, np.nan)
     in_range = (numbers >= 1) & (numbers <= 5)
-    worded = np.array([_SATISFACTION_KEYS.get(k, np.nan) for k in keys], dtype=np.float64)
-    score = np.where(in_range, numbers, worded)
+    score = np.where(in_range, numbers, worded.astype(np.float64))
     bad = ~blank & np.isnan(score)
     return score, bad
 
@@ -214,12 +222,11 @@ def recommend_values(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     decimal is compared with the same edges: 8.5 is middle). Words are those of
     :data:`RECOMMEND_WORDS`.
     """
-    numbers, keys, blank = _numbers_and_words(values)
+    numbers, from_word, blank = _read_cells(values, _RECOMMEND_NUMBERS, -1)
     nps = np.where((numbers >= 0) & (numbers <= 10), numbers, np.nan)
     with np.errstate(invalid="ignore"):
         from_number = np.select([nps >= 9, nps >= 7, nps >= 0], [2, 1, 0], -1)
-    from_word = np.array([_LEVEL_NUMBER.get(_RECOMMEND_KEYS.get(k, ""), -1) for k in keys])
-    index = np.where(from_number >= 0, from_number, from_word if keys.size else -1)
+    index = np.where(from_number >= 0, from_number, from_word.astype(np.int64))
     bad = ~blank & (index < 0)
     return _LEVEL_CODES[index], nps, bad
 
@@ -266,8 +273,10 @@ def repurchase_from_history(book: OrderBook, *, window_days: int) -> tuple[np.nd
     windows = np.where(has, (book.as_of_day - np.where(has, first, 0)) // window_days, 0)
     which = (book.as_of_day - day) // window_days
     counted = which < windows[code]
-    pairs = np.unique(code[counted] * (windows.max(initial=0) + 1) + which[counted])
-    active = np.bincount(pairs // (windows.max(initial=0) + 1), minlength=n)
+    span = int(windows.max(initial=0)) + 1
+    hit = np.zeros(n * span, dtype=bool)  # (customer, window) had a purchase
+    hit[code[counted] * span + which[counted]] = True
+    active = hit.reshape(n, span).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         probability = np.where(windows > 0, active / np.maximum(windows, 1), np.nan)
     return probability.astype(np.float64), windows.astype(np.int64)
@@ -290,8 +299,9 @@ def loyalty_levels(satisfaction: Any, repurchase: Any, recommend: Any) -> pd.Dat
     n = max(len(c) for c in columns)
     grid = np.full((n, 3), -1, dtype=np.int64)
     for j, column in enumerate(columns):
-        numbers = pd.Series(np.broadcast_to(column, (n,)), dtype=object).map(_LEVEL_NUMBER)
-        grid[:, j] = numbers.fillna(-1).to_numpy(dtype=np.int64)
+        codes, uniques = pd.factorize(column)
+        table = np.array([_LEVEL_NUMBER.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+        grid[:, j] = np.broadcast_to(table[np.where(codes < 0, len(uniques), codes)], (n,))
     known = grid >= 0
     any_low = (grid == 0).any(axis=1)
     all_high = ((grid == 2) | ~known).all(axis=1)

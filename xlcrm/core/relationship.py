@@ -155,25 +155,24 @@ def relationship_table(
     ``share_level``, ``margin_level``, ``level``. Classes without customers
     have no level. Customers without a margin count in the share and are left
     out of the margin means."""
-    classes = pd.Series(np.asarray(rfm_class, dtype=object), dtype=object)
-    margins = pd.Series(as_floats(margin))
-    classed = classes.notna() & classes.isin(RFM_CLASSES)
+    at = pd.Index(RFM_CLASSES).get_indexer(pd.Index(np.asarray(rfm_class, dtype=object)))
+    cents = np.round(as_floats(margin) * 100)
+    classed = at >= 0
+    rated = classed & ~np.isnan(cents)
     total = int(classed.sum())
-    count = classes[classed].value_counts().reindex(RFM_CLASSES, fill_value=0)
-    cents = (margins * 100).round()
-    by_class = cents[classed].groupby(classes[classed])
-    sums = by_class.sum().reindex(RFM_CLASSES, fill_value=0.0)
-    known = by_class.count().reindex(RFM_CLASSES, fill_value=0)
-    mean_all = cents[classed].mean() if total else np.nan
+    count = np.bincount(at[classed], minlength=8)
+    known = np.bincount(at[rated], minlength=8)
+    sums = np.bincount(at[rated], weights=cents[rated], minlength=8)
+    mean_all = cents[rated].mean() if rated.any() else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         per_customer = np.where(known > 0, sums / np.maximum(known, 1), np.nan) / 100
-        share = count.to_numpy(dtype=np.float64) / total if total else np.full(8, np.nan)
+        share = count / total if total else np.full(8, np.nan)
         index = (
             per_customer * 100 / mean_all
-            if total and not np.isnan(mean_all) and mean_all > 0
+            if not np.isnan(mean_all) and mean_all > 0
             else np.full(8, np.nan)
         )
-    share = np.where(count.to_numpy() > 0, share, np.nan)
+    share = np.where(count > 0, share, np.nan)
     levels = relationship_levels(
         share,
         index,
@@ -185,9 +184,9 @@ def relationship_table(
     return pd.DataFrame(
         {
             "rfm_class": list(RFM_CLASSES),
-            "customers": count.to_numpy(dtype=np.int64),
+            "customers": count.astype(np.int64),
             "customer_share": share,
-            "margin": sums.to_numpy(dtype=np.float64) / 100,
+            "margin": sums / 100,
             "margin_per_customer": per_customer,
             "margin_index": index,
             "share_level": levels["share_level"].to_numpy(dtype=object),
