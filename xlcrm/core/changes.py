@@ -86,7 +86,6 @@ def compare_analyses(
     if not since < as_of:
         raise SettingsError(
             N_("--compare-as-of must be before as_of ({as_of}), not {value}"),
-            column="compare_as_of",
             args={"as_of": as_of.date().isoformat(), "value": since.date().isoformat()},
         )
     then = before.set_index("customer_id")
