@@ -32,7 +32,7 @@ import pandas as pd
 from xlcrm.core.issues import concat_issues, empty_issues, issue_rows, source_rows
 from xlcrm.core.loyalty import satisfaction_scores
 from xlcrm.core.rfm import customer_ids, day_number, to_timestamp
-from xlcrm.core.schema import header_key
+from xlcrm.core.schema import FEEDBACK_KIND_WORDS, FEEDBACK_STATUS_WORDS, header_key
 from xlcrm.locale import tp
 
 __all__ = [
@@ -55,45 +55,10 @@ KINDS: Final = ("complaint", "suggestion", "praise", "return", "other")
 #: Age buckets of open items.
 AGE_BUCKETS: Final = ("week", "month", "quarter", "older")
 
-_KIND_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "complaint": ("complaint", "complain", "complaints", "issue", "投诉", "客诉", "抱怨"),
-    "suggestion": ("suggestion", "idea", "request", "feature request", "建议", "意见", "需求"),
-    "praise": ("praise", "compliment", "thanks", "表扬", "好评", "称赞", "感谢"),
-    "return": ("return", "returns", "exchange", "refund request", "退货", "退换货", "换货", "退换"),
+_KIND_KEYS: Final = {header_key(w): k for k, words in FEEDBACK_KIND_WORDS.items() for w in words}
+_STATUS_KEYS: Final = {
+    header_key(w): k for k, words in FEEDBACK_STATUS_WORDS.items() for w in words
 }
-_KIND_KEYS: Final = {header_key(w): k for k, words in _KIND_WORDS.items() for w in words}
-_STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "open": (
-        "open",
-        "new",
-        "pending",
-        "in progress",
-        "waiting",
-        "unresolved",
-        "未处理",
-        "待处理",
-        "处理中",
-        "未解决",
-        "跟进中",
-        "打开",
-        "新建",
-    ),
-    "closed": (
-        "closed",
-        "resolved",
-        "done",
-        "solved",
-        "completed",
-        "已处理",
-        "已解决",
-        "已关闭",
-        "关闭",
-        "完成",
-        "已完成",
-        "办结",
-    ),
-}
-_STATUS_KEYS: Final = {header_key(w): k for k, words in _STATUS_WORDS.items() for w in words}
 _NONE: Final = np.iinfo(np.int64).min
 
 

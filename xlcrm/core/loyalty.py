@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core.rfm import OrderBook, as_floats
-from xlcrm.core.schema import header_key
+from xlcrm.core.schema import RECOMMEND_WORDS, SATISFACTION_WORDS, SCORE_SUFFIXES, header_key
 from xlcrm.locale import t, tp
 
 __all__ = [
@@ -56,87 +56,12 @@ INDICATOR_LEVELS: Final = ("high", "middle", "low")
 #: Loyalty levels, best first.
 LEVELS: Final = ("advocate", "steady", "at_risk")
 
-#: Satisfaction words -> score 1-5. The five-step scale of the source article
-#: is 很满意 / 比较满意 / 满意 / 不满意 / 很不满意, so a plain "满意"
-#: ("satisfied") is its middle answer; the English words follow the same scale.
-SATISFACTION_WORDS: Final[dict[str, int]] = {
-    "very satisfied": 5,
-    "extremely satisfied": 5,
-    "completely satisfied": 5,
-    "fairly satisfied": 4,
-    "quite satisfied": 4,
-    "somewhat satisfied": 4,
-    "mostly satisfied": 4,
-    "satisfied": 3,
-    "neutral": 3,
-    "ok": 3,
-    "okay": 3,
-    "average": 3,
-    "dissatisfied": 2,
-    "unsatisfied": 2,
-    "not satisfied": 2,
-    "somewhat dissatisfied": 2,
-    "very dissatisfied": 1,
-    "very unsatisfied": 1,
-    "extremely dissatisfied": 1,
-    "很满意": 5,
-    "非常满意": 5,
-    "十分满意": 5,
-    "特别满意": 5,
-    "比较满意": 4,
-    "较满意": 4,
-    "还算满意": 4,
-    "满意": 3,
-    "一般": 3,
-    "还行": 3,
-    "中立": 3,
-    "不满意": 2,
-    "不太满意": 2,
-    "较不满意": 2,
-    "很不满意": 1,
-    "非常不满意": 1,
-    "十分不满意": 1,
-}
-
-#: Recommendation words -> indicator level.
-RECOMMEND_WORDS: Final[dict[str, str]] = {
-    "very likely": "high",
-    "extremely likely": "high",
-    "definitely": "high",
-    "certainly": "high",
-    "很大可能": "high",
-    "很可能": "high",
-    "非常可能": "high",
-    "一定会": "high",
-    "肯定会": "high",
-    "肯定": "high",
-    "possible": "middle",
-    "possibly": "middle",
-    "maybe": "middle",
-    "likely": "middle",
-    "perhaps": "middle",
-    "有可能": "middle",
-    "可能": "middle",
-    "也许": "middle",
-    "或许": "middle",
-    "unlikely": "low",
-    "not likely": "low",
-    "very unlikely": "low",
-    "never": "low",
-    "no": "low",
-    "不可能": "low",
-    "不太可能": "low",
-    "不会": "low",
-    "不推荐": "low",
-}
 
 _SATISFACTION_KEYS: Final = {header_key(k): v for k, v in SATISFACTION_WORDS.items()}
 _RECOMMEND_KEYS: Final = {header_key(k): v for k, v in RECOMMEND_WORDS.items()}
 _LEVEL_NUMBER: Final = {"high": 2, "middle": 1, "low": 0}
 _RECOMMEND_NUMBERS: Final = {k: _LEVEL_NUMBER[v] for k, v in _RECOMMEND_KEYS.items()}
 _LEVEL_CODES: Final = np.array(["low", "middle", "high", None], dtype=object)  # index 0,1,2,-1
-# Scores with a unit written after them: "4分", "4 分", "8/10" is not accepted (ambiguous scale).
-_SCORE_SUFFIXES: Final = ("分", "points", "point", "pts", "pt")
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -163,7 +88,7 @@ def _read_cells(
     text = pd.Series(unique, dtype=object)
     is_text = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     stripped = text.where(is_text, "").astype(str).str.strip()
-    for suffix in _SCORE_SUFFIXES:
+    for suffix in SCORE_SUFFIXES:
         stripped = stripped.str.removesuffix(suffix).str.strip()
     numbers = pd.to_numeric(
         pd.Series(np.where(is_text, stripped.to_numpy(dtype=object), unique), dtype=object),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from xlcrm.core.cells import EXCEL_ERROR, Parsed, parse_text
 from xlcrm.core.loyalty import recommend_values, satisfaction_scores
+from xlcrm.core.schema import PERCENT_SIGNS
 
 __all__ = [
     "BAD_RATE",
@@ -62,10 +63,10 @@ def parse_rates(values: object) -> Parsed:
     _, text = _raw(values)
     codes, uniques = pd.factorize(text.values.to_numpy(dtype=object))
     words = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
-    percent = words.str.endswith("%") | words.str.endswith("％")
-    numbers = pd.to_numeric(words.str.rstrip("%％").str.strip(), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
+    percent = words.str.endswith(PERCENT_SIGNS)
+    numbers = pd.to_numeric(
+        words.str.rstrip("".join(PERCENT_SIGNS)).str.strip(), errors="coerce"
+    ).to_numpy(dtype=np.float64, na_value=np.nan)
     share = np.where(percent.to_numpy(dtype=bool) | (numbers > 1), numbers / 100, numbers)
     as_share = np.r_[share, np.nan][np.where(codes < 0, len(share), codes)]
     bad = ~text.blank & (np.isnan(as_share) | (as_share < 0) | (as_share > 1))

@@ -652,6 +652,109 @@ SHEET_ALIASES.update(
     }
 )
 
+# --- words users write in the cells of the new sheets and columns --------------
+# (loyalty, funnel stages and deal statuses, feedback kinds and statuses), one
+# "|"-separated list per meaning; the core modules match them with header_key
+# (case, spaces and punctuation ignored).
+
+
+def _words(table: dict[object, str]) -> dict[object, tuple[str, ...]]:
+    return {key: tuple(text.split("|")) for key, text in table.items()}
+
+
+#: Satisfaction words -> score 1-5. The five-step scale of the source article is
+#: 很满意 / 比较满意 / 满意 / 不满意 / 很不满意, so a plain "满意" ("satisfied") is
+#: its middle answer; the English words follow the same scale.
+SATISFACTION_WORDS: Final[dict[str, int]] = {
+    word: score
+    for score, words in _words(
+        {
+            5: (
+                "very satisfied|extremely satisfied|completely satisfied|"
+                "很满意|非常满意|十分满意|特别满意"
+            ),
+            4: (
+                "fairly satisfied|quite satisfied|somewhat satisfied|"
+                "mostly satisfied|比较满意|较满意|还算满意"
+            ),
+            3: "satisfied|neutral|ok|okay|average|满意|一般|还行|中立",
+            2: (
+                "dissatisfied|unsatisfied|not satisfied|"
+                "somewhat dissatisfied|不满意|不太满意|较不满意"
+            ),
+            1: (
+                "very dissatisfied|very unsatisfied|extremely dissatisfied|"
+                "很不满意|非常不满意|十分不满意"
+            ),
+        }
+    ).items()
+    for word in words
+}
+#: Recommendation words -> indicator level.
+RECOMMEND_WORDS: Final[dict[str, str]] = {
+    word: level
+    for level, words in _words(
+        {
+            "high": (
+                "very likely|extremely likely|definitely|certainly|很大可能|"
+                "很可能|非常可能|一定会|肯定会|肯定"
+            ),
+            "middle": "possible|possibly|maybe|likely|perhaps|有可能|可能|也许|或许",
+            "low": "unlikely|not likely|very unlikely|never|no|不可能|不太可能|不会|不推荐",
+        }
+    ).items()
+    for word in words
+}
+#: Words of the default funnel stages.
+STAGE_WORDS: Final = _words(
+    {
+        "lead": "lead|leads|new lead|prospecting|线索|销售线索|新线索",
+        "qualified": (
+            "qualified|qualification|qualified lead|opportunity|商机|需求确认|合格线索|意向"
+        ),
+        "proposal": "proposal|quote|quotation|quoted|报价|方案报价|方案|提案",
+        "negotiation": "negotiation|negotiating|contract review|谈判|商务谈判|议价",
+        "won": "won|closed won|win|成交|赢单|已成交|签约|签单",
+    }
+)
+#: Deal status words (also accepted in the stage column and the stage history).
+DEAL_STATUS_WORDS: Final = _words(
+    {
+        "open": "open|active|in progress|pending|进行中|跟进中|处理中|未关闭|开放",
+        "won": "won|closed won|win|signed|赢单|成交|已成交|签约|已签约|签单",
+        "lost": "lost|closed lost|dead|failed|输单|丢单|失败|已输单|已丢单",
+        "reopened": "reopened|re-opened|reopen|重新打开|重开|重启",
+    }
+)
+#: Kinds of feedback as users write them.
+FEEDBACK_KIND_WORDS: Final = _words(
+    {
+        "complaint": "complaint|complain|complaints|issue|投诉|客诉|抱怨",
+        "suggestion": "suggestion|idea|request|feature request|建议|意见|需求",
+        "praise": "praise|compliment|thanks|表扬|好评|称赞|感谢",
+        "return": "return|returns|exchange|refund request|退货|退换货|换货|退换",
+    }
+)
+#: Feedback statuses as users write them.
+FEEDBACK_STATUS_WORDS: Final = _words(
+    {
+        "open": (
+            "open|new|pending|in progress|waiting|unresolved|"
+            "未处理|待处理|处理中|未解决|跟进中|打开|新建"
+        ),
+        "closed": (
+            "closed|resolved|done|solved|completed|已处理|已解决|已关闭|关闭|完成|已完成|办结"
+        ),
+    }
+)
+#: Units written after a score ("4分", "4 points"); "8/10" is not read (its scale is unclear).
+SCORE_SUFFIXES: Final = ("分", "points", "point", "pts", "pt")
+#: Between the stages of the funnel_stages setting, and between one stage's names.
+STAGE_LIST_SEPARATORS: Final = r"[;；,，、\n>→]|->"
+STAGE_NAME_SEPARATORS: Final = r"[/|｜]"
+#: Percent signs written after a rate ("30%", "30％").
+PERCENT_SIGNS: Final = ("%", "\uff05")
+
 # Activity kinds as users write them -> code in ACTIVITY_KINDS.
 ACTIVITY_KIND_ALIASES: Final[dict[str, str]] = {
     "call": "call",

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core.errors import SettingsError
-from xlcrm.core.schema import header_key
+from xlcrm.core.schema import (
+    DEAL_STATUS_WORDS,
+    STAGE_LIST_SEPARATORS,
+    STAGE_NAME_SEPARATORS,
+    STAGE_WORDS,
+    header_key,
+)
 from xlcrm.locale import N_, tp
 
 __all__ = [
@@ -53,63 +59,9 @@ def _default_label(code: str, lang: str) -> str:
     }[code]
 
 
-#: Words of the default stages (any case, spaces and punctuation ignored).
-_DEFAULT_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "lead": ("lead", "leads", "new lead", "prospecting", "线索", "销售线索", "新线索"),
-    "qualified": (
-        "qualified",
-        "qualification",
-        "qualified lead",
-        "opportunity",
-        "商机",
-        "需求确认",
-        "合格线索",
-        "意向",
-    ),
-    "proposal": ("proposal", "quote", "quotation", "quoted", "报价", "方案报价", "方案", "提案"),
-    "negotiation": ("negotiation", "negotiating", "contract review", "谈判", "商务谈判", "议价"),
-    "won": ("won", "closed won", "win", "成交", "赢单", "已成交", "签约", "签单"),
+_STATUS_KEYS: Final = {
+    header_key(w): code for code, words in DEAL_STATUS_WORDS.items() for w in words
 }
-
-#: Status words (also accepted in the stage column and in the stage history).
-_STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "open": (
-        "open",
-        "active",
-        "in progress",
-        "pending",
-        "进行中",
-        "跟进中",
-        "处理中",
-        "未关闭",
-        "开放",
-    ),
-    "won": (
-        "won",
-        "closed won",
-        "win",
-        "signed",
-        "赢单",
-        "成交",
-        "已成交",
-        "签约",
-        "已签约",
-        "签单",
-    ),
-    "lost": (
-        "lost",
-        "closed lost",
-        "dead",
-        "failed",
-        "输单",
-        "丢单",
-        "失败",
-        "已输单",
-        "已丢单",
-    ),
-    "reopened": ("reopened", "re-opened", "reopen", "重新打开", "重开", "重启"),
-}
-_STATUS_KEYS: Final = {header_key(w): code for code, words in _STATUS_WORDS.items() for w in words}
 
 DEFAULT_IN_SALE_FROM: Final = "proposal"
 
@@ -145,11 +97,11 @@ class Stage:
 
 
 def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return any(0x3400 <= ord(ch) <= 0x9FFF for ch in text)
 
 
 def _default_stage(code: str, phase: str, extra: tuple[str, ...] = ()) -> Stage:
-    names = tuple(dict.fromkeys((*extra, *_DEFAULT_WORDS[code])))
+    names = tuple(dict.fromkeys((*extra, *STAGE_WORDS[code])))
     return Stage(code, names, phase, default=True)
 
 
@@ -161,11 +113,9 @@ DEFAULT_STAGES: Final = (
     _default_stage("won", "in_sale"),
 )
 
-_ENTRY_SEPARATORS: Final = re.compile(r"[;；,，、\n>→]|->")
-_NAME_SEPARATORS: Final = re.compile(r"[/|｜]")
-_DEFAULT_KEYS: Final = {
-    header_key(w): code for code, words in _DEFAULT_WORDS.items() for w in words
-}
+_ENTRY_SEPARATORS: Final = re.compile(STAGE_LIST_SEPARATORS)
+_NAME_SEPARATORS: Final = re.compile(STAGE_NAME_SEPARATORS)
+_DEFAULT_KEYS: Final = {header_key(w): code for code, words in STAGE_WORDS.items() for w in words}
 
 
 def _entries(value: Any) -> list[list[str]]:
@@ -222,7 +172,7 @@ def parse_stages(
         for name in names:
             seen[header_key(name)] = code or names[0]
         if code is not None:
-            built.append((code, tuple(dict.fromkeys((*names, *_DEFAULT_WORDS[code]))), True))
+            built.append((code, tuple(dict.fromkeys((*names, *STAGE_WORDS[code]))), True))
         else:
             built.append((names[0], tuple(names), False))
     boundary = DEFAULT_IN_SALE_FROM if in_sale_from in (None, "") else str(in_sale_from)
