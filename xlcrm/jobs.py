@@ -27,6 +27,7 @@ from xlcrm import files
 from xlcrm.core.analysis import Analysis, analyze
 from xlcrm.core.changes import compare_analyses
 from xlcrm.core.errors import OutputError
+from xlcrm.core.insights import with_insights
 from xlcrm.core.plan import CallPlan, build_plan
 from xlcrm.core.rfm import DateLike
 from xlcrm.core.schema import RFM_CLASSES, TIERS
@@ -79,8 +80,8 @@ class Job:
     @cached_property
     def plan(self) -> CallPlan:
         """The daily call plan of this analysis."""
-        a = self.analysis
-        return build_plan(a.customers, as_of=a.as_of, settings=a.settings)
+        a = self.analysis  # open complaints and stuck deals come from the insights
+        return build_plan(with_insights(a), as_of=a.as_of, settings=a.settings)
 
     @property
     def future_orders(self) -> int:

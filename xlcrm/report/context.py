@@ -319,7 +319,7 @@ def build_context(
         lang=lang,
         money=money,
     )
-    plan = build_plan(frame, as_of=as_of, settings=settings)
+    plan = build_plan(with_insights(analysis).loc[frame.index], as_of=as_of, settings=settings)
     agenda = build_agenda(plan, lang=lang, currency=money)
     pool = {
         **build_pool(frame, as_of=as_of, lang=lang, settings=settings, currency=money),
