@@ -22,10 +22,8 @@ lifecycle tier for buyers), except for about one in five, so that roughly 15 %
 of follow-ups are overdue, as in a real book on a Monday morning. Nothing
 reads the clock: the period ends at ``as_of`` (default 2026-06-30).
 
-The book also has Deals (open, won and lost, with a stage history), Feedback
-and, on Customers, satisfaction, likelihood to recommend, referrer and cost
-for some customers (:mod:`xlcrm.xlsx.sample_seeds`, drawn from a random
-stream of their own, so the rest of a seed's book is unchanged).
+Deals with a stage history, Feedback and the loyalty, referral and cost
+columns come from :mod:`xlcrm.xlsx.sample_seeds` (a random stream of their own).
 
 Status words written to the sheets (``deal_status``, ``need_status``,
 activity ``kind``) are in the workbook's language, exactly as a user would
