@@ -485,7 +485,6 @@ def insight_lines(analysis: Analysis, lang: str) -> tuple[str, ...]:
     """One line each on the funnel, loyalty, open complaints and what changed, for the
     summary after ``xlcrm analyze`` (nothing for what the workbook has no input for)."""
     from xlcrm.core import loyalty
-    from xlcrm.report.format import fmt_pct
 
     found = analysis.insights
     if found is None:
@@ -501,7 +500,7 @@ def insight_lines(analysis: Analysis, lang: str) -> tuple[str, ...]:
                 lang,
                 deals=int(team["deals"]),
                 open=int(team["open"]),
-                rate=fmt_pct(team["win_rate"], 0),
+                rate="-" if pd.isna(team["win_rate"]) else f"{team['win_rate']:.0%}",
                 stuck=int(team["stuck"]),
                 days=funnel.stuck_days,
             )
