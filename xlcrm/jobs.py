@@ -145,15 +145,16 @@ def run_job(
     result = run(day)
     if typed is not None and len(typed.grades):
         result = _typed_on_followups(result, typed)
-    if result.insights is not None:
+    insights = result.insights
+    if insights is not None:
         if compare_as_of is not None:
             since = pd.Timestamp(compare_as_of).normalize()
             changes = compare_analyses(
                 run(since).customers, result.customers, since=since, as_of=day
             )
-            insights = dataclasses.replace(result.insights, changes=changes)
+            insights = dataclasses.replace(insights, changes=changes)
             result = dataclasses.replace(result, insights=insights)
-        found = from_core(result.insights.issues, data.sheet_names, data.headers)
+        found = from_core(insights.issues, data.sheet_names, data.headers)
         if len(found):
             data = dataclasses.replace(data, quality=collect([data.quality, found]))
     kept = typed.calls if typed is not None and len(typed.calls) else None

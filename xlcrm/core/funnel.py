@@ -306,7 +306,8 @@ def _read_history(
         )
     won = status == "won"
     stage = np.where(won, len(stages) - 1, stage)  # "won" in the history: the won stage
-    status = np.where(won, None, status)
+    status = np.asarray(status, dtype=object).copy()
+    status[won] = None
     usable = (deal >= 0) & dated & ~bad_stage & ((stage >= 0) | pd.notna(status))
     after = np.zeros(len(deal_ids), dtype=bool)
     after[deal[usable & (day > as_of_day)]] = True
@@ -415,7 +416,10 @@ def _stays(ev: _Events, status: np.ndarray, d: _Deals, n_stages: int) -> pd.Data
             "days": (end - ev.day)[stage_rows],
         }
     )
-    return frame.groupby(["deal", "stage"], as_index=False, sort=True)["days"].sum()
+    summed: pd.DataFrame = frame.groupby(["deal", "stage"], as_index=False, sort=True)[
+        ["days"]
+    ].sum()
+    return summed
 
 
 # --- per stage ------------------------------------------------------------------------

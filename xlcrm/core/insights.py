@@ -150,7 +150,9 @@ def loyalty_levels(run: Run, found: Found) -> Found:
         "satisfaction": score,
         "satisfaction_level": _text(sat_level),
         "repurchase_level": _text(rep_level),
-        "repurchase_basis": _text(np.where(basis == "", None, basis)),
+        "repurchase_basis": _text(
+            pd.Series(basis, dtype=object).where(basis != "", None).to_numpy()
+        ),
         "recommend_level": _text(rec_level),
         "loyalty_level": _text(levels["loyalty_level"].to_numpy(dtype=object)),
         "loyalty_missing": _text(levels["loyalty_missing"].to_numpy(dtype=object)),
@@ -169,7 +171,7 @@ def referrals(run: Run, found: Found) -> Found:
             "referred_revenue": np.zeros(run.n, dtype=np.float64),
             "referral_summary": None,
         }
-    created = pd.to_datetime(found["created"])
+    created = pd.Series(pd.to_datetime(found["created"]))
     seen = np.where(
         created.notna(),
         created.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64),

@@ -50,7 +50,7 @@ def issue_rows(
     return pd.DataFrame(
         {
             "sheet": pd.Series([sheet] * n, dtype=object),
-            "row": pd.array(row_numbers, dtype="Int64"),
+            "row": row_numbers.astype("Int64").array,
             "column": pd.Series([column] * n, dtype=object),
             "value": pd.Series(values, dtype=object),
             "reason": pd.Series([reason] * n, dtype=object),

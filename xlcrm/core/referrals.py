@@ -205,7 +205,7 @@ def summarise_referrals(
     np.add.at(revenue_cents, pointer[has], cents[has])
     per_customer = pd.DataFrame(
         {
-            "referrer": np.where(has, ids[np.maximum(pointer, 0)], None).astype(object),
+            "referrer": pd.Series(ids[np.maximum(pointer, 0)], dtype=object).where(has, None),
             "referrals": made,
             "referred_buyers": buyers,
             "referred_revenue": revenue_cents / 100,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import Final
+from typing import Final, TypeVar
 
 from xlcrm.locale import LANGS, t, tp
 
@@ -658,7 +658,10 @@ SHEET_ALIASES.update(
 # (case, spaces and punctuation ignored).
 
 
-def _words(table: dict[object, str]) -> dict[object, tuple[str, ...]]:
+_K = TypeVar("_K")
+
+
+def _words(table: dict[_K, str]) -> dict[_K, tuple[str, ...]]:
     return {key: tuple(text.split("|")) for key, text in table.items()}
 
 

@@ -159,7 +159,7 @@ def parse_stages(
     built: list[tuple[str, tuple[str, ...], bool]] = []
     for names in entries:
         codes = {_DEFAULT_KEYS.get(header_key(n)) for n in names} - {None}
-        code = next(iter(codes)) if len(codes) == 1 else None
+        code: str | None = str(next(iter(codes))) if len(codes) == 1 else None
         twice = [n for n in names if header_key(n) in seen]
         if code is not None and code in seen.values():
             twice.append(names[0])

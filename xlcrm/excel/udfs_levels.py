@@ -39,7 +39,8 @@ def _raw(value: Any, name: str) -> Column:
     """Cells as Excel gave them (numbers or words), error values marked bad."""
     raw, single = _flat(value)
     parsed = cells.parse_text(raw)
-    values = np.where(parsed.bad, None, raw)
+    values = np.asarray(raw, dtype=object).copy()
+    values[parsed.bad] = None
     return Column(values, parsed.bad, N_("{name} is an error"), single, name)
 
 

@@ -331,10 +331,10 @@ def conversion_funnel(
     centre = label_width + plot / 2
     body: list[str] = []
     x = label_width
-    for s in legend:
-        body.append(f'<rect x="{_num(x)}" y="2" width="8" height="8" fill="{s.colour}"/>')
-        body.append(_text(x + 11, 9.5, s.name, size=7.5, fill=MUTED))
-        x += 11 + 6.5 * max(len(s.name), 4) + 10
+    for item in legend:
+        body.append(f'<rect x="{_num(x)}" y="2" width="8" height="8" fill="{item.colour}"/>')
+        body.append(_text(x + 11, 9.5, item.name, size=7.5, fill=MUTED))
+        x += 11 + 6.5 * max(len(item.name), 4) + 10
     for i, s in enumerate(steps):
         y = legend_h + 1 + i * (row + gap)
         w = min_w if top <= 0 else max(plot * s.value / top, min_w)

@@ -35,7 +35,9 @@ def relationship_context(analysis: Any, *, lang: str) -> dict[str, Any] | None:
     if placed.empty:
         return None
     settings = analysis.settings
-    cells = {(s, m): [] for s in relationship.SHARE_LEVELS for m in relationship.MARGIN_LEVELS}
+    cells: dict[tuple[str, str], list[str]] = {
+        (s, m): [] for s in relationship.SHARE_LEVELS for m in relationship.MARGIN_LEVELS
+    }
     for r in placed.to_dict("records"):
         cells[(r["share_level"], r["margin_level"])].append(
             f"{schema.label(r['rfm_class'], lang)} ({fmt_pct(r['customer_share'], 0)})"

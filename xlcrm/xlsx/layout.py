@@ -123,7 +123,7 @@ def _add_table_chart(ws: Worksheet, sheet: ResultSheet) -> None:
     from openpyxl.chart.label import DataLabelList
 
     spec = sheet.chart or {}
-    first, last = int(spec["first"]) + 1, int(spec["last"]) + 1  # table rows: header is 1
+    first, last = int(str(spec["first"])) + 1, int(str(spec["last"])) + 1  # header: row 1
     chart = BarChart()
     chart.type = "bar"
     chart.title = str(spec["title"])

@@ -199,7 +199,8 @@ def _deals(
         first_ago[who] + rng.integers(15, 90, k),
         np.where(status == "lost", rng.integers(60, 400, k), rng.integers(5, 160, k)),
     ).astype(np.int64)
-    start = np.minimum(start, np.nan_to_num(created_ago[who], nan=start).astype(np.int64))
+    known = created_ago[who]
+    start = np.minimum(start, np.where(np.isnan(known), start, known).astype(np.int64))
     start = np.maximum(start, 1)
     end = np.where(
         status == "won",
@@ -229,7 +230,7 @@ def _deals(
                 "datetime64[ns]"
             ),
             "status": pd.Series(status).map(status_words).to_numpy(dtype=object),
-            "lost_reason": np.where(status == "lost", reasons, None),
+            "lost_reason": pd.Series(reasons, dtype=object).where(status == "lost", None),
         }
     )
     history = _history(rng, deals, start, end, stage, status, stage_words, lang, as_of)

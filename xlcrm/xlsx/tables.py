@@ -308,8 +308,8 @@ def read_table(
             data[column] = parsed[column].values[keep].reset_index(drop=True)
     for column in OPTIONAL.get(table, ()):
         if column in parsed:  # kept only when the sheet has the column
-            values = parsed[column].values
-            data[column] = values if everything else values[keep].reset_index(drop=True)
+            extra = parsed[column].values
+            data[column] = extra if everything else extra[keep].reset_index(drop=True)
     if multiplier != 1.0:
         data["amount"] = data["amount"] * multiplier
     frame = pd.DataFrame(data, copy=False)
