@@ -27,6 +27,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from xlcrm.core.analysis import analyze
+from xlcrm.core.schema import label
 from xlcrm.excel import lite, udfs
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.sample import generate_sample, write_sample
@@ -241,6 +242,16 @@ def _calls(c: pd.DataFrame) -> dict[str, list[Any]]:
             _column(c.span_days),
             _column(c.age_days),
             _column(c.mean_repeat_spend),
+        ],
+        "loyalty_level": [
+            _column(c.frequency.clip(lower=1, upper=5).where(c.frequency > 0)),
+            _column(c.repurchase_prob),
+            _column(c.r_score.astype(float) * 2),
+            "zh",
+        ],
+        "relationship_level": [
+            _column(c.rfm_class.map(lambda code: None if pd.isna(code) else label(code))),
+            m,
         ],
     }
 

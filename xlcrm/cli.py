@@ -59,6 +59,15 @@ AS_OF_OPTION = click.option(
     help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
 )
 
+COMPARE_OPTION = click.option(
+    "--compare-as-of",
+    "compare_as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="An earlier day, YYYY-MM-DD: what changed since then (moves between RFM classes "
+    "and tiers, new churn warnings, customers who became lost).",
+)
+
 
 def _one_line(text: object) -> str:
     # control characters from a damaged file (NUL, escapes) must not reach the terminal
@@ -262,6 +271,7 @@ def cli(debug: bool) -> None:
 @click.option(
     "--html", "as_html", is_flag=True, help="Write the HTML instead of the PDF (any browser)."
 )
+@COMPARE_OPTION
 def report_command(
     book: str,
     output: str | None,
@@ -269,6 +279,7 @@ def report_command(
     lang: str | None,
     owner: str | None,
     as_html: bool,
+    compare_as_of: Any,
 ) -> None:
     """Write the segment strategy brief for BOOK as an A4 PDF.
 
@@ -282,6 +293,7 @@ def report_command(
       xlcrm report shop.xlsx                       # writes shop.brief.pdf
       xlcrm report shop.xlsx --lang zh --owner 张伟 -o 张伟.pdf
       xlcrm report shop.xlsx --html --as-of 2025-06-30
+      xlcrm report shop.xlsx --compare-as-of 2025-03-31   # + a What changed section
     """
     import datetime as dt
     from pathlib import Path
@@ -302,7 +314,9 @@ def report_command(
         with bar.step():
             data = read_workbook(source, lang=msg_lang)
         with bar.step():
-            job = jobs.run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
+            job = jobs.run_job(
+                data, today=dt.date.today(), as_of=as_of, lang=lang, compare_as_of=compare_as_of
+            )
         with bar.step():
             done = jobs.write_brief(job, target, owner=owner, html=as_html, book=source)
     size = f"{done.size / 1024:,.0f}"
@@ -432,6 +446,7 @@ def demo(
     "tables, images or other parts that would be lost).",
 )
 @click.option("--strict", is_flag=True, help="Exit with 2 if any row cannot be read.")
+@COMPARE_OPTION
 def analyze_command(
     book: str,
     output: str | None,
@@ -440,6 +455,7 @@ def analyze_command(
     threshold: str | None,
     in_place: bool,
     strict: bool,
+    compare_as_of: Any,
 ) -> None:
     """Read BOOK's Customers/Orders/Activities/Settings sheets and write the analysis.
 
@@ -456,6 +472,7 @@ def analyze_command(
       xlcrm analyze shop.xlsx                      # writes shop.xlcrm.xlsx
       xlcrm analyze shop.xlsx --as-of 2025-06-30 --lang zh -o 分析.xlsx
       xlcrm analyze shop.xlsx --in-place --strict
+      xlcrm analyze shop.xlsx --compare-as-of 2025-03-31   # + what changed since then
     """
     import datetime as dt
     from pathlib import Path
@@ -483,6 +500,7 @@ def analyze_command(
             threshold=threshold,
             ui_lang=msg_lang,
             on_step=lambda _step, _lang: bar.next(),
+            compare_as_of=compare_as_of,
         )
     _print_analyze_summary(outcome, source.name)
 
@@ -499,6 +517,12 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
         parts.append(tn("{n:,} customer", "{n:,} customers", read["customers"], lang))
     if "activities" in read:
         parts.append(tn("{n:,} activity", "{n:,} activities", read["activities"], lang))
+    if "deals" in read:
+        parts.append(tn("{n:,} deal", "{n:,} deals", read["deals"], lang))
+    if "stage_history" in read:
+        parts.append(tn("{n:,} stage change", "{n:,} stage changes", read["stage_history"], lang))
+    if "feedback" in read:
+        parts.append(tn("{n:,} feedback item", "{n:,} feedback items", read["feedback"], lang))
     as_of = outcome.as_of.date().isoformat()
     lines = [
         t(
@@ -547,6 +571,7 @@ def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
         )
     )
     lines += _plan_lines(outcome, lang)
+    lines += outcome.insights
     sheets = t(", ", lang).join(outcome.sheets)
     lines.append(t("Wrote {sheets} to {file}.", lang, sheets=sheets, file=outcome.written))
     lines.append(outcome.reconciliation)

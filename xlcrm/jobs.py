@@ -25,14 +25,17 @@ import pandas as pd
 
 from xlcrm import files
 from xlcrm.core.analysis import Analysis, analyze
+from xlcrm.core.changes import compare_analyses
 from xlcrm.core.errors import OutputError
+from xlcrm.core.insights import with_insights
 from xlcrm.core.plan import CallPlan, build_plan
 from xlcrm.core.rfm import DateLike
 from xlcrm.core.schema import RFM_CLASSES, TIERS
 from xlcrm.core.settings import Settings
-from xlcrm.locale import N_, t
+from xlcrm.locale import N_, t, tn
 from xlcrm.xlsx.carryover import Edits, Typed, carry_over
 from xlcrm.xlsx.money import workbook_currency
+from xlcrm.xlsx.quality import collect, from_core
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.tally import render_columns
 
@@ -56,6 +59,7 @@ __all__ = [
     "check_target",
     "email_book",
     "excel_lock",
+    "extra_sheets",
     "run_job",
     "with_workbook_currency",
     "write_brief",
@@ -79,8 +83,8 @@ class Job:
     @cached_property
     def plan(self) -> CallPlan:
         """The daily call plan of this analysis."""
-        a = self.analysis
-        return build_plan(a.customers, as_of=a.as_of, settings=a.settings)
+        a = self.analysis  # open complaints and stuck deals come from the insights
+        return build_plan(with_insights(a), as_of=a.as_of, settings=a.settings)
 
     @property
     def future_orders(self) -> int:
@@ -97,6 +101,7 @@ def run_job(
     lang: str | None = None,
     threshold: str | None = None,
     typed: Typed | None = None,
+    compare_as_of: DateLike | None = None,
 ) -> Job:
     """Analyse ``data`` with options winning over its Settings sheet.
 
@@ -113,22 +118,48 @@ def run_job(
         sheets yet (:mod:`xlcrm.xlsx.carryover`): done calls count as
         contacts, typed grades as given grades (source "followups"), and the
         rows are kept in the new Call plan.
+    compare_as_of
+        An earlier day: the book is analysed as of that day too, and
+        ``analysis.insights.changes`` says what changed since
+        (:func:`~xlcrm.core.changes.compare_analyses`).
+
+    Problems the analysis finds in the Deals, stage history and Feedback
+    sheets and in referrals join ``data.quality`` (the Data quality sheet).
     """
     if typed is not None and not typed.empty:
         data = carry_over(data, typed)
     settings = with_workbook_currency(data.settings, data.path)
     if threshold:
         settings = settings.replace(threshold_method=threshold)
-    day = as_of or data.as_of or today
-    result = analyze(
-        data.orders,
-        data.customers,
-        data.activities,
-        as_of=pd.Timestamp(day).normalize(),
-        settings=settings,
-    )
+    day = pd.Timestamp(as_of or data.as_of or today).normalize()
+
+    def run(on: pd.Timestamp) -> Analysis:
+        return analyze(
+            data.orders,
+            data.customers,
+            data.activities,
+            as_of=on,
+            settings=settings,
+            deals=data.deals,
+            stage_history=data.stage_history,
+            feedback=data.feedback,
+        )
+
+    result = run(day)
     if typed is not None and len(typed.grades):
         result = _typed_on_followups(result, typed)
+    insights = result.insights
+    if insights is not None:
+        if compare_as_of is not None:
+            since = pd.Timestamp(compare_as_of).normalize()
+            changes = compare_analyses(
+                run(since).customers, result.customers, since=since, as_of=day
+            )
+            insights = dataclasses.replace(insights, changes=changes)
+            result = dataclasses.replace(result, insights=insights)
+        found = from_core(insights.issues, data.sheet_names, data.headers)
+        if len(found):
+            data = dataclasses.replace(data, quality=collect([data.quality, found]))
     kept = typed.calls if typed is not None and len(typed.calls) else None
     return Job(data, result, lang or settings.language or "en", kept=kept)
 
@@ -341,6 +372,8 @@ class AnalyzeOutcome:
     """Done calls written into the workbook's Activities before this run."""
     graded: int = 0
     """Grades typed on Follow-ups written into the Customers sheet before this run."""
+    insights: tuple[str, ...] = ()
+    """Lines on the funnel, open complaints and what changed (when there is something)."""
 
     @property
     def lang(self) -> str:
@@ -365,6 +398,7 @@ def analyze_book(
     sheets: Sequence[str] = RESULT_SHEETS,
     ui_lang: str = "en",
     on_step: Callable[[Step, str], None] | None = None,
+    compare_as_of: DateLike | None = None,
 ) -> AnalyzeOutcome:
     """Read ``book``, analyse it and write its result sheets.
 
@@ -383,6 +417,9 @@ def analyze_book(
     on_step
         Called with ``"read"``, ``"analyse"``, ``"write"`` and the language
         as each step starts (a progress bar, Excel's status bar).
+    compare_as_of
+        An earlier day: what changed since then (see :func:`run_job`) goes to
+        a Changes sheet.
 
     Raises :class:`~xlcrm.core.errors.XlcrmError` for input that cannot be
     read or output that cannot be written; the input is then unchanged.
@@ -407,7 +444,15 @@ def analyze_book(
     data = book.read_data(first_lang)
     step("analyse", first_lang)
     job = reconcile_job(
-        run_job(data, today=today, as_of=as_of, lang=lang, threshold=threshold, typed=typed)
+        run_job(
+            data,
+            today=today,
+            as_of=as_of,
+            lang=lang,
+            threshold=threshold,
+            typed=typed,
+            compare_as_of=compare_as_of,
+        )
     )
     step("write", job.lang)
     written = book.write_results(job, sheets)
@@ -416,10 +461,13 @@ def analyze_book(
     return AnalyzeOutcome(
         job=job,
         written=written,
-        sheets=tuple(SHEET_NAMES[key][job.lang] for key in sheets),
+        sheets=tuple(
+            SHEET_NAMES[key][job.lang]
+            for key in (*sheets, *(extra_sheets(job) if tuple(sheets) == RESULT_SHEETS else ()))
+        ),
         read={key: count.read for key, count in data.counts.items()},
         left_out=sum(count.left_out for count in data.counts.values()),
-        problems=_problems(data, job.lang),
+        problems=_problems(job.data, job.lang),
         future_orders=job.future_orders,
         classes=_counts(customers["rfm_class"], RFM_CLASSES),
         tiers=_counts(customers["tier"], TIERS),
@@ -431,6 +479,7 @@ def analyze_book(
         reconciliation=job.reconciliation,
         logged=edits.logged if edits is not None else 0,
         graded=edits.graded if edits is not None else 0,
+        insights=insight_lines(job.analysis, job.lang),
     )
 
 
@@ -450,6 +499,81 @@ def log_into(book: Path, typed: Typed, *, lang: str) -> Edits:
     if not edits.empty:
         apply_edits(book, edits, lang=lang)
     return edits
+
+
+def insight_lines(analysis: Analysis, lang: str) -> tuple[str, ...]:
+    """One line each on the funnel, loyalty, open complaints and what changed, for the
+    summary after ``xlcrm analyze`` (nothing for what the workbook has no input for)."""
+    from xlcrm.core import loyalty
+
+    found = analysis.insights
+    if found is None:
+        return ()
+    lines = []
+    funnel = found.funnel
+    if funnel is not None:
+        team = funnel.summary.iloc[0]
+        lines.append(
+            t(
+                "Funnel: {deals:,} deals, {open:,} open, win rate {rate}, {stuck:,} stuck "
+                "over {days} days.",
+                lang,
+                deals=int(team["deals"]),
+                open=int(team["open"]),
+                rate="-" if pd.isna(team["win_rate"]) else f"{team['win_rate']:.0%}",
+                stuck=int(team["stuck"]),
+                days=funnel.stuck_days,
+            )
+        )
+    levels = found.customers["loyalty_level"].value_counts()
+    lines.append(
+        t(
+            "Loyalty: {parts}.",
+            lang,
+            parts=t(", ", lang).join(
+                f"{loyalty.level_label(code, lang)} {int(levels.get(code, 0)):,}"
+                for code in loyalty.LEVELS
+            ),
+        )
+    )
+    if found.feedback is not None:
+        complaints = int(found.customers["open_complaint"].sum())
+        lines.append(
+            tn(
+                "{n:,} customer has an open complaint (called first).",
+                "{n:,} customers have an open complaint (called first).",
+                complaints,
+                lang,
+            )
+        )
+    changes = found.changes
+    if changes is not None:
+        lines.append(
+            t(
+                "Since {since}: {classes:,} changed RFM class, {tiers:,} changed tier, "
+                "{warned:,} new churn warnings, {lost:,} became lost.",
+                lang,
+                since=changes.since.date().isoformat(),
+                classes=changes.class_changes,
+                tiers=changes.tier_changes,
+                warned=len(changes.new_warnings),
+                lost=len(changes.newly_lost),
+            )
+        )
+    return tuple(lines)
+
+
+def extra_sheets(job: Job) -> tuple[str, ...]:
+    """The result sheets written besides :data:`RESULT_SHEETS` when the analysis has
+    them: ``funnel`` (a Deals sheet was read), ``changes`` (``compare_as_of``)."""
+    found = job.analysis.insights
+    if found is None:
+        return ()
+    return tuple(
+        key
+        for key, present in (("funnel", found.funnel), ("changes", found.changes))
+        if present is not None
+    )
 
 
 def _counts(codes: pd.Series, order: Sequence[str]) -> dict[str, int]:
@@ -625,7 +749,9 @@ def write_brief(
 
     path = Path(target)
     check_target(path, source=book)
-    context = build_context(job.analysis, lang=job.lang, owner=owner, company=company)
+    context = build_context(
+        job.analysis, lang=job.lang, owner=owner, company=company, insights=True
+    )
     text = render_html(context)
     payload = text.encode("utf-8") if html else to_pdf(text)
     _write(path, payload)

@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import followup, lifecycle, pareto, playbook, rfm, value, value_check
+from xlcrm.core import followup, insights, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
@@ -107,6 +107,9 @@ class Analysis:
     #: and how many of them are purchases (not refunds).
     orders: int = 0
     purchases: int = 0
+    #: funnel, feedback, referrals, relationship levels, long tail (None for analyses
+    #: made elsewhere)
+    insights: insights.Insights | None = None
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -192,6 +195,8 @@ class Run:
     activity_at: np.ndarray
     activity_day: np.ndarray
     deals: pd.DataFrame | None = None
+    stage_history: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
 
     @property
     def n(self) -> int:
@@ -210,6 +215,8 @@ def prepare(
     as_of: rfm.DateLike,
     settings: Settings,
     deals: pd.DataFrame | None = None,
+    stage_history: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
 ) -> Run:
     """Orders reduced to purchases, the Customers sheet and activities aligned to all ids."""
     stamp = rfm.to_timestamp(as_of)
@@ -231,6 +238,8 @@ def prepare(
         activity_at=activity_at,
         activity_day=activity_day,
         deals=deals,
+        stage_history=stage_history,
+        feedback=feedback,
     )
 
 
@@ -410,16 +419,17 @@ def churn(run: Run, found: Found) -> Found:
 
 def grades(run: Run, found: Found) -> Found:
     """Grade A-E: the sheet's, else derived from need, deal status and expected close
-    (the sheet's, else the nearest open deal's); a passed expected close asks to re-qualify."""
+    (the sheet's, else the nearest of the customer's open deals)."""
     sheet = run.sheet
-    if run.deals is not None:
-        from_deals = pd.Series(followup.nearest_open_close(run.deals, run.ids, as_of=run.as_of))
+    if found.get("funnel") is not None:
+        from_deals = pd.Series(insights.open_deal_close(found["funnel"], run.ids, as_of=run.as_of))
         sheet = sheet.copy()
-        if "expected_close" in sheet.columns:
-            typed = pd.to_datetime(sheet["expected_close"], errors="coerce")
-            sheet["expected_close"] = typed.fillna(from_deals)
-        else:
-            sheet["expected_close"] = from_deals
+        typed = (
+            pd.to_datetime(sheet["expected_close"], errors="coerce")
+            if "expected_close" in sheet.columns
+            else pd.Series(pd.NaT, index=sheet.index)
+        )
+        sheet["expected_close"] = typed.fillna(from_deals)
     derived = followup.derive_grades(sheet, as_of=run.as_of, settings=run.settings)
     return {
         "grade": derived["grade"].reset_index(drop=True),
@@ -504,10 +514,12 @@ STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
     tiers,
     customer_value,
     churn,
+    insights.deals,
     grades,
     followups,
     concentration,
     actions,
+    *insights.STAGES[1:],
 )
 
 
@@ -519,6 +531,8 @@ def analyze(
     as_of: rfm.DateLike,
     settings: Settings = DEFAULT_SETTINGS,
     deals: pd.DataFrame | None = None,
+    stage_history: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
 ) -> Analysis:
     """Every customer's value, tier, churn warning, grade and next follow-up.
 
@@ -535,8 +549,9 @@ def analyze(
         are added; customers without a purchase are prospects.
     activities
         ``customer_id``, ``date`` (and ``kind``): the contact log.
-    deals
-        ``customer_id``, ``expected_close``, ``deal_status``: open deals give
+    deals, stage_history, feedback
+        The Deals sheet, its stage history and the Feedback sheet
+        (:mod:`xlcrm.core.funnel`, :mod:`xlcrm.core.feedback`); open deals give
         the expected close of customers whose sheet has none.
     as_of
         The day of the analysis; orders and activities after it are ignored.
@@ -549,7 +564,16 @@ def analyze(
         ``customers`` has the columns of :data:`COLUMNS`, sorted by
         ``customer_id``, index 0..n-1.
     """
-    run = prepare(orders, customers, activities, as_of=as_of, settings=settings, deals=deals)
+    run = prepare(
+        orders,
+        customers,
+        activities,
+        as_of=as_of,
+        settings=settings,
+        deals=deals,
+        stage_history=stage_history,
+        feedback=feedback,
+    )
     found: Found = {}
     for stage in STAGES:
         found.update(stage(run, found))
@@ -563,6 +587,7 @@ def analyze(
         value_check=found["value_check"],
         orders=len(run.book.code),
         purchases=int(run.stats.frequency.sum()),
+        insights=insights.collect(run, found),
     )
 
 

@@ -51,6 +51,8 @@ CALL_COLUMNS: Final = (
     "churn_warning",
     "pool",
     "action_key",
+    "open_complaint",
+    "stuck_deal",
 )
 
 # Days searched for working days: enough for any holiday list of a year.
@@ -72,6 +74,8 @@ _USED: Final = (
     "churn_warning",
     "pool",
     "action_key",
+    "open_complaint",
+    "stuck_deal",
 )
 
 
@@ -123,17 +127,19 @@ def value_column(customers: pd.DataFrame) -> pd.Series:
 def priority_order(customers: pd.DataFrame) -> np.ndarray:
     """Positions of ``customers`` from most to least important.
 
-    Grade A first ... E, then no grade; within a grade the higher value
-    (:func:`value_column`, compared in whole cents), then the more days
-    overdue, then the customer id.
+    Customers with an open complaint first (``open_complaint``, from the
+    Feedback sheet), ahead of the grades; then grade A first ... E, then no
+    grade; within a grade the higher value (:func:`value_column`, compared in
+    whole cents), then the more days overdue, then the customer id.
     """
+    complaint = _column(customers, "open_complaint", False).fillna(False).to_numpy(dtype=bool)
     grade = pd.Index(GRADES).get_indexer(pd.Index(_column(customers, "grade", None)))
     grade = np.where(grade < 0, len(GRADES), grade)
     value = _cents(value_column(customers))
     overdue = pd.to_numeric(_column(customers, "overdue_days", 0), errors="coerce")
     overdue_days = overdue.fillna(0).to_numpy(dtype=np.int64)
     ids = pd.factorize(_column(customers, "customer_id", "").astype(str), sort=True)[0]
-    order: np.ndarray = np.lexsort((ids, -overdue_days, -value, grade))
+    order: np.ndarray = np.lexsort((ids, -overdue_days, -value, grade, ~complaint))
     return order
 
 
@@ -204,7 +210,8 @@ def build_plan(
         ``Analysis.customers``: ``customer_id``, ``owner``, ``grade``,
         ``next_followup`` and ``overdue_days`` are used, and when present
         ``name``, ``monetary`` (or ``expected_value``), ``requalify``,
-        ``expected_close``, ``churn_warning``, ``pool``, ``action_key``.
+        ``expected_close``, ``churn_warning``, ``pool``, ``action_key``,
+        ``open_complaint`` and ``stuck_deal`` (``insights.with_insights``).
     as_of
         The day of the plan; the first plan day is as_of or the next working day.
     settings
@@ -212,9 +219,11 @@ def build_plan(
         ``holidays``, ``extra_workdays``.
 
     Rules: a follow-up is a candidate when its next follow-up falls on or
-    before the last plan day. Owners are filled independently. On each plan
-    day, the owner's candidates that are due by that day and not yet placed
-    are taken in :func:`priority_order` up to the owner's calls a day. The
+    before the last plan day; a customer with an open complaint or a stuck
+    deal is a candidate due on as_of, whatever its next follow-up. Owners
+    are filled independently. On each plan day, the owner's candidates that
+    are due by that day and not yet placed are taken in
+    :func:`priority_order` up to the owner's calls a day. The
     rest is the backlog. Owners are matched ignoring case and spaces at the
     ends; customers without an owner form one more queue (``owner`` empty)
     at ``daily_calls``.
@@ -224,7 +233,13 @@ def build_plan(
     day_numbers = days.to_numpy(dtype="datetime64[D]").astype(np.int64)
     due_day, has_due = dates_column(customers, "next_followup")
     last = int(day_numbers[-1]) if len(day_numbers) else day_number(stamp) - 1
-    candidate = has_due & (due_day <= last)
+    urgent = _column(customers, "open_complaint", False).fillna(False).to_numpy(
+        dtype=bool
+    ) | _column(customers, "stuck_deal", False).fillna(False).to_numpy(dtype=bool)
+    due_day = np.where(
+        urgent & ~(has_due & (due_day <= day_number(stamp))), day_number(stamp), due_day
+    )
+    candidate = (has_due | urgent) & (due_day <= last)
     # only the columns the plan uses: taking rows of the whole analysis is the slow part
     used = [c for c in _USED if c in customers.columns]
     frame = customers[used].loc[candidate]
@@ -300,6 +315,10 @@ def _call_table(rows: pd.DataFrame, due_day: np.ndarray) -> pd.DataFrame:
             .to_numpy(dtype=bool),
             "pool": _column(rows, "pool", False).fillna(False).to_numpy(dtype=bool),
             "action_key": _column(rows, "action_key", None).astype(object).to_numpy(),
+            "open_complaint": _column(rows, "open_complaint", False)
+            .fillna(False)
+            .to_numpy(dtype=bool),
+            "stuck_deal": _column(rows, "stuck_deal", False).fillna(False).to_numpy(dtype=bool),
         }
     )
 
@@ -312,8 +331,9 @@ def describe_calls(
 ) -> pd.DataFrame:
     """Why each call is planned and what to do, in ``lang``.
 
-    ``why`` joins: "due" or "overdue by n days" (to the call's date),
-    "expected close … passed: re-qualify", "churn warning" and, for
+    ``why`` joins: "open complaint", "due" or "overdue by n days" (to the
+    call's date), "deal stuck", "expected close … passed: re-qualify",
+    "churn warning" and, for
     customers to return to the pool, ``pool_reason`` (by customer id; "return
     to pool" without it). ``action`` is the playbook's recommended action.
 
@@ -334,6 +354,12 @@ def describe_calls(
     )
     why = late.where(overdue > 0, t("due", lang)).astype(object)
     sep = t("; ", lang)
+    if "open_complaint" in calls.columns:
+        complaint = calls["open_complaint"].fillna(False).to_numpy(dtype=bool)
+        why = why.where(~complaint, t("open complaint", lang) + sep + why)
+    if "stuck_deal" in calls.columns:
+        stuck = calls["stuck_deal"].fillna(False).to_numpy(dtype=bool)
+        why = why.where(~stuck, why + sep + t("deal stuck", lang))
     requalify = calls["requalify"].to_numpy(dtype=bool)
     if requalify.any():
         words = describe_requalify(calls["expected_close"], lang)

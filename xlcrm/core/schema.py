@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import Final
+from typing import Final, TypeVar
 
 from xlcrm.locale import LANGS, t, tp
 
@@ -37,6 +37,36 @@ CUSTOMER_COLUMNS: Final = (
 CUSTOMER_REQUIRED: Final = ("customer_id",)
 ACTIVITY_COLUMNS: Final = ("customer_id", "date", "kind")
 ACTIVITY_REQUIRED: Final = ("customer_id", "date")
+# Customers columns kept in the frame only when the sheet has them (loyalty,
+# referrals, margin: xlcrm.core.insights).
+CUSTOMER_OPTIONAL_COLUMNS: Final = (
+    "satisfaction",
+    "recommend",
+    "referred_by",
+    "margin",
+    "cost",
+    "margin_rate",
+)
+# The optional Deals sheet, its stage history and the Feedback sheet
+# (xlcrm.core.funnel, xlcrm.core.feedback). ``row`` (the Excel row) is added
+# by the reader so that problems the core finds name their row.
+DEAL_COLUMNS: Final = (
+    "deal_id",
+    "customer_id",
+    "owner",
+    "stage",
+    "amount",
+    "created",
+    "expected_close",
+    "closed",
+    "status",
+    "lost_reason",
+)
+DEAL_REQUIRED: Final = ("stage",)
+HISTORY_COLUMNS: Final = ("deal_id", "stage", "date")
+HISTORY_REQUIRED: Final = ("deal_id", "stage", "date")
+FEEDBACK_COLUMNS: Final = ("date", "customer_id", "kind", "status", "closed", "satisfaction")
+FEEDBACK_REQUIRED: Final = ("date", "customer_id")
 
 
 def _input_sheet_names(lang: str) -> dict[str, str]:
@@ -45,6 +75,9 @@ def _input_sheet_names(lang: str) -> dict[str, str]:
         "customers": tp("sheet", "Customers", lang),
         "activities": tp("sheet", "Activities", lang),
         "settings": tp("sheet", "Settings", lang),
+        "deals": tp("sheet", "Deals", lang),
+        "stage_history": tp("sheet", "Stage history", lang),
+        "feedback": tp("sheet", "Feedback", lang),
     }
 
 
@@ -439,6 +472,291 @@ COLUMN_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "kind": ("Kind", "Type", "Channel", "Method", "方式", "跟进方式", "类型", "联系方式"),
     },
 }
+
+_CUSTOMER_ID: Final = (
+    "Customer ID",
+    "Cust No",
+    "Customer No",
+    "Customer Code",
+    "Client ID",
+    "客户编号",
+    "客户编码",
+    "客户ID",
+    "客户代码",
+    "客户号",
+    "Customer",
+    "客户",
+)
+_DEAL_ID: Final = (
+    "Deal ID",
+    "Deal No",
+    "Deal Number",
+    "Opportunity ID",
+    "Opportunity",
+    "Deal",
+    "商机编号",
+    "商机ID",
+    "商机号",
+    "机会编号",
+    "项目编号",
+)
+_STAGE: Final = (
+    "Stage",
+    "Deal Stage",
+    "Sales Stage",
+    "Pipeline Stage",
+    "阶段",
+    "销售阶段",
+    "商机阶段",
+)
+_CLOSED: Final = (
+    "Closed",
+    "Closed On",
+    "Closed Date",
+    "Close Date Actual",
+    "Date Closed",
+    "Resolved",
+    "Resolved On",
+    "关闭日期",
+    "结束日期",
+    "实际成交日期",
+    "解决日期",
+    "结案日期",
+)
+
+# The new Customers columns and the Deals, stage history and Feedback sheets.
+COLUMN_ALIASES["customers"].update(
+    {
+        "satisfaction": (
+            "Satisfaction",
+            "Overall Satisfaction",
+            "CSAT",
+            "满意度",
+            "整体满意度",
+            "客户满意度",
+        ),
+        "recommend": (
+            "Recommend",
+            "Likely to Recommend",
+            "Would Recommend",
+            "Recommendation",
+            "NPS",
+            "推荐意愿",
+            "推荐可能性",
+            "推荐",
+            "NPS评分",
+        ),
+        "referred_by": (
+            "Referred By",
+            "Referrer",
+            "Referred by Customer",
+            "推荐人",
+            "介绍人",
+            "转介绍人",
+        ),
+        "margin": ("Margin", "Gross Margin", "Gross Profit", "Profit", "毛利", "毛利额", "利润"),
+        "cost": ("Cost", "Costs", "Cost of Goods", "COGS", "成本", "成本金额"),
+        "margin_rate": ("Margin Rate", "Gross Margin Rate", "毛利率", "利润率"),
+    }
+)
+COLUMN_ALIASES["deals"] = {
+    "deal_id": _DEAL_ID,
+    "customer_id": _CUSTOMER_ID,
+    "owner": COLUMN_ALIASES["customers"]["owner"],
+    "stage": _STAGE,
+    "amount": (
+        "Amount",
+        "Deal Amount",
+        "Deal Value",
+        "Value",
+        "Expected Amount",
+        "金额",
+        "商机金额",
+        "预计金额",
+        "预计成交金额",
+    ),
+    "created": (
+        "Created",
+        "Created On",
+        "Create Date",
+        "Open Date",
+        "创建日期",
+        "创建时间",
+        "立项日期",
+    ),
+    "expected_close": (
+        "Expected Close",
+        "Expected Close Date",
+        "Close Date",
+        "预计成交日期",
+        "预计成交时间",
+        "预计签约日期",
+    ),
+    "closed": (*_CLOSED, "成交日期"),
+    "status": ("Status", "Deal Status", "Result", "状态", "商机状态", "结果", "输赢"),
+    "lost_reason": (
+        "Lost Reason",
+        "Loss Reason",
+        "Reason Lost",
+        "输单原因",
+        "丢单原因",
+        "失败原因",
+    ),
+}
+COLUMN_ALIASES["stage_history"] = {
+    "deal_id": _DEAL_ID,
+    "stage": _STAGE,
+    "date": (
+        "Date",
+        "Changed On",
+        "Stage Date",
+        "Date Changed",
+        "日期",
+        "变更日期",
+        "阶段日期",
+        "时间",
+    ),
+}
+COLUMN_ALIASES["feedback"] = {
+    "date": (
+        "Date",
+        "Feedback Date",
+        "Received",
+        "Opened",
+        "Created",
+        "日期",
+        "反馈日期",
+        "提交日期",
+        "受理日期",
+        "创建日期",
+    ),
+    "customer_id": _CUSTOMER_ID,
+    "kind": ("Kind", "Type", "Category", "Feedback Type", "类型", "反馈类型", "类别"),
+    "status": ("Status", "State", "状态", "处理状态"),
+    "closed": _CLOSED,
+    "satisfaction": ("Satisfaction", "Rating", "Score", "CSAT", "满意度", "评分", "满意度评分"),
+}
+SHEET_ALIASES.update(
+    {
+        "deals": ("Deals", "Deal", "Opportunities", "Pipeline", "商机", "商机列表", "销售机会"),
+        "stage_history": (
+            "Stage history",
+            "Deal history",
+            "Stage changes",
+            "Deal stages",
+            "商机阶段记录",
+            "阶段记录",
+            "商机进展",
+        ),
+        "feedback": ("Feedback", "Customer feedback", "Complaints", "反馈", "客户反馈", "投诉建议"),
+    }
+)
+
+# --- words users write in the cells of the new sheets and columns --------------
+# (loyalty, funnel stages and deal statuses, feedback kinds and statuses), one
+# "|"-separated list per meaning; the core modules match them with header_key
+# (case, spaces and punctuation ignored).
+
+
+_K = TypeVar("_K")
+
+
+def _words(table: dict[_K, str]) -> dict[_K, tuple[str, ...]]:
+    return {key: tuple(text.split("|")) for key, text in table.items()}
+
+
+#: Satisfaction words -> score 1-5. The five-step scale of the source article is
+#: 很满意 / 比较满意 / 满意 / 不满意 / 很不满意, so a plain "满意" ("satisfied") is
+#: its middle answer; the English words follow the same scale.
+SATISFACTION_WORDS: Final[dict[str, int]] = {
+    word: score
+    for score, words in _words(
+        {
+            5: (
+                "very satisfied|extremely satisfied|completely satisfied|"
+                "很满意|非常满意|十分满意|特别满意"
+            ),
+            4: (
+                "fairly satisfied|quite satisfied|somewhat satisfied|"
+                "mostly satisfied|比较满意|较满意|还算满意"
+            ),
+            3: "satisfied|neutral|ok|okay|average|满意|一般|还行|中立",
+            2: (
+                "dissatisfied|unsatisfied|not satisfied|"
+                "somewhat dissatisfied|不满意|不太满意|较不满意"
+            ),
+            1: (
+                "very dissatisfied|very unsatisfied|extremely dissatisfied|"
+                "很不满意|非常不满意|十分不满意"
+            ),
+        }
+    ).items()
+    for word in words
+}
+#: Recommendation words -> indicator level.
+RECOMMEND_WORDS: Final[dict[str, str]] = {
+    word: level
+    for level, words in _words(
+        {
+            "high": (
+                "very likely|extremely likely|definitely|certainly|很大可能|"
+                "很可能|非常可能|一定会|肯定会|肯定"
+            ),
+            "middle": "possible|possibly|maybe|likely|perhaps|有可能|可能|也许|或许",
+            "low": "unlikely|not likely|very unlikely|never|no|不可能|不太可能|不会|不推荐",
+        }
+    ).items()
+    for word in words
+}
+#: Words of the default funnel stages.
+STAGE_WORDS: Final = _words(
+    {
+        "lead": "lead|leads|new lead|prospecting|线索|销售线索|新线索",
+        "qualified": (
+            "qualified|qualification|qualified lead|opportunity|商机|需求确认|合格线索|意向"
+        ),
+        "proposal": "proposal|quote|quotation|quoted|报价|方案报价|方案|提案",
+        "negotiation": "negotiation|negotiating|contract review|谈判|商务谈判|议价",
+        "won": "won|closed won|win|成交|赢单|已成交|签约|签单",
+    }
+)
+#: Deal status words (also accepted in the stage column and the stage history).
+DEAL_STATUS_WORDS: Final = _words(
+    {
+        "open": "open|active|in progress|pending|进行中|跟进中|处理中|未关闭|开放",
+        "won": "won|closed won|win|signed|赢单|成交|已成交|签约|已签约|签单",
+        "lost": "lost|closed lost|dead|failed|输单|丢单|失败|已输单|已丢单",
+        "reopened": "reopened|re-opened|reopen|重新打开|重开|重启",
+    }
+)
+#: Kinds of feedback as users write them.
+FEEDBACK_KIND_WORDS: Final = _words(
+    {
+        "complaint": "complaint|complain|complaints|issue|投诉|客诉|抱怨",
+        "suggestion": "suggestion|idea|request|feature request|建议|意见|需求",
+        "praise": "praise|compliment|thanks|表扬|好评|称赞|感谢",
+        "return": "return|returns|exchange|refund request|退货|退换货|换货|退换",
+    }
+)
+#: Feedback statuses as users write them.
+FEEDBACK_STATUS_WORDS: Final = _words(
+    {
+        "open": (
+            "open|new|pending|in progress|waiting|unresolved|"
+            "未处理|待处理|处理中|未解决|跟进中|打开|新建"
+        ),
+        "closed": (
+            "closed|resolved|done|solved|completed|已处理|已解决|已关闭|关闭|完成|已完成|办结"
+        ),
+    }
+)
+#: Units written after a score ("4分", "4 points"); "8/10" is not read (its scale is unclear).
+SCORE_SUFFIXES: Final = ("分", "points", "point", "pts", "pt")
+#: Between the stages of the funnel_stages setting, and between one stage's names.
+STAGE_LIST_SEPARATORS: Final = r"[;；,，、\n>→]|->"
+STAGE_NAME_SEPARATORS: Final = r"[/|｜]"
+#: Percent signs written after a rate ("30%", "30％").
+PERCENT_SIGNS: Final = ("%", "\uff05")
 
 # Activity kinds as users write them -> code in ACTIVITY_KINDS.
 ACTIVITY_KIND_ALIASES: Final[dict[str, str]] = {

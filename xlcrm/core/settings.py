@@ -146,6 +146,17 @@ class Settings:
     value_horizon_days: int = 90
     value_monthly_discount: float = 0.01
     churn_p_alive: float = 0.3
+    # sales funnel (xlcrm.core.funnel): stages in order, blank for the default
+    # lead; qualified; proposal; negotiation; won
+    funnel_stages: str = ""
+    funnel_in_sale_from: str = ""
+    funnel_stuck_days: int = 30
+    # margin and Kotler's relationship levels (xlcrm.core.relationship)
+    default_margin_rate: float = 0.3
+    relationship_few_share: float = 0.1
+    relationship_many_share: float = 0.25
+    relationship_low_margin: float = 0.5
+    relationship_high_margin: float = 1.5
 
     # reading
     excluded_statuses: str = DEFAULT_EXCLUDED_STATUSES
@@ -237,6 +248,54 @@ class Settings:
         self._check_value_model()
         self._check_currency()
         self._check_plan()
+        self._check_seeds()
+
+    def _check_seeds(self) -> None:
+        """Funnel, margin and relationship settings (see docs/definitions.md)."""
+        self.stages  # noqa: B018 - parsing the stage list checks it
+        checks = (
+            (
+                "funnel_stuck_days",
+                1 <= self.funnel_stuck_days <= 3650,
+                N_("{key} must be a number of days from 1 to 3650, not {value}"),
+            ),
+            (
+                "default_margin_rate",
+                0 <= self.default_margin_rate <= 1,
+                N_("{key} must be a share from 0 to 1 (0.3 means 30 percent), not {value}"),
+            ),
+            (
+                "relationship_few_share",
+                0 < self.relationship_few_share < 1,
+                N_("{key} must be a share between 0 and 1, not {value}"),
+            ),
+            (
+                "relationship_many_share",
+                self.relationship_few_share < self.relationship_many_share <= 1,
+                N_("{key} must be above relationship_few_share and at most 1, not {value}"),
+            ),
+            (
+                "relationship_low_margin",
+                self.relationship_low_margin >= 0,
+                N_("{key} must be 0 or more, not {value}"),
+            ),
+            (
+                "relationship_high_margin",
+                self.relationship_low_margin < self.relationship_high_margin,
+                N_("{key} must be above relationship_low_margin, not {value}"),
+            ),
+        )
+        for key, ok, message in checks:
+            if not ok:
+                value = getattr(self, key)
+                raise SettingsError(message, column=key, args={"key": key, "value": value})
+
+    @property
+    def stages(self) -> tuple[Any, ...]:
+        """The funnel's stages (:func:`xlcrm.core.stages.parse_stages`)."""
+        from xlcrm.core.stages import parse_stages  # stages imports errors and schema only
+
+        return parse_stages(self.funnel_stages or None, self.funnel_in_sale_from or None)
 
     @property
     def excluded_status_keys(self) -> frozenset[str]:
@@ -445,6 +504,16 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "工作日": "work_days",
     "节假日": "holidays",
     "调休上班日": "extra_workdays",
+    # sales funnel, margin, relationship levels
+    "漏斗阶段": "funnel_stages",
+    "销售阶段": "funnel_stages",
+    "售中起始阶段": "funnel_in_sale_from",
+    "商机停滞天数": "funnel_stuck_days",
+    "默认毛利率": "default_margin_rate",
+    "客户少占比": "relationship_few_share",
+    "客户多占比": "relationship_many_share",
+    "低毛利指数": "relationship_low_margin",
+    "高毛利指数": "relationship_high_margin",
 }
 
 # Mail (SMTP) keys of the Settings sheet; read by xlcrm.mail, known to the reader.

@@ -161,6 +161,7 @@ def dashboard_rows(dashboard: Dashboard) -> Rows:
 
 def result_rows(job: Job, sheets: Sequence[str]) -> list[tuple[str, Rows, Formats | None]]:
     """Name, rows and number formats of the result sheets ``sheets`` of ``job``, in order."""
+    from xlcrm.jobs import RESULT_SHEETS, extra_sheets
     from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard, build_result_sheets
 
     lang = job.lang
@@ -168,6 +169,8 @@ def result_rows(job: Job, sheets: Sequence[str]) -> list[tuple[str, Rows, Format
         job.analysis, job.data.quality, lang=lang, plan=job.plan, kept=job.kept
     )
     tables = {s.key: s for s in built}
+    if tuple(sheets) == RESULT_SHEETS:  # Analyze: the Funnel and Changes sheets too
+        sheets = (*sheets, *extra_sheets(job))
     out: list[tuple[str, Rows, Formats | None]] = []
     for key in sheets:
         if key == "dashboard":

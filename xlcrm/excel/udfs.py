@@ -45,9 +45,11 @@ __all__ = [
     "followup_cadence",
     "followup_grade",
     "lifecycle_tier",
+    "loyalty_level",
     "next_followup",
     "p_alive",
     "pareto_class",
+    "relationship_level",
     "rfm_class",
     "rfm_score",
     "rfm_segment",
@@ -764,3 +766,8 @@ def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en
     if scores["reason"][0] is not None:
         raise ArgumentError(value.describe_reason(str(scores["reason"][0]), lang) or "")
     return numbers_out(scores["expected_value"], *columns, lang=lang)
+
+
+# The loyalty and relationship levels live in a module of their own (this one is
+# long enough); imported last because they use the helpers above.
+from xlcrm.excel.udfs_levels import loyalty_level, relationship_level  # noqa: E402

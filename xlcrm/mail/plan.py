@@ -15,6 +15,7 @@ import pandas as pd
 
 from xlcrm.core import analysis as core
 from xlcrm.core.errors import SettingsError
+from xlcrm.core.insights import with_insights
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.locale import N_, t, tn
 from xlcrm.mail.addresses import one_line, parse_addresses
@@ -275,7 +276,7 @@ def prepare_batch(
                 as_of=as_of,
                 summary=summarize(analysis, owner=brief.owner),
                 followups=followups_due(
-                    analysis.customers,
+                    with_insights(analysis),
                     as_of=as_of,
                     owner=brief.owner,
                     settings=settings,

@@ -47,6 +47,7 @@ __all__ = [
 def render_pdf(
     analysis: Analysis, *, lang: str, owner: str | None = None, company: str | None = None
 ) -> bytes:
-    """The brief for ``analysis`` as PDF bytes (see :func:`build_context` for the options)."""
-    context = build_context(analysis, lang=lang, owner=owner, company=company)
+    """The brief for ``analysis`` as PDF bytes, with the funnel, loyalty, relationship,
+    long-tail and changes sections (see :func:`build_context` for the options)."""
+    context = build_context(analysis, lang=lang, owner=owner, company=company, insights=True)
     return to_pdf(render_html(context))

@@ -309,3 +309,61 @@ def line_chart(
         x += 26 + 5.5 * len(series.name)
     body.append(_text(left + pw / 2, height - 3, x_label, size=8, anchor="middle", fill=MUTED))
     return _svg(width, height, body, title, lang)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of a conversion funnel: its name, deals reached, the text shown on
+    the bar, the conversion from it to the next stage (text, empty for the last)."""
+
+    label: str
+    value: float
+    shown: str
+    conversion: str = ""
+    colour: str = ACCENT
+
+
+def conversion_funnel(
+    steps: Sequence[Step],
+    *,
+    title: str,
+    width: float = 300,
+    row: float = 18,
+    gap: float = 11,
+    legend: Sequence[Series] = (),
+    lang: str = "en",
+) -> Markup:
+    """A sales funnel: centred bars as wide as the deals that reached each stage,
+    the stage and its figures on the left, the conversion to the next stage written
+    in the gap below each bar (``↓ 75%``)."""
+    label_width = 86.0
+    plot = width - label_width - 4
+    top = max((s.value for s in steps), default=0.0)
+    min_w = 6.0
+    legend_h = 14.0 if legend else 0.0
+    height = legend_h + max(len(steps) * row + max(len(steps) - 1, 0) * gap + 2, 24)
+    centre = label_width + plot / 2
+    body: list[str] = []
+    x = label_width
+    for item in legend:
+        body.append(f'<rect x="{_num(x)}" y="2" width="8" height="8" fill="{item.colour}"/>')
+        body.append(_text(x + 11, 9.5, item.name, size=7.5, fill=MUTED))
+        x += 11 + 6.5 * max(len(item.name), 4) + 10
+    for i, s in enumerate(steps):
+        y = legend_h + 1 + i * (row + gap)
+        w = min_w if top <= 0 else max(plot * s.value / top, min_w)
+        body.append(_text(label_width - 5, y + row * 0.45, _clip(s.label, 16), anchor="end"))
+        body.append(
+            _text(label_width - 5, y + row * 0.92, s.shown, anchor="end", size=7, fill=MUTED)
+        )
+        body.append(
+            f'<rect x="{_num(centre - w / 2)}" y="{_num(y)}" width="{_num(w)}" '
+            f'height="{_num(row)}" rx="1.5" fill="{s.colour}"/>'
+        )
+        if s.conversion and i < len(steps) - 1:
+            body.append(
+                _text(centre, y + row + gap * 0.78, f"↓ {s.conversion}", anchor="middle", size=7.5)
+            )
+    if not steps:
+        body.append(_text(width / 2, 16, "–", anchor="middle", fill=MUTED))
+    return _svg(width, height, body, title, lang)

@@ -23,6 +23,7 @@ import pandas as pd
 from xlcrm.core import analysis as core
 from xlcrm.core import schema
 from xlcrm.core.errors import SettingsError, XlcrmError
+from xlcrm.core.insights import with_insights
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.core.pareto import ParetoSummary, pareto_summary
 from xlcrm.core.plan import CallPlan, build_plan
@@ -39,8 +40,11 @@ from xlcrm.report.format import (
     fmt_pct,
     is_missing,
 )
+from xlcrm.report.funnel import funnel_context
+from xlcrm.report.loyalty import feedback_context, loyalty_context, referrals_context
 from xlcrm.report.prospects import prospect_section
 from xlcrm.report.sections import Stats, build_sections, cut_texts, group_stats, spend_order
+from xlcrm.report.strategy import changes_context, relationship_context, tail_context
 from xlcrm.report.value import value_context
 
 if TYPE_CHECKING:
@@ -262,7 +266,12 @@ def _plan_figures(plan: CallPlan, pool: int, day: str, lang: str) -> list[dict[s
 
 
 def build_context(
-    analysis: Analysis, *, lang: str, owner: str | None = None, company: str | None = None
+    analysis: Analysis,
+    *,
+    lang: str,
+    owner: str | None = None,
+    company: str | None = None,
+    insights: bool = False,
 ) -> dict[str, Any]:
     """Everything the brief shows, as plain sorted and formatted values.
 
@@ -278,6 +287,11 @@ def build_context(
         :class:`~xlcrm.core.errors.XlcrmError` listing the owners found.
     company
         Company name for the cover; default ``analysis.settings.company``.
+    insights
+        Add the sections of :mod:`xlcrm.core.insights` (keys ``funnel``,
+        ``loyalty``, ``feedback``, ``referrals``, ``relationship``, ``tail``,
+        ``changes``, each None when there is nothing to show).
+        :func:`xlcrm.report.render_pdf` turns them on.
 
     Returns
     -------
@@ -326,7 +340,7 @@ def build_context(
         lang=lang,
         money=money,
     )
-    plan = build_plan(frame, as_of=as_of, settings=settings)
+    plan = build_plan(with_insights(analysis).loc[frame.index], as_of=as_of, settings=settings)
     agenda = build_agenda(plan, lang=lang, currency=money)
     pool = {
         **build_pool(frame, as_of=as_of, lang=lang, settings=settings, currency=money),
@@ -352,6 +366,12 @@ def build_context(
             section["prospects"] = prospect_section(frame, settings, lang=lang, team=team)
             section["top"] = []
             section["top_more"] = ""
+    extra = _insights(analysis, frame, owner_name, lang=lang, money=money) if insights else {}
+    contents += [
+        {"href": f"#{key}", "title": extra[key]["title"], "sub": False}
+        for key in ("funnel", "loyalty", "relationship", "changes")
+        if extra.get(key)
+    ]
     value = value_context(analysis, frame, lang=lang, money=money)
     if value:
         contents += [
@@ -401,4 +421,36 @@ def build_context(
         "pool": pool,
         "churn": build_churn(frame, lang=lang, money=money, settings=settings),
         "value": value,
+        **extra,
+    }
+
+
+def _insights(
+    analysis: Analysis, frame: pd.DataFrame, owner: str | None, *, lang: str, money: str
+) -> dict[str, Any]:
+    """The sections of :mod:`xlcrm.core.insights` for the customers in ``frame``:
+    ``funnel``, ``loyalty``, ``feedback``, ``referrals``, ``relationship``,
+    ``tail`` and ``changes`` (each None when there is nothing to show)."""
+    found = getattr(analysis, "insights", None)
+    keys = ("funnel", "loyalty", "feedback", "referrals", "relationship", "tail", "changes")
+    if found is None:
+        return dict.fromkeys(keys)
+    settings = analysis.settings
+    scoped = with_insights(analysis).loc[frame.index]
+    names = dict(
+        zip(
+            scoped["customer_id"].tolist(),
+            scoped["name"].where(scoped["name"].notna(), scoped["customer_id"]).astype(str),
+            strict=True,
+        )
+    )
+    edges = (settings.urgent_days, settings.soon_days, settings.not_urgent_days)
+    return {
+        "funnel": funnel_context(analysis, owner=owner, names=names, lang=lang, money=money),
+        "loyalty": loyalty_context(scoped, lang=lang, money=money),
+        "feedback": feedback_context(found.feedback, scoped, edges=edges, lang=lang),
+        "referrals": referrals_context(analysis, scoped, lang=lang, money=money),
+        "relationship": relationship_context(analysis, lang=lang),
+        "tail": tail_context(analysis, scoped, lang=lang, money=money),
+        "changes": changes_context(found.changes, scoped, lang=lang),
     }

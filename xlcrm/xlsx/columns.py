@@ -26,6 +26,8 @@ def _sheet_names(lang: str) -> dict[str, str]:
         "value": tp("sheet", "Value", lang),
         "quality": tp("sheet", "Data quality", lang),
         "settings": tp("sheet", "Settings", lang),
+        "funnel": tp("sheet", "Funnel", lang),
+        "changes": tp("sheet", "Changes", lang),
     }
 
 
@@ -51,6 +53,8 @@ TABLE_NAMES: Final[dict[str, str]] = {
     "value": "xlcrm_value",
     "quality": "xlcrm_quality",
     "cadence": "xlcrm_cadence",
+    "funnel": "xlcrm_funnel",
+    "changes": "xlcrm_changes",
 }
 AS_OF_NAME: Final = "xlcrm_as_of"
 TABLE_PREFIX: Final = "xlcrm_"
@@ -143,6 +147,33 @@ COLUMN_KINDS: Final[dict[str, tuple[str, float]]] = {
     "value": ("text", 22),
     "problem": ("text", 40),
     "effect": ("text", 16),
+    # funnel, loyalty, referrals, relationship levels, long tail, changes
+    "margin": ("money", 14),
+    "relationship": ("text", 14),
+    "long_tail": ("text", 10),
+    "loyalty": ("text", 24),
+    "satisfaction": ("float", 12),
+    "repurchase_level": ("text", 12),
+    "recommend_level": ("text", 12),
+    "dissatisfied_loyal": ("text", 14),
+    "referred_by": ("text", 14),
+    "referrals": ("int", 10),
+    "referred_revenue": ("money", 14),
+    "open_complaint": ("text", 14),
+    "open_deals": ("int", 10),
+    "stuck_deal": ("text", 12),
+    "stage": ("text", 14),
+    "phase": ("text", 10),
+    "reached": ("int", 10),
+    "amount": ("money", 14),
+    "conversion": ("pct", 12),
+    "open": ("int", 9),
+    "lost": ("int", 9),
+    "median_days": ("float", 12),
+    "class_before": ("text", 20),
+    "tier_before": ("text", 12),
+    "new_warning": ("text", 12),
+    "became_lost": ("text", 12),
 }
 
 
@@ -207,6 +238,32 @@ def _headers(lang: str) -> dict[str, str]:
         "value": tp("column", "Value", lang),
         "problem": tp("column", "Problem", lang),
         "effect": tp("column", "Effect", lang),
+        "margin": tp("column", "Margin", lang),
+        "relationship": tp("column", "Relationship level", lang),
+        "long_tail": tp("column", "Long tail", lang),
+        "loyalty": tp("column", "Loyalty", lang),
+        "satisfaction": tp("column", "Satisfaction", lang),
+        "repurchase_level": tp("column", "Repurchase", lang),
+        "recommend_level": tp("column", "Recommendation", lang),
+        "dissatisfied_loyal": tp("column", "Loyal but dissatisfied", lang),
+        "referred_by": tp("column", "Referred by", lang),
+        "referrals": tp("column", "Referrals", lang),
+        "referred_revenue": tp("column", "Referred revenue", lang),
+        "open_complaint": tp("column", "Open complaint", lang),
+        "open_deals": tp("column", "Open deals", lang),
+        "stuck_deal": tp("column", "Stuck deal", lang),
+        "stage": tp("column", "Stage", lang),
+        "phase": tp("column", "Phase", lang),
+        "reached": tp("column", "Reached", lang),
+        "amount": tp("column", "Amount", lang),
+        "conversion": tp("column", "To next stage", lang),
+        "open": tp("column", "Open", lang),
+        "lost": tp("column", "Lost here", lang),
+        "median_days": tp("column", "Median days in stage", lang),
+        "class_before": tp("column", "RFM class before", lang),
+        "tier_before": tp("column", "Tier before", lang),
+        "new_warning": tp("column", "New churn warning", lang),
+        "became_lost": tp("column", "Became lost", lang),
     }
 
 

@@ -173,6 +173,11 @@ def build_dashboard(
     pool = _pool_block(analysis, lang)
     if pool is not None:
         blocks.append(pool)
+    from xlcrm.xlsx.insight_sheets import dashboard_parts  # loyalty, funnel, long tail ...
+
+    more_figures, more_blocks = dashboard_parts(analysis, lang)
+    figures += more_figures
+    blocks += more_blocks
     as_of = pd.Timestamp(analysis.as_of).date().isoformat()
     subtitle = t(
         "{company} · Analysis date {date}", lang, company=analysis.settings.company, date=as_of

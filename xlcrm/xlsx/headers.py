@@ -21,7 +21,14 @@ from xlcrm.core.schema import (
     ACTIVITY_REQUIRED,
     COLUMN_ALIASES,
     CUSTOMER_COLUMNS,
+    CUSTOMER_OPTIONAL_COLUMNS,
     CUSTOMER_REQUIRED,
+    DEAL_COLUMNS,
+    DEAL_REQUIRED,
+    FEEDBACK_COLUMNS,
+    FEEDBACK_REQUIRED,
+    HISTORY_COLUMNS,
+    HISTORY_REQUIRED,
     ORDER_COLUMNS,
     ORDER_EXTRA_COLUMNS,
     ORDER_REQUIRED,
@@ -32,22 +39,32 @@ from xlcrm.locale import N_
 from xlcrm.xlsx.grid import Sheet, is_blank
 
 HEADER_SEARCH_ROWS: Final = 20
-TABLES: Final = ("orders", "customers", "activities")
+TABLES: Final = ("orders", "customers", "activities", "deals", "stage_history", "feedback")
+#: Optional sheets of the funnel and feedback: found by name, before the orders.
+EXTRA_TABLES: Final = ("deals", "stage_history", "feedback")
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "orders": ORDER_COLUMNS,
     "customers": CUSTOMER_COLUMNS,
     "activities": ACTIVITY_COLUMNS,
+    "deals": DEAL_COLUMNS,
+    "stage_history": HISTORY_COLUMNS,
+    "feedback": FEEDBACK_COLUMNS,
 }
-# What is read from a sheet: the canonical columns plus reader-only ones (order status).
+# What is read from a sheet: the canonical columns plus reader-only ones (order
+# status) and optional ones kept only when the sheet has them (OPTIONAL).
+OPTIONAL: Final[dict[str, tuple[str, ...]]] = {"customers": CUSTOMER_OPTIONAL_COLUMNS}
 READ_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    **COLUMNS,
     "orders": ORDER_COLUMNS + ORDER_EXTRA_COLUMNS,
-    "customers": CUSTOMER_COLUMNS,
-    "activities": ACTIVITY_COLUMNS,
+    "customers": CUSTOMER_COLUMNS + CUSTOMER_OPTIONAL_COLUMNS,
 }
 REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "orders": ORDER_REQUIRED,
     "customers": CUSTOMER_REQUIRED,
     "activities": ACTIVITY_REQUIRED,
+    "deals": DEAL_REQUIRED,
+    "stage_history": HISTORY_REQUIRED,
+    "feedback": FEEDBACK_REQUIRED,
 }
 MAP_PREFIX: Final = "map."
 
@@ -210,8 +227,10 @@ def missing_column_error(
 
 __all__ = [
     "COLUMNS",
+    "EXTRA_TABLES",
     "HEADER_SEARCH_ROWS",
     "MAP_PREFIX",
+    "OPTIONAL",
     "READ_COLUMNS",
     "REQUIRED",
     "TABLES",

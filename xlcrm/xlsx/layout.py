@@ -136,6 +136,8 @@ def _add_result_sheet(
         )
         dv.add(f"{letter}2:{letter}{last}")
         ws.add_data_validation(dv)
+    if sheet.chart:
+        _add_table_chart(ws, sheet)
     if sheet.highlight:
         ws.conditional_formatting.add(
             f"A2:{col_letter(len(sheet.columns))}{last}",
@@ -181,6 +183,29 @@ def _note(ws: Worksheet, lines: list[str], row: int, lang: str) -> list[int]:
         )
         out.append(cell.style_id)
     return out
+
+
+def _add_table_chart(ws: Worksheet, sheet: ResultSheet) -> None:
+    """A native bar chart over rows of the sheet's table, beside it (the Funnel sheet:
+    the first stage on top, so the bars narrow like a funnel)."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.label import DataLabelList
+
+    spec = sheet.chart or {}
+    first, last = int(str(spec["first"])) + 1, int(str(spec["last"])) + 1  # header: row 1
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = str(spec["title"])
+    chart.legend = None
+    values = sheet.index(str(spec["values"])) + 1
+    categories = sheet.index(str(spec["categories"])) + 1
+    chart.add_data(Reference(ws, min_col=values, min_row=first, max_row=last))
+    chart.set_categories(Reference(ws, min_col=categories, min_row=first, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # first stage at the top
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal = True
+    chart.width, chart.height = 16, 8
+    ws.add_chart(chart, f"{col_letter(len(sheet.columns) + 2)}2")
 
 
 def _add_settings_sheet(

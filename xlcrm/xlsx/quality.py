@@ -15,7 +15,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import cells
+from xlcrm.core import cells, ratings
 from xlcrm.locale import N_, t, tp
 
 # Reason codes of the data-quality list. INFO reasons keep the row.
@@ -37,8 +37,15 @@ COLUMN_USED: Final = "column_used"
 SHEET_READ: Final = "sheet_read"
 RECONCILIATION: Final = "reconciliation"
 NOTICES: Final = frozenset({COLUMN_USED, SHEET_READ, RECONCILIATION})
+# Found by the analysis (xlcrm.core.funnel, .feedback, .referrals), not by the reader.
+# The first five keep their row as it is described.
+CORE_KEPT: Final = frozenset(
+    {"unknown_stage", "unknown_status", "lost_at_won_stage", "unknown_kind", "closed_before_opened"}
+)
 INFO_REASONS: Final = frozenset(
-    {UNKNOWN_CUSTOMER, UNKNOWN_CONTACT, MERGED_LINE, SIMILAR_ID, MERGED_ID, "csv_quote"} | NOTICES
+    {UNKNOWN_CUSTOMER, UNKNOWN_CONTACT, MERGED_LINE, SIMILAR_ID, MERGED_ID, "csv_quote"}
+    | NOTICES
+    | CORE_KEPT
 )
 
 #: Reason code -> English message (a catalogue id; :func:`quality_table` translates it).
@@ -74,6 +81,32 @@ REASONS: Final[dict[str, str]] = {
     "csv_quote": N_(
         "a quote opened on this line is never closed; the lines after it were read as rows"
     ),
+    # the new Customers columns, the Deals, stage history and Feedback sheets
+    ratings.BAD_SATISFACTION: N_("not a satisfaction: 1-5, or very satisfied … very dissatisfied"),
+    ratings.BAD_RECOMMEND: N_("not a recommendation: very likely, possible, unlikely, or 0-10"),
+    ratings.BAD_RATE: N_("not a margin rate: a share such as 0.3 or 30%"),
+    "duplicate_deal": N_("deal id already used on an earlier row"),
+    "unknown_stage": N_(
+        "not a funnel stage (setting funnel_stages): the deal counts at the first stage"
+    ),
+    "unknown_history_stage": N_("not a funnel stage (setting funnel_stages): row left out"),
+    "unknown_status": N_(
+        "not a deal status (open, won, lost): taken from the stage and the closed date"
+    ),
+    "unknown_deal": N_("no deal with this id on the Deals sheet"),
+    "lost_at_won_stage": N_(
+        "a lost deal cannot be at the won stage: counted at the stage before it"
+    ),
+    "closed_before_opened": N_("closed before it was opened: left out of the response times"),
+    "unknown_kind": N_(
+        "not a kind of feedback (complaint, suggestion, praise, return): counted as other"
+    ),
+    "unknown_feedback_status": N_(
+        "not a feedback status (open, closed): taken from the closed date"
+    ),
+    "self_referral": N_("a customer cannot refer itself: referral ignored"),
+    "unknown_referrer": N_("the referrer is not a customer: referral ignored"),
+    "referral_loop": N_("customers refer each other in a loop: the referral of {detail} ignored"),
     COLUMN_USED: N_("column used for {detail}"),
     SHEET_READ: N_("sheet read for {detail}"),
     RECONCILIATION: N_("{detail}"),
@@ -227,6 +260,7 @@ def collect(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 __all__ = [
     "BAD_EMAIL",
+    "CORE_KEPT",
     "DUPLICATE_ID",
     "INFO_REASONS",
     "MISSING",
@@ -236,7 +270,43 @@ __all__ = [
     "UNKNOWN_CUSTOMER",
     "collect",
     "empty_quality",
+    "from_core",
     "quality_rows",
     "quality_table",
     "reason_text",
 ]
+
+
+def _day(value: object) -> object:
+    """A date at midnight as the date alone (as the cell showed it)."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date()
+    return value
+
+
+def from_core(
+    issues: pd.DataFrame, sheet_names: dict[str, str], headers: dict[str, dict[str, str]]
+) -> pd.DataFrame:
+    """Problems the analysis found (``Analysis.insights.issues``: table keys and
+    canonical columns) as quality rows naming the user's sheet and header."""
+    if issues is None or issues.empty:
+        return empty_quality()
+    tables = issues["sheet"].astype(str)
+    sheets = tables.map(lambda key: sheet_names.get(key, key))  # a handful of tables
+    columns = [
+        headers.get(table, {}).get(column, column)
+        for table, column in zip(tables, issues["column"].astype(str), strict=True)
+    ]
+    rows = pd.to_numeric(issues["row"], errors="coerce").fillna(0).astype(np.int64)
+    details = issues["detail"].where(issues["detail"].notna(), None)
+    return pd.DataFrame(
+        {
+            "sheet": pd.Series(sheets.to_numpy(), dtype="str"),
+            "row": pd.Series(rows.to_numpy(), dtype="int64"),
+            "column": pd.Series(columns, dtype="str"),
+            "value": pd.Series([display(_day(v)) for v in issues["value"]], dtype="str"),
+            "reason": pd.Series(issues["reason"].to_numpy(), dtype="str"),
+            "left_out": pd.Series(issues["left_out"].to_numpy(dtype=bool), dtype="bool"),
+            "detail": pd.Series(details.to_numpy(dtype=object), dtype="str"),
+        }
+    )

@@ -36,7 +36,7 @@ from xlcrm.locale import N_
 from xlcrm.xlsx import choose, csvfile, peek, sniff, tally
 from xlcrm.xlsx.columns import RESULT_SHEET_NAMES
 from xlcrm.xlsx.grid import Loaded, Sheet, head_rows, load_sheet
-from xlcrm.xlsx.headers import HEADER_SEARCH_ROWS, TABLES, sheet_for
+from xlcrm.xlsx.headers import EXTRA_TABLES, HEADER_SEARCH_ROWS, TABLES, sheet_for
 from xlcrm.xlsx.quality import (
     INFO_REASONS,
     NOTICES,
@@ -93,6 +93,12 @@ class WorkbookData:
         Table -> role (``"amount"`` …) -> the header that was used for it.
     ledger
         The tally of order rows read, kept and left out (:class:`~xlcrm.xlsx.tally.Ledger`).
+    deals, stage_history, feedback
+        The optional Deals, stage history and Feedback sheets (canonical
+        frames with a ``row`` column, the Excel row), or None.
+    headers
+        Table -> canonical column -> the header as written, of every table read
+        (to name the user's column in problems the analysis finds).
     """
 
     path: Path
@@ -110,6 +116,10 @@ class WorkbookData:
     order_sheets: tuple[str, ...] = ()
     columns_used: dict[str, dict[str, str]] = field(default_factory=dict)
     ledger: Ledger = field(default_factory=Ledger)
+    deals: pd.DataFrame | None = None
+    stage_history: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -276,7 +286,8 @@ def read_workbook(
         first = settings.day_first if day_first is None else day_first
 
         chosen: dict[str, list[str]] = {}
-        for table in ("customers", "activities", "orders"):
+        # the optional sheets first, by name, so that a Deals sheet is never taken for orders
+        for table in ("customers", "activities", *EXTRA_TABLES, "orders"):
             wanted = column_maps["sheets"].get(table)
             if wanted is not None:
                 chosen[table] = choose.named_sheets(wanted, names, file, table)
@@ -334,7 +345,8 @@ def _assemble(
     """The WorkbookData of the tables read: frames joined, notices, tally, quality list."""
     notices: list[pd.DataFrame] = []
     for table in TABLES:
-        notices.extend(tally.column_notices(table, reads.get(table, [])))
+        if table not in EXTRA_TABLES:
+            notices.extend(tally.column_notices(table, reads.get(table, [])))
         for read in reads.get(table, []):
             quality_parts.extend(read.quality)
     quality_parts.extend(_unknown_customer_rows(reads))
@@ -349,8 +361,11 @@ def _assemble(
             if len(parts) == 1
             else pd.concat([p.frame for p in parts], ignore_index=True)
         )
-        if mapping:
+        if mapping and "customer_id" in frame.columns:
             frame = frame.assign(customer_id=frame["customer_id"].replace(mapping))
+        if table in EXTRA_TABLES or (table == "customers" and "referred_by" in frame.columns):
+            # the Excel row of each row: problems the analysis finds name it
+            frame = frame.assign(row=np.concatenate([p.rows for p in parts]))
         frames[table] = frame
     quality = collect(notices + quality_parts)
     if strict:
@@ -363,7 +378,8 @@ def _assemble(
         )
         for table, parts in reads.items()
     }
-    used = {table: dict(parts[0].header.texts) for table, parts in reads.items() if parts[0].header}
+    headers = {t: dict(parts[0].header.texts) for t, parts in reads.items() if parts[0].header}
+    used = {t: texts for t, texts in headers.items() if t not in EXTRA_TABLES}
     return WorkbookData(
         path=file,
         orders=frames["orders"],
@@ -380,6 +396,10 @@ def _assemble(
         order_sheets=tuple(r.sheet for r in reads["orders"]),
         columns_used=used,
         ledger=tally.build_ledger(reads["orders"]),
+        deals=frames.get("deals"),
+        stage_history=frames.get("stage_history"),
+        feedback=frames.get("feedback"),
+        headers=headers,
     )
 
 

@@ -22,6 +22,9 @@ lifecycle tier for buyers), except for about one in five, so that roughly 15 %
 of follow-ups are overdue, as in a real book on a Monday morning. Nothing
 reads the clock: the period ends at ``as_of`` (default 2026-06-30).
 
+Deals with a stage history, Feedback and the loyalty, referral and cost
+columns come from :mod:`xlcrm.xlsx.sample_seeds` (a random stream of their own).
+
 Status words written to the sheets (``deal_status``, ``need_status``,
 activity ``kind``) are in the workbook's language, exactly as a user would
 type them; :data:`DEAL_STATUSES`, :data:`NEED_STATUSES` and
@@ -54,6 +57,7 @@ from xlcrm.core.errors import OutputError, SettingsError
 from xlcrm.core.schema import ACTIVITY_KINDS
 from xlcrm.core.settings import DEFAULT_SETTINGS, SETTING_ALIASES
 from xlcrm.xlsx.sample_names import COMPANY, OWNER_WEIGHTS, OWNERS, company_names
+from xlcrm.xlsx.sample_seeds import TABLE_HEADERS, seed_parts
 
 DEFAULT_AS_OF: Final = pd.Timestamp("2026-06-30")
 DEFAULT_CUSTOMERS: Final = 2_000
@@ -82,6 +86,10 @@ HEADERS: Final[dict[str, dict[str, str]]] = {
     "amount": {"en": "Amount", "zh": "订单金额"},
     "date": {"en": "Date", "zh": "跟进日期"},
     "kind": {"en": "Kind", "zh": "跟进方式"},
+    "satisfaction": {"en": "Satisfaction", "zh": "满意度"},
+    "recommend": {"en": "Likely to recommend", "zh": "推荐意愿"},
+    "referred_by": {"en": "Referred by", "zh": "推荐人"},
+    "cost": {"en": "Cost", "zh": "成本"},
 }
 
 # Settings sheet: key/value table in A:B, owners table in D:E.
@@ -93,42 +101,19 @@ OWNERS_HEADER: Final[dict[str, tuple[str, str]]] = {
     "en": ("Owner", "Email"),
     "zh": ("负责人", "邮箱"),
 }
-SETTING_KEYS: Final = (
-    "as_of",
-    "company",
-    "language",
-    "currency",
-    "currency_decimals",
-    "threshold_method",
-    "mature_orders",
-    "sleep_days",
-    "lost_days",
-    "cadence_a",
-    "cadence_b",
-    "cadence_c",
-    "cadence_d",
-    "cadence_e",
-    "value_model",
-    "value_horizon_days",
-    "value_monthly_discount",
-    "churn_p_alive",
-    "excluded_statuses",
-    "cadence_new",
-    "cadence_repeat",
-    "cadence_mature",
-    "cadence_loyal",
-    "cadence_sleeping",
-    "cadence_lost",
-    "cadence_important_value",
-    "purchase_is_contact",
-    "pool_no_deal_days",
-    "pool_no_contact_days",
-    "plan_days",
-    "daily_calls",
-    "owner_calls",
-    "work_days",
-    "holidays",
-    "extra_workdays",
+# The Settings sheet's keys, in order.
+SETTING_KEYS: Final = tuple(
+    """
+    as_of company language currency currency_decimals threshold_method mature_orders
+    sleep_days lost_days cadence_a cadence_b cadence_c cadence_d cadence_e value_model
+    value_horizon_days
+    value_monthly_discount churn_p_alive excluded_statuses cadence_new cadence_repeat
+    cadence_mature cadence_loyal cadence_sleeping cadence_lost cadence_important_value
+    purchase_is_contact pool_no_deal_days pool_no_contact_days plan_days daily_calls
+    owner_calls work_days holidays extra_workdays funnel_stages funnel_in_sale_from
+    funnel_stuck_days default_margin_rate relationship_few_share relationship_many_share
+    relationship_low_margin relationship_high_margin
+    """.split()  # noqa: SIM905 - 43 keys read better as words than as a 43-line tuple
 )
 # The sample's own values where they are not the defaults, or where the
 # default is a list that reads better as words; per language.
@@ -141,6 +126,8 @@ SAMPLE_VALUES: Final[dict[str, dict[str, object]]] = {
         "work_days": "Mon-Fri",
         "holidays": "2026-07-03; 2026-09-07; 2026-11-26",
         "extra_workdays": None,
+        "funnel_stages": "Lead; Qualified; Proposal; Negotiation; Won",
+        "funnel_in_sale_from": "Proposal",
     },
     "zh": {
         "purchase_is_contact": "是",
@@ -150,7 +137,14 @@ SAMPLE_VALUES: Final[dict[str, dict[str, object]]] = {
         "work_days": "周一至周五",
         "holidays": "2026-10-01~2026-10-07",
         "extra_workdays": "2026-09-27; 2026-10-10",
+        "funnel_stages": "线索; 商机; 报价; 谈判; 成交",
+        "funnel_in_sale_from": "报价",
     },
+}
+#: Why the sample's lost deals were lost, as a sales rep writes it.
+LOST_REASONS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("Price", "Chose a competitor", "No budget", "No decision"),
+    "zh": ("价格", "选择了竞争对手", "没有预算", "迟迟未决定"),
 }
 
 # Order frames use these in canonical column order.
@@ -164,6 +158,10 @@ CUSTOMER_FRAME_COLUMNS: Final = (
     "deal_status",
     "need_status",
     "last_contact",
+    "satisfaction",
+    "recommend",
+    "referred_by",
+    "cost",
 )
 ORDER_FRAME_COLUMNS: Final = ("order_id", "customer_id", "order_date", "amount")
 ACTIVITY_FRAME_COLUMNS: Final = ("customer_id", "date", "kind")
@@ -273,6 +271,10 @@ class Sample:
     as_of: pd.Timestamp
     lang: str
     company: str
+    # the Deals, stage history and Feedback sheets (xlsx.sample_seeds)
+    deals: pd.DataFrame | None = None
+    stage_history: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
 
     def settings_rows(self) -> list[tuple[str, object]]:
         """(key, value) pairs of the Settings sheet, keys in ``lang``."""
@@ -581,6 +583,18 @@ def generate_sample(
     acts = acts.sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True)
 
     owners = pd.DataFrame(list(OWNERS[lang]), columns=["owner", "email"], dtype=object)
+    type_names = per_customer([t.name for t in CUSTOMER_TYPES])
+    parts = seed_parts(
+        cust,
+        orders,
+        kinds=type_names[order],
+        deal=deal[order],
+        lost_reasons=LOST_REASONS[lang],
+        lang=lang,
+        as_of=as_of,
+        seed=seed,
+    )
+    cust = cust.assign(**parts.customer_columns)
     return Sample(
         customers=cust,
         orders=orders,
@@ -589,6 +603,9 @@ def generate_sample(
         as_of=as_of,
         lang=lang,
         company=COMPANY[lang],
+        deals=parts.deals,
+        stage_history=parts.stage_history,
+        feedback=parts.feedback,
     )
 
 
@@ -620,9 +637,16 @@ _WIDTHS: Final[dict[str, float]] = {
     "kind": 11,
 }
 _DATE_COLUMNS: Final = frozenset(
-    {"created", "expected_close", "last_contact", "order_date", "date"}
+    {"created", "expected_close", "last_contact", "order_date", "date", "closed"}
 )
-_TABLE_NAMES: Final = {"customers": "Customers", "orders": "Orders", "activities": "Activities"}
+_TABLE_NAMES: Final = {
+    "customers": "Customers",
+    "orders": "Orders",
+    "activities": "Activities",
+    "deals": "Deals",
+    "stage_history": "StageHistory",
+    "feedback": "Feedback",
+}
 
 
 def _header_cell(ws: Any, value: str) -> WriteOnlyCell:
@@ -648,13 +672,19 @@ def _column_values(series: pd.Series) -> list[Any]:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
-def _write_table(wb: Workbook, key: str, frame: pd.DataFrame, lang: str) -> None:
+def _write_table(
+    wb: Workbook,
+    key: str,
+    frame: pd.DataFrame,
+    lang: str,
+    headers: dict[str, dict[str, str]] = HEADERS,
+) -> None:
     ws = wb.create_sheet(SHEET_NAMES[key][lang])
     columns = list(frame.columns)
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(col, 14)
     ws.freeze_panes = "A2"
-    ws.append([_header_cell(ws, HEADERS[c][lang]) for c in columns])
+    ws.append([_header_cell(ws, headers[c][lang]) for c in columns])
     values = [_column_values(frame[c]) for c in columns]
     money = columns.index("amount") if "amount" in columns else -1
     for row in zip(*values, strict=True):
@@ -668,7 +698,7 @@ def _write_table(wb: Workbook, key: str, frame: pd.DataFrame, lang: str) -> None
     table = Table(displayName=_TABLE_NAMES[key], ref=f"A1:{last}")
     # write-only sheets cannot read the header back; name the columns here
     table.tableColumns = [
-        TableColumn(id=i, name=HEADERS[c][lang]) for i, c in enumerate(columns, start=1)
+        TableColumn(id=i, name=headers[c][lang]) for i, c in enumerate(columns, start=1)
     ]
     table.autoFilter = AutoFilter(ref=table.ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -736,6 +766,10 @@ def write_sample(sample: Sample, path: str | os.PathLike[str]) -> Path:
     _write_table(wb, "customers", sample.customers.loc[:, list(CUSTOMER_FRAME_COLUMNS)], lang)
     _write_table(wb, "orders", sample.orders.loc[:, list(ORDER_FRAME_COLUMNS)], lang)
     _write_table(wb, "activities", sample.activities.loc[:, list(ACTIVITY_FRAME_COLUMNS)], lang)
+    for key in ("deals", "stage_history", "feedback"):
+        frame = getattr(sample, key)
+        if frame is not None:
+            _write_table(wb, key, frame, lang, TABLE_HEADERS[key])
     _write_settings(wb, sample)
 
     try:

@@ -71,6 +71,7 @@ class ResultSheet:
     alerts: dict[str, str] = field(default_factory=dict)
     note: list[str] = field(default_factory=list)  # lines shown under the table
     hidden: tuple[str, ...] = ()  # column keys hidden in the workbook
+    chart: dict[str, object] | None = None  # a bar chart over the table (insight_sheets)
 
     @property
     def n_rows(self) -> int:
@@ -179,7 +180,9 @@ def build_result_sheets(
         _value_sheet(c, lang, analysis.settings),
         _quality_sheet(quality, lang, checked),
     ]
-    return sheets
+    from xlcrm.xlsx.insight_sheets import extend_sheets  # funnel, loyalty, changes ...
+
+    return extend_sheets(sheets, analysis, lang)
 
 
 def _rfm_sheet(c: pd.DataFrame, lang: str) -> ResultSheet:

@@ -33,7 +33,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import cells
+from xlcrm.core import cells, ratings
 from xlcrm.core.errors import InputError
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings, status_key
 from xlcrm.locale import N_
@@ -41,6 +41,7 @@ from xlcrm.xlsx import rowkinds
 from xlcrm.xlsx.grid import Sheet
 from xlcrm.xlsx.headers import (
     COLUMNS,
+    OPTIONAL,
     READ_COLUMNS,
     REQUIRED,
     Header,
@@ -68,9 +69,21 @@ _PARSERS: Final = {
     "status": cells.parse_text,
     "need_status": cells.parse_text,
     "kind": cells.parse_kinds,
+    # the new Customers columns, the Deals, stage history and Feedback sheets
+    "satisfaction": ratings.parse_satisfaction,
+    "recommend": ratings.parse_recommend,
+    "referred_by": cells.parse_ids,
+    "margin": cells.parse_amounts,
+    "cost": cells.parse_amounts,
+    "margin_rate": ratings.parse_rates,
+    "deal_id": cells.parse_ids,
+    "stage": cells.parse_text,
+    "lost_reason": cells.parse_text,
 }
 REQUIRED_ANY: Final = frozenset(c for cols in REQUIRED.values() for c in cols)
-DATE_COLUMNS: Final = frozenset({"order_date", "created", "expected_close", "last_contact", "date"})
+DATE_COLUMNS: Final = frozenset(
+    {"order_date", "created", "expected_close", "last_contact", "date", "closed"}
+)
 
 
 # A unit in the amount header: 金额（万元） holds ten-thousands.
@@ -211,7 +224,7 @@ def read_table(
     if amount_col is not None and amount_col in continued:
         merged = continued[amount_col][start:] & blanks["amount"] & pd.isna(row_reason)
         _set(row_reason, row_column, row_value, merged, MERGED_LINE, "amount", raw["amount"])
-    if "status" in parsed:
+    if "status" in parsed and table == "orders":
         keys = settings.excluded_status_keys
         status = parsed["status"].values
         present = status.notna().to_numpy()
@@ -293,6 +306,10 @@ def read_table(
             data[column] = parsed[column].values
         else:
             data[column] = parsed[column].values[keep].reset_index(drop=True)
+    for column in OPTIONAL.get(table, ()):
+        if column in parsed:  # kept only when the sheet has the column
+            extra = parsed[column].values
+            data[column] = extra if everything else extra[keep].reset_index(drop=True)
     if multiplier != 1.0:
         data["amount"] = data["amount"] * multiplier
     frame = pd.DataFrame(data, copy=False)
@@ -308,7 +325,7 @@ def read_table(
         quality,
         counts,
         rows,
-        header.texts["customer_id"],
+        header.texts.get("customer_id", ""),
         header,
         sheet.name,
         sheet.first_row + header.index,
@@ -336,8 +353,8 @@ def _pad_ids(
 ) -> None:
     """Ids stored as numbers but shown zero-padded by their number format (123 shown
     as 000123) become the text shown, so they match "000123" typed on another sheet."""
-    ids = raw["customer_id"]
-    if sheet.xlsx is None or not len(ids):
+    ids = raw.get("customer_id")
+    if ids is None or sheet.xlsx is None or not len(ids):
         return
     formats = sheet.padded(header.columns["customer_id"])  # {} unless a format pads
     if not formats:
