@@ -380,7 +380,7 @@ def _scores(
 
 # --- the worksheet functions ------------------------------------------------------------
 
-_RFM_DOCS: Final = {
+_RFM_DOCS: Final[dict[str, str]] = {
     "recency": "Days since the last purchase: one cell, or a column",
     "frequency": "Number of purchases: one cell, or a column",
     "monetary": "Net revenue: one cell, or a column",
