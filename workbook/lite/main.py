@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 8399bfb9e6e8) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle fda7db132e54) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -12234,7 +12234,7 @@ _XLCRM_FILES = {
         '',
         '# --- the worksheet functions ------------------------------------------------------------',
         '',
-        '_RFM_DOCS: Final = {',
+        '_RFM_DOCS: Final[dict[str, str]] = {',
         '    "recency": "Days since the last purchase: one cell, or a column",',
         '    "frequency": "Number of purchases: one cell, or a column",',
         '    "monetary": "Net revenue: one cell, or a column",',
