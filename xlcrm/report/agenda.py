@@ -306,9 +306,7 @@ def build_pool(
             lang,
         ),
         "rows": rows,
-        "more": tn("… and {n} more", "… and {n} more", len(pooled) - len(rows), lang)
-        if len(pooled) > len(rows)
-        else "",
+        "more": more_text(len(pooled), len(rows), lang),
     }
 
 

@@ -19,7 +19,6 @@ from xlcrm.core.stages import phase_label
 from xlcrm.locale import t, tn, tp
 from xlcrm.report import charts
 from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_pct, is_missing
-from xlcrm.report.sections import more_text
 
 __all__ = ["funnel_context"]
 
@@ -207,7 +206,9 @@ def funnel_context(
         "stages": _stage_rows(funnel, rows, lang=lang, money=money),
         "owners": _owner_rows(funnel.summary, lang=lang, money=money) if owner is None else [],
         "stuck": stuck_rows,
-        "stuck_more": more_text(len(stuck), STUCK_ROWS, lang),
+        "stuck_more": t("… and {n} more deals", lang, n=fmt_int(len(stuck) - STUCK_ROWS))
+        if len(stuck) > STUCK_ROWS
+        else "",
         "notes": notes,
         "w": {
             "stage": t("Stage", lang),

@@ -181,10 +181,14 @@ def _deals(
     created_ago = _ago(as_of, customers["created"])
     is_open = deal == "open"
     is_lost = deal == "lost"
-    is_won = (deal == "won") & (first_ago >= 0) & (rng.random(n) < 0.35)
-    who = np.flatnonzero(is_open | is_lost | is_won)
+    buyer = (deal == "won") & (first_ago >= 0)
+    draw = rng.random(n)
+    is_won = buyer & (draw < 0.25)
+    # an upsell to a buyer that was lost: a realistic win rate needs losses too
+    upsell = buyer & (draw >= 0.25) & (draw < 0.55)
+    who = np.flatnonzero(is_open | is_lost | is_won | upsell)
     k = len(who)
-    status = np.where(is_open[who], "open", np.where(is_lost[who], "lost", "won"))
+    status = np.where(is_open[who], "open", np.where(is_won[who], "won", "lost"))
     # open deals: the nearer the close, the further along
     c = close_in[who]
     u = rng.random(k)
@@ -199,6 +203,8 @@ def _deals(
         first_ago[who] + rng.integers(15, 90, k),
         np.where(status == "lost", rng.integers(60, 400, k), rng.integers(5, 160, k)),
     ).astype(np.int64)
+    # an upsell starts after the first purchase
+    start = np.where(upsell[who], np.minimum(start, first_ago[who] - 1), start).astype(np.int64)
     known = created_ago[who]
     start = np.minimum(start, np.where(np.isnan(known), start, known).astype(np.int64))
     start = np.maximum(start, 1)
