@@ -240,7 +240,7 @@ def add_dashboard(
     fonts = _Fonts(font_name(lang), ROW_PT.get(lang, ROW_PT["en"]))
     ws = wb.create_sheet(name, index)
     ws.sheet_view.showGridLines = False
-    for row in range(1, 2 * PAGE_ROWS + 1):  # fixed heights: the pages hold what they should
+    for row in range(1, 3 * PAGE_ROWS + 1):  # fixed heights: the pages hold what they should
         ws.row_dimensions[row].height = fonts.row
     _put(ws, 1, 1, dash.title, fonts.font(size=18, bold=True, color=rgb(ACCENT)))
     ws.row_dimensions[1].height = 1.8 * fonts.row
@@ -265,7 +265,9 @@ def add_dashboard(
     for block in (classes, tiers):  # page 1, beside three charts
         if block is not None:
             r = _table(ws, block, r, dash, fonts)
-    page2 = PAGE_ROWS + 1
+    # page 2 starts after page 1's tables: the insights' key figures (deals,
+    # feedback) can make page 1 longer, and tables must never overlap
+    page2 = max(PAGE_ROWS + 1, r + 1)
     r = page2 + 1
     if segments is not None:  # beside the Pareto chart; what they mean runs full width below
         r = _table(ws, segments, r, dash, fonts)
@@ -312,7 +314,7 @@ def add_dashboard(
     set_page_setup(
         ws,
         lang=lang,
-        area=f"A1:{col_letter(CHART_LAST)}{2 * PAGE_ROWS}",
+        area=f"A1:{col_letter(CHART_LAST)}{max(ws.max_row, page2 + PAGE_ROWS - 1)}",
         title_rows=None,
         left_header=company,
         right_header=as_of_text,
@@ -320,8 +322,8 @@ def add_dashboard(
     # Excel and LibreOffice ignore manual page breaks when fitting to pages: a fixed
     # scale that fits Letter and A4 keeps page 2 at its break.
     ws.sheet_properties.pageSetUpPr.fitToPage = False
-    ws.page_setup.scale = _fixed_scale(ws, DIGIT_PX.get(lang, DIGIT_PX["en"]))
-    ws.row_breaks = RowBreak(brk=[Break(id=PAGE_ROWS)])
+    ws.page_setup.scale = _fixed_scale(ws, DIGIT_PX.get(lang, DIGIT_PX["en"]), page2 - 1)
+    ws.row_breaks = RowBreak(brk=[Break(id=page2 - 1)])
 
 
 #: Printable landscape area shared by Letter and A4 with the margins of
@@ -329,13 +331,13 @@ def add_dashboard(
 PRINTABLE: Final = (0.96 * (11 - 1) * 72, 0.96 * (8.27 - 1.5) * 72)
 
 
-def _fixed_scale(ws: Any, digit_px: float) -> int:
+def _fixed_scale(ws: Any, digit_px: float, rows: int = PAGE_ROWS) -> int:
     """The print scale (%) at which one page of the Dashboard fits the paper."""
     width_px = sum(
         digit_px * (ws.column_dimensions[col_letter(j)].width or 8.43) + 5
         for j in range(1, CHART_LAST + 1)
     )
-    height_pt = sum((ws.row_dimensions[r].height or 15) for r in range(1, PAGE_ROWS + 1))
+    height_pt = sum((ws.row_dimensions[r].height or 15) for r in range(1, rows + 1))
     fit = min(PRINTABLE[0] / (width_px * 0.75), PRINTABLE[1] / height_pt)
     return max(10, min(100, int(fit * 100)))
 
