@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-import xlcrm.cli as cli_module
+import xlcrm.cli.base as cli_module
 from xlcrm.cli import cli, progress
 from xlcrm.core.errors import InputError
 from xlcrm.xlsx import sample
