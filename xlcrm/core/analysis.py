@@ -20,6 +20,7 @@ import pandas as pd
 
 from xlcrm.core import followup, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
+from xlcrm.core.reduced import Reduced, reduce_book
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
@@ -112,9 +113,7 @@ def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
     return frame[~frame.index.duplicated()]
 
 
-def _universe(
-    book: rfm.OrderBook, sheet: pd.DataFrame
-) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
+def _universe(book: Reduced, sheet: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
     """All customers (sorted ids), where each order customer sits in it, and
     the Customers sheet aligned to it (index 0..n-1, rows of missing ones NA)."""
     ids = book.ids
@@ -170,15 +169,16 @@ class Run:
     array a stage returns is aligned to them. ``sheet`` is the Customers
     sheet in that order (rows of customers known only from orders are
     missing); ``activity_at``/``activity_day`` locate the dated activities.
+    ``reduced`` holds the orders reduced to one row per customer
+    (:mod:`xlcrm.core.reduced`: the same table every engine computes).
     """
 
     as_of: pd.Timestamp
     as_of_day: int
     settings: Settings
-    book: rfm.OrderBook
-    stats: rfm.PurchaseStats
+    reduced: Reduced
     ids: pd.Index
-    at: np.ndarray  # position in ``ids`` of each customer of ``book``
+    at: np.ndarray  # position in ``ids`` of each customer of ``reduced``
     sheet: pd.DataFrame
     activity_at: np.ndarray
     activity_day: np.ndarray
@@ -188,21 +188,30 @@ class Run:
         return len(self.ids)
 
     def spread(self, values: np.ndarray, fill: Any) -> np.ndarray:
-        """Per-customer values of ``book`` (customers with an order) aligned to ``ids``."""
+        """Per-customer values of ``reduced`` (customers with an order) aligned to ``ids``."""
         return _spread(values, self.at, self.n, fill)
+
+    def column(self, name: str, fill: Any) -> np.ndarray:
+        """Column ``name`` of the per-customer table aligned to ``ids``."""
+        return self.spread(self.reduced.columns[name], fill)
 
 
 def prepare(
-    orders: pd.DataFrame,
+    orders: pd.DataFrame | Reduced,
     customers: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     *,
     as_of: Any,
     settings: Settings,
 ) -> Run:
-    """Orders reduced to purchases, the Customers sheet and activities aligned to all ids."""
+    """Orders reduced to one row per customer (unless ``orders`` already is that table),
+    the Customers sheet and activities aligned to all ids."""
     stamp = rfm.to_timestamp(as_of)
-    book = rfm.prepare_orders(orders, as_of=stamp)
+    if isinstance(orders, Reduced):
+        book = orders
+        book.check(rfm.day_number(stamp), settings)
+    else:
+        book = reduce_book(rfm.prepare_orders(orders, as_of=stamp), settings)
     sheet = _sheet(customers)
     if activities is not None:
         rfm.require_columns(activities, ("customer_id", "date"), "Activities")
@@ -212,8 +221,7 @@ def prepare(
         as_of=stamp,
         as_of_day=rfm.day_number(stamp),
         settings=settings,
-        book=book,
-        stats=rfm.purchase_stats(book),
+        reduced=book,
         ids=ids,
         at=at,
         sheet=aligned,
@@ -241,16 +249,16 @@ def identity(run: Run, found: Found) -> Found:
 
 
 def purchases(run: Run, found: Found) -> Found:
-    """First and last purchase, recency, frequency and monetary value."""
-    columns = rfm.rfm_columns(run.stats, run.as_of_day)
-    frequency = run.spread(columns["frequency"], 0).astype(np.int64)
+    """First and last purchase, recency, frequency and monetary value (net, whole cents)."""
+    frequency = run.column("frequency", 0).astype(np.int64)
     bought = frequency > 0
+    last_day = run.column("last_day", 0)
     return {
-        "first_purchase": rfm.dates_from_days(run.spread(run.stats.first_day, 0), bought),
-        "last_purchase": rfm.dates_from_days(run.spread(run.stats.last_day, 0), bought),
-        "recency_days": run.spread(columns["recency_days"], np.nan),
+        "first_purchase": rfm.dates_from_days(run.column("first_day", 0), bought),
+        "last_purchase": rfm.dates_from_days(last_day, bought),
+        "recency_days": np.where(bought, (run.as_of_day - last_day).astype(np.float64), np.nan),
         "frequency": frequency,
-        "monetary": run.spread(columns["monetary"], np.nan),
+        "monetary": np.where(bought, run.column("net_cents", 0) / 100, np.nan),
         "bought": bought,
     }
 
@@ -298,11 +306,9 @@ def classes(run: Run, found: Found) -> Found:
 
 def first_seen(run: Run, found: Found) -> Found:
     """First seen: the earlier of the sheet's created date and the first order."""
-    first_order = np.full(run.book.n_customers, _NEVER)
-    np.minimum.at(first_order, run.book.code, run.book.day)
     created_day, has_created = followup.dates_column(run.sheet, "created")
     created_day = np.where(has_created, created_day, _NEVER)
-    created_day = np.minimum(created_day, run.spread(first_order, _NEVER))
+    created_day = np.minimum(created_day, run.column("first_order_day", _NEVER))
     seen = created_day < _NEVER
     return {
         "created": rfm.dates_from_days(created_day, seen),
@@ -312,19 +318,17 @@ def first_seen(run: Run, found: Found) -> Found:
 
 def tiers(run: Run, found: Found) -> Found:
     """Lifecycle tier from purchases, recency, tenure and active windows; buying rhythm."""
-    rhythm = lifecycle.rhythm_columns(run.book, run.stats, run.settings)
     tier_index = lifecycle.tier_index(
         found["frequency"],
         found["recency_days"],
         found["tenure_days"],
-        run.spread(rhythm["active_windows"], 0),
+        run.column("active_windows", 0),
         settings=run.settings,
     )
     return {
         "tier": pd.Series(_TIER_CODES[tier_index], dtype=str),
-        "median_gap_days": run.spread(rhythm["median_gap_days"], np.nan),
+        "median_gap_days": run.column("median_gap_days", np.nan),
         "tier_index": tier_index,
-        "rhythm": rhythm,
     }
 
 
@@ -376,9 +380,8 @@ def churn(run: Run, found: Found) -> Found:
     windows = lifecycle.window_counts(
         run.activity_at, run.activity_day, run.n, run.as_of_day, run.settings.window_days, 2
     )
-    rhythm = found["rhythm"]
-    recent = run.spread(rhythm["recent_purchases"], 0) + windows[:, 0]
-    prior = run.spread(rhythm["prior_purchases"], 0) + windows[:, 1]
+    recent = run.column("recent_purchases", 0) + windows[:, 0]
+    prior = run.column("prior_purchases", 0) + windows[:, 1]
     warning = lifecycle.churn_warning(
         found["recency_days"],
         found["frequency"],
@@ -473,7 +476,7 @@ STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
 
 
 def analyze(
-    orders: pd.DataFrame,
+    orders: pd.DataFrame | Reduced,
     customers: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     *,
@@ -487,7 +490,9 @@ def analyze(
     Parameters
     ----------
     orders
-        ``customer_id``, ``order_date``, ``amount`` (optional ``order_id``).
+        ``customer_id``, ``order_date``, ``amount`` (optional ``order_id``),
+        or those orders already reduced to one row per customer
+        (:class:`~xlcrm.core.reduced.Reduced`, e.g. by ``xlcrm.engine``).
     customers
         The Customers sheet (``customer_id`` plus any of ``name``, ``owner``,
         ``created``, ``grade``, ``expected_close``, ``deal_status``,

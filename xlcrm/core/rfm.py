@@ -115,19 +115,24 @@ class OrderBook:
     """Orders reduced to one row per order, dated on or before ``as_of``.
 
     ``ids`` holds the distinct customer ids (in order of appearance);
-    ``code`` indexes into it. ``day`` is the order day as days since 1970-01-01; ``amount`` the
-    order total (negative: a refund). Built by :func:`prepare_orders`.
+    ``code`` indexes into it. ``day`` is the order day as days since 1970-01-01; ``cents`` the
+    order total in whole cents (negative: a refund). Built by :func:`prepare_orders`.
     """
 
     ids: np.ndarray
     code: np.ndarray
     day: np.ndarray
-    amount: np.ndarray
+    cents: np.ndarray
     as_of_day: int
 
     @property
+    def amount(self) -> np.ndarray:
+        """Order totals in currency units (``cents / 100``)."""
+        return self.cents / 100.0
+
+    @property
     def purchase(self) -> np.ndarray:
-        return self.amount >= 0
+        return self.cents >= 0
 
     @property
     def n_customers(self) -> int:
@@ -140,7 +145,8 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
     Rows without a customer, date or amount, and rows dated after ``as_of``
     are left out. Rows sharing a customer and ``order_id`` form one order:
     amounts add up, the order is dated on its earliest row. Rows with an empty
-    ``order_id`` are orders of their own.
+    ``order_id`` are orders of their own. Each row's amount is rounded to
+    whole cents (:func:`round_cents`) before anything is added.
     """
     require_columns(orders, ("customer_id", "order_date", "amount"), "Orders")
     as_of_day = day_number(to_timestamp(as_of))
@@ -161,11 +167,12 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
     everything = bool(keep.all())
     if not everything:
         codes, day, amount_arr = codes[keep], day[keep], amount_arr[keep]
+    cents = round_cents(amount_arr)
     if "order_id" in orders.columns:
         oid = orders["order_id"].to_numpy(dtype=object)
         oid_codes = _order_codes(oid if everything else oid[keep])
         if oid_codes is not None:
-            codes, day, amount_arr = _merge_order_lines(codes, day, amount_arr, oid_codes)
+            codes, day, cents = _merge_order_lines(codes, day, cents, oid_codes)
     # Keep only customers that still have an order (future-only customers vanish).
     present = np.bincount(codes, minlength=len(uniques)) > 0
     ids = np.asarray(uniques, dtype=object)
@@ -173,7 +180,17 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
         remap = np.cumsum(present) - 1
         codes = remap[codes]
         ids = ids[present]
-    return OrderBook(ids, codes.astype(np.int64), day, amount_arr, as_of_day)
+    return OrderBook(ids, codes.astype(np.int64), day, cents, as_of_day)
+
+
+def round_cents(amount: np.ndarray) -> np.ndarray:
+    """Amounts as whole cents (int64), halves away from zero (as SQL ``ROUND`` does)."""
+    scaled = np.asarray(amount, dtype=np.float64) * 100.0
+    out = np.round(scaled)
+    half = np.abs(scaled - np.trunc(scaled)) == 0.5
+    if half.any():
+        out[half] = np.trunc(scaled[half]) + np.sign(scaled[half])
+    return out.astype(np.int64)
 
 
 def _order_codes(oid: np.ndarray) -> np.ndarray | None:
@@ -202,19 +219,20 @@ def _order_codes(oid: np.ndarray) -> np.ndarray | None:
 
 
 def _merge_order_lines(
-    codes: np.ndarray, day: np.ndarray, amount: np.ndarray, oid: np.ndarray
+    codes: np.ndarray, day: np.ndarray, cents: np.ndarray, oid: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Collapse rows that share (customer, order_id) into one order."""
+    """Collapse rows that share (customer, order_id) into one order (cents add up)."""
     n_oid = int(oid.max()) + 1 if oid.size else 0
     if n_oid == len(oid) and (oid >= 0).all():
-        return codes, day, amount  # every row its own order: nothing to merge
+        return codes, day, cents  # every row its own order: nothing to merge
     # Rows without an order id get a key of their own.
     lone = oid < 0
     key = codes.astype(np.int64) * (n_oid + 1) + np.where(lone, n_oid, oid)
     key = np.where(lone, -1 - np.arange(len(oid)), key)
     order = pd.factorize(key)[0]
     n = int(order.max()) + 1 if order.size else 0
-    total = np.bincount(order, weights=amount, minlength=n)
+    total = np.zeros(n, dtype=np.int64)
+    np.add.at(total, order, cents)
     earliest = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(earliest, order, day)
     who = np.empty(n, dtype=np.int64)
@@ -237,7 +255,7 @@ class PurchaseStats:
     """Per-customer aggregates of an :class:`OrderBook` (arrays indexed by code)."""
 
     frequency: np.ndarray  # int64
-    net: np.ndarray  # float64, all orders incl. refunds
+    net: np.ndarray  # float64 currency units from whole cents, all orders incl. refunds
     first_day: np.ndarray  # int64, valid where frequency > 0
     last_day: np.ndarray
     sorted_code: np.ndarray  # purchases sorted by (customer, day)
@@ -250,7 +268,9 @@ def purchase_stats(book: OrderBook) -> PurchaseStats:
     pcode = book.code[purchase]
     pday = book.day[purchase]
     frequency = np.bincount(pcode, minlength=n).astype(np.int64)
-    net = np.bincount(book.code, weights=book.amount, minlength=n)
+    net_cents = np.zeros(n, dtype=np.int64)
+    np.add.at(net_cents, book.code, book.cents)
+    net = net_cents / 100.0
     first = np.zeros(n, dtype=np.int64)
     last = np.zeros(n, dtype=np.int64)
     if pday.size:
