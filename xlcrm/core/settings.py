@@ -17,6 +17,8 @@ from xlcrm.core.errors import SettingsError
 from xlcrm.locale import N_
 
 THRESHOLD_METHODS: Final = ("mean", "median", "fixed", "score")
+#: Data rows an Excel sheet holds (1,048,576 rows less the header).
+SHEET_ROWS_MAX: Final = 1_048_575
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Settings:
     # report
     agenda_days: int = 14
     top_customers: int = 10
+    # output: above this many customers the full table goes to Parquet (docs/engines.md)
+    sheet_customer_limit: int = 200_000
     # presentation and reading
     language: str = "en"
     company: str = "Sample Trading Co."
@@ -101,6 +105,12 @@ class Settings:
         for name in ("cadence_a", "cadence_b", "cadence_c", "cadence_d", "cadence_e"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1 day", column=name)
+        if not 1 <= self.sheet_customer_limit <= SHEET_ROWS_MAX:
+            raise SettingsError(
+                N_("sheet_customer_limit must be a whole number from 1 to {most}"),
+                column="sheet_customer_limit",
+                args={"most": f"{SHEET_ROWS_MAX:,}"},
+            )
         self._check_value_model()
 
     def _check_value_model(self) -> None:
@@ -190,6 +200,7 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "预测天数": "value_horizon_days",
     "月折现率": "value_monthly_discount",
     "流失预警存活概率": "churn_p_alive",
+    "工作表客户上限": "sheet_customer_limit",
 }
 
 # Mail (SMTP) keys of the Settings sheet; read by xlcrm.mail, known to the reader.

@@ -118,7 +118,10 @@ def reduce_orders(
     )
 
     total = known_rows if known_rows is not None else counts.read + counts.left_out
-    parts = partitions or max(1, math.ceil(total / ROWS_PER_PARTITION))
+    # Spark shuffles and spills by itself; DuckDB gets the customers in hash partitions.
+    parts = partitions or (
+        max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
+    )
     bar.stage("reducing", good)
     pieces = []
     for k in range(parts):
@@ -223,17 +226,15 @@ def _listing(backend: Backend, source: Source, columns: Columns, limit: int) -> 
     """The first ``limit`` rows with a problem, one quality row per problem cell."""
     if source.kind == "frame":  # rows of a workbook: the reader listed them already
         return reader._empty_quality()
-    raws = ", ".join(f"c.{role}_raw" for role in columns.names)
-    raw_names = ", ".join(f"{role}_raw" for role in columns.names)
-    reasons = ", ".join(f"k.{c}_reason" for c in _REASON_COLUMNS)
-    problem = " OR ".join(f"k.{c}_reason IS NOT NULL" for c in _REASON_COLUMNS)
+    reasons = ", ".join(f"{c}_reason" for c in _REASON_COLUMNS)
+    raws = ", ".join(f"{role}_raw" for role in columns.names)
+    problem = " OR ".join(f"{c}_reason IS NOT NULL" for c in _REASON_COLUMNS)
+    checked = sql.checked_sql(tuple(columns.names))
     statement = f"""
-SELECT k.xlcrm_file, k.xlcrm_row, {reasons}, {raws}
-FROM xlcrm_checked AS k
-JOIN (SELECT xlcrm_file, xlcrm_row, {raw_names} FROM xlcrm_raw) AS c
-  ON k.xlcrm_file = c.xlcrm_file AND k.xlcrm_row = c.xlcrm_row
-WHERE NOT k.skipped AND ({problem})
-ORDER BY k.xlcrm_file, k.xlcrm_row
+SELECT xlcrm_file, xlcrm_row, {reasons}, {raws}
+FROM ({checked}) AS k
+WHERE NOT skipped AND ({problem})
+ORDER BY xlcrm_file, xlcrm_row
 LIMIT {int(limit)}
 """
     found = backend.fetch(statement).to_pylist()

@@ -197,10 +197,12 @@ def canon_sql(kinds: dict[str, str], mapped: set[str], header_values: dict[str, 
         for role in REQUIRED
         if role in header_values
     )
+    raws = ", ".join(f"{_ref(role)} AS {role}_raw" for role in kinds)
     return f"""
 SELECT
   r.xlcrm_file AS xlcrm_file,
   r.xlcrm_row AS xlcrm_row,
+  {raws},
   {cid} AS customer_id,
   {oid} AS order_id,
   {date} AS order_date,
@@ -219,19 +221,21 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def checked_sql() -> str:
+def checked_sql(raws: tuple[str, ...] = ()) -> str:
     """``xlcrm_checked`` over ``xlcrm_canon``: day, cents and a reason code per required column.
 
     A required value that is empty is ``missing``; one that cannot be read
     keeps its reason (``bad_date`` …); dates outside 1900-2199 are
     ``date_out_of_range``; amounts that are not finite, or too large for
-    whole cents, are ``bad_amount``.
+    whole cents, are ``bad_amount``. ``raws``: roles whose raw value to keep
+    (for listing the rows left out).
     """
+    raw = "".join(f"c.{role}_raw, " for role in raws)
     day = "CAST(DATE_DIFF('day', DATE '1970-01-01', c.order_date) AS INTEGER)"
     finite = "ABS(c.amount) < 1e15"
     return f"""
 SELECT
-  c.xlcrm_file, c.xlcrm_row, c.customer_id, c.order_id, c.skipped,
+  c.xlcrm_file, c.xlcrm_row, {raw}c.customer_id, c.order_id, c.skipped,
   {day} AS day,
   CASE WHEN {finite} THEN CAST(ROUND(c.amount * 100) AS BIGINT) END AS cents,
   CASE

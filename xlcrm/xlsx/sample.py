@@ -104,6 +104,7 @@ SETTING_KEYS: Final = (
     "value_horizon_days",
     "value_monthly_discount",
     "churn_p_alive",
+    "sheet_customer_limit",
 )
 
 # Order frames use these in canonical column order.

@@ -1,0 +1,240 @@
+"""Results that scale: the full per-customer table as Parquet (and CSV), and a
+summary workbook when there are more customers than a sheet should hold.
+
+Up to ``sheet_customer_limit`` customers (Settings, default 200,000) the
+workbook is the usual one, every customer on every sheet. Above it:
+
+- ``OUT.customers.parquet`` holds every customer and every column of the
+  analysis (codes, canonical names; ``docs/engines.md``), and
+  ``OUT.customers.csv`` the same with headers and labels in the user's
+  language when ``--csv`` is given;
+- the workbook keeps the Dashboard (figures over all customers), the top
+  customers of each RFM class on the RFM sheet, the follow-ups due now
+  (overdue first) as the call plan, Data quality and Settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from xlcrm import files
+from xlcrm.core import schema
+from xlcrm.core.analysis import Analysis
+from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_
+from xlcrm.xlsx import writer
+
+__all__ = ["TOP_PER_CLASS", "Written", "summary_frame", "write_outputs"]
+
+#: Customers per RFM class on the summary workbook's RFM sheet (the biggest spenders).
+TOP_PER_CLASS: Final = 100
+#: Rows converted to Arrow at a time when writing the full table.
+CHUNK_ROWS: Final = 500_000
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where each part of the result went."""
+
+    workbook: Path
+    full_workbook: bool  # every customer is on the sheets
+    parquet: Path | None = None
+    csv: Path | None = None
+    customers: int = 0
+    top_rows: int = 0
+    plan_rows: int = 0
+
+
+def table_paths(workbook: Path) -> tuple[Path, Path]:
+    """``OUT.customers.parquet`` and ``OUT.customers.csv`` beside workbook ``OUT.xlsx``."""
+    stem = workbook.with_suffix("")
+    return stem.with_name(stem.name + ".customers.parquet"), stem.with_name(
+        stem.name + ".customers.csv"
+    )
+
+
+def write_outputs(
+    analysis: Analysis,
+    data: Any,
+    target: Path,
+    *,
+    lang: str,
+    csv: bool = False,
+    limit: int | None = None,
+    step: Callable[[str], None] | None = None,
+) -> Written:
+    """Write the workbook (full or summary) and, when needed, the full table."""
+    limit = analysis.settings.sheet_customer_limit if limit is None else limit
+    n = len(analysis.customers)
+    parquet_path, csv_path = table_paths(target)
+    if n <= limit:
+        book = writer.write_results(analysis, data, target, lang=lang)
+        written_csv = _write_csv(analysis, csv_path, lang) if csv else None
+        return Written(book, True, None, written_csv, n)
+    if step is not None:
+        step("parquet")
+    _write_parquet(analysis.customers, parquet_path)
+    written_csv = _write_csv(analysis, csv_path, lang) if csv else None
+    if step is not None:
+        step("workbook")
+    summary = summary_frame(analysis, limit)
+    book = write_summary_workbook(analysis, summary, data, target, lang=lang)
+    return Written(
+        book,
+        False,
+        parquet_path,
+        written_csv,
+        n,
+        int(summary["top"].sum()),
+        int(summary["plan"].sum()),
+    )
+
+
+# --- the full table ----------------------------------------------------------------------
+
+
+def _arrow_schema(frame: pd.DataFrame) -> pa.Schema:
+    fields = []
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = pa.bool_()
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = pa.int64()
+        elif pd.api.types.is_float_dtype(dtype):
+            kind = pa.float64()
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kind = pa.date32()
+        else:
+            kind = pa.string()
+        fields.append(pa.field(str(name), kind))
+    return pa.schema(fields)
+
+
+def _chunk(frame: pd.DataFrame, schema_: pa.Schema) -> pa.Table:
+    columns = []
+    for field in schema_:
+        values = frame[field.name]
+        if pa.types.is_date32(field.type):
+            days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            columns.append(pa.array(days, pa.date32(), mask=np.isnat(days)))
+        elif pa.types.is_string(field.type):
+            obj = values.astype(object)
+            columns.append(pa.array(obj.where(obj.notna(), None).tolist(), pa.string()))
+        else:
+            columns.append(pa.array(values, field.type, from_pandas=True))
+    return pa.Table.from_arrays(columns, schema=schema_)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    schema_ = _arrow_schema(frame)
+    try:
+        with (
+            files.replacing(path) as handle,
+            pq.ParquetWriter(handle, schema_, compression="zstd") as out,
+        ):
+            for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                out.write_table(_chunk(frame.iloc[start : start + CHUNK_ROWS], schema_))
+    except files.WriteFailed as exc:
+        raise OutputError(
+            N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
+        ) from None
+    return path
+
+
+def _csv_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = frame.copy(deep=False)
+    for column, fn in (
+        ("rfm_class", schema.label),
+        ("segment", schema.label),
+        ("urgency", schema.label),
+        ("tier", schema.tier_label),
+    ):
+        codes = out[column].dropna().unique().tolist()
+        out[column] = out[column].map({c: fn(str(c), lang) for c in codes})
+    out.columns = [writer.header(c, lang) if c in writer.HEADERS else c for c in out.columns]
+    return out
+
+
+def _write_csv(analysis: Analysis, path: Path, lang: str) -> Path:
+    frame = analysis.customers
+    try:
+        with files.replacing(path) as handle:
+            handle.write("\ufeff".encode())  # Excel opens UTF-8 with a BOM correctly
+            for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                part = _csv_frame(frame.iloc[start : start + CHUNK_ROWS], lang)
+                text = part.to_csv(index=False, header=start == 0, date_format="%Y-%m-%d")
+                handle.write(text.encode("utf-8"))
+    except files.WriteFailed as exc:
+        raise OutputError(
+            N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
+        ) from None
+    return path
+
+
+# --- the summary workbook ------------------------------------------------------------------
+
+
+def summary_frame(analysis: Analysis, limit: int) -> pd.DataFrame:
+    """The customers the summary workbook shows: ``top`` (the biggest spenders of
+    each RFM class) and ``plan`` (follow-ups due now, overdue first, at most ``limit``)."""
+    c = analysis.customers
+    buyers = c[c["rfm_class"].notna()]
+    ranked = buyers.sort_values(["rfm_class", "monetary"], ascending=[True, False], kind="stable")
+    top_index = ranked.groupby("rfm_class", sort=False).head(TOP_PER_CLASS).index
+    due = c[c["needs_followup"].to_numpy(dtype=bool)]
+    order = np.lexsort((due["customer_id"].to_numpy(dtype=str), due["next_followup"].to_numpy()))
+    plan_index = due.index[order[:limit]]
+    keep = np.zeros(len(c), dtype=bool)
+    top = np.zeros(len(c), dtype=bool)
+    plan = np.zeros(len(c), dtype=bool)
+    top[c.index.get_indexer(top_index)] = True
+    plan[c.index.get_indexer(plan_index)] = True
+    keep = top | plan
+    out = c[keep].copy()
+    out["top"] = top[keep]
+    out["plan"] = plan[keep]
+    return out
+
+
+def write_summary_workbook(
+    analysis: Analysis, summary: pd.DataFrame, data: Any, target: Path, *, lang: str
+) -> Path:
+    """Dashboard over all customers; RFM = top customers per class; Follow-ups = the plan."""
+    from openpyxl import Workbook
+
+    quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
+    settings_name = writer.settings_sheet_name(lang, in_place=False)
+    top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
+    plan = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
+    rfm_sheet = writer.build_result_sheets(top, None, lang=lang, settings_sheet=settings_name)[0]
+    sheets = writer.build_result_sheets(plan, quality, lang=lang, settings_sheet=settings_name)
+    follow, quality_sheet = sheets[2], sheets[3]
+    wb = Workbook()
+    if wb.active is not None:
+        wb.remove(wb.active)
+    dash_name = writer.SHEET_NAMES["dashboard"][lang]
+    writer._add_dashboard(wb, writer.build_dashboard(analysis, lang=lang), dash_name, lang, 0)
+    pending = [
+        writer._add_result_sheet(wb, sheet, k)
+        for k, sheet in enumerate((rfm_sheet, follow, quality_sheet), start=1)
+    ]
+    writer._add_settings_sheet(wb, analysis, settings_name, lang, None)
+    wb.active = 0
+    return writer.save_workbook(wb, pending, target, lang=lang)
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Classes in the schema's order, biggest spenders first within each."""
+    rank = {code: i for i, code in enumerate(schema.RFM_CLASSES)}
+    key = frame["rfm_class"].map(rank).to_numpy()
+    order = np.lexsort((-frame["monetary"].to_numpy(dtype=float), key))
+    return frame.iloc[order].reset_index(drop=True)
