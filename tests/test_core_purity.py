@@ -33,7 +33,7 @@ FORBIDDEN_IN_CORE = (
     "babel",
 )
 CORE_THIRD_PARTY = {"numpy", "pandas", "scipy"}
-ADAPTERS = {"xlcrm.cli", "xlcrm.excel", "xlcrm.__main__"}
+ADAPTERS = {"xlcrm.cli", "xlcrm.cli_engine", "xlcrm.excel", "xlcrm.__main__"}
 
 
 def _modules(folder: Path) -> list[Path]:
