@@ -157,12 +157,20 @@ def _csv_layout(path: Path, lang: str) -> tuple[str, str, int]:
     lines = text.splitlines()[:-1] if len(head) == _SAMPLE_BYTES else text.splitlines()
     sample = "\n".join(lines)
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
-        delimiter = ","
-    rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
-    header, _ = reader._find_header(reader._Sheet(path.name, rows, 1, 0), "orders", {})
-    return encoding, delimiter, header.index
+        sniffed = ","
+    # The delimiter whose header row matches most Orders columns (title rows fool the sniffer).
+    best: tuple[tuple[int, int, int], str, int] | None = None
+    for delimiter in dict.fromkeys((sniffed, ",", ";", "\t", "|")):
+        rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        header, _ = reader._find_header(reader._Sheet(path.name, rows, 1, 0), "orders", {})
+        required = sum(c in header.columns for c in reader.REQUIRED["orders"])
+        score = (required, len(header.columns), delimiter == sniffed)
+        if best is None or score > best[0]:
+            best = (score, delimiter, header.index)
+    assert best is not None
+    return encoding, best[1], best[2]
 
 
 def _decode_head(head: bytes, path: Path) -> tuple[str, str]:
@@ -211,7 +219,7 @@ def find_columns(
     for role in (*reader.REQUIRED[table], *column_map):
         if role in reader.COLUMNS[table] and role not in positions:
             raise reader._missing_column_error(
-                table, role, found, where, Path(where), column_map, lang
+                table, role, found, Path(where).name, Path(where), column_map, lang
             )
     return Columns(
         names={role: str(names[i]) for role, i in positions.items()},

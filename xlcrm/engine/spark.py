@@ -8,6 +8,7 @@ local master (``local[*]``, the default) binds the driver to 127.0.0.1.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -56,6 +57,7 @@ class SparkBackend:
             .config("spark.ui.showConsoleProgress", "false")
         )
         if master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no other interface
             builder = builder.config("spark.driver.host", "127.0.0.1").config(
                 "spark.driver.bindAddress", "127.0.0.1"
             )
@@ -148,6 +150,8 @@ class SparkBackend:
             frame = (
                 self.spark.read.option("header", "true")
                 .option("sep", source.delimiter)
+                .option("quote", '"')
+                .option("escape", '"')
                 .option("encoding", "UTF-8" if source.encoding == "utf-8-sig" else "GB18030")
                 .option("inferSchema", "false")
                 .csv(files)
