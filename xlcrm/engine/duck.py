@@ -111,8 +111,17 @@ class DuckBackend:
             f"CREATE OR REPLACE VIEW xlcrm_raw AS SELECT {roles}, xlcrm_file, xlcrm_row "
             f"FROM {relation}"
         )
-        rows = None
-        if source.kind == "parquet":
+        rows: int | None = None
+        if source.kind == "csv":  # an estimate from the bytes per line of the first 64 KB
+            with source.files[0].open("rb") as fh:
+                head = fh.read(1 << 16)
+            per_line = len(head) / max(head.count(b"\n"), 1)
+            rows = int(sum(p.stat().st_size for p in source.files) / per_line)
+        elif source.kind == "frame" and source.frame is not None:
+            rows = len(source.frame)
+        elif source.kind == "duckdb":
+            rows = int(self.con.execute("SELECT COUNT(*) FROM xlcrm_raw").fetchall()[0][0])
+        elif source.kind == "parquet":
             found = self.con.execute(
                 "SELECT SUM(num_rows) FROM (SELECT DISTINCT file_name, num_rows "
                 f"FROM parquet_file_metadata({_list(source.files)}))"

@@ -108,7 +108,16 @@ def reduce_orders(
         "xlcrm_file, xlcrm_row, customer_id, order_id, day, cents, skipped, "
         "customer_id_reason, order_date_reason, amount_reason, order_id_reason"
     )
-    backend.materialize("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql()}) AS c")
+    total = known_rows or 0
+    # Spark shuffles and spills by itself; DuckDB gets the customers in hash partitions.
+    parts = partitions or (
+        max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
+    )
+    checked = f"SELECT {keep} FROM ({sql.checked_sql()}) AS c"
+    if parts > 1:  # read and checked once, then scanned once per part
+        backend.materialize("xlcrm_checked", checked)
+    else:
+        backend.view("xlcrm_checked", checked)
     counts, future, problems, good = _count(backend, columns, as_of_day)
     bar.advance(counts.read + counts.left_out + counts.skipped)
     quality = (
@@ -117,11 +126,6 @@ def reduce_orders(
         else (reader._empty_quality())
     )
 
-    total = known_rows if known_rows is not None else counts.read + counts.left_out
-    # Spark shuffles and spills by itself; DuckDB gets the customers in hash partitions.
-    parts = partitions or (
-        max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
-    )
     bar.stage("reducing", good)
     pieces = []
     for k in range(parts):

@@ -101,11 +101,14 @@ class Fast:
     ``expr`` reads a raw value (``{x}``) that needs no Python; ``guard`` is
     the condition under which ``expr`` applies (None: always). Values
     outside the guard go through Python (``xlcrm_map_<role>``); with
-    ``expr`` None every distinct value does.
+    ``expr`` None every distinct value does. ``per_value``: the guard is
+    checked once per distinct value (customer ids: few values, many rows),
+    and rows are then read by a lookup, with no check per row.
     """
 
     expr: str | None
     guard: str | None
+    per_value: bool = False
 
 
 def fast_path(role: str, kind: str) -> Fast:
@@ -115,9 +118,10 @@ def fast_path(role: str, kind: str) -> Fast:
     if role in ("customer_id", "order_id"):
         if base in _INTEGER_TYPES:
             return Fast("CAST({x} AS VARCHAR)", None)
+        if text and role == "customer_id":
+            return Fast("{x}", "REGEXP_MATCHES({x}, '" + ID_PATTERN + "')", per_value=True)
         if text:
-            pattern = ID_PATTERN if role == "customer_id" else OID_PATTERN
-            return Fast("{x}", "REGEXP_MATCHES({x}, '" + pattern + "')")
+            return Fast("{x}", "REGEXP_MATCHES({x}, '" + OID_PATTERN + "')")
         return Fast(None, None)
     if role == "order_date":
         if base == "DATE" or base.startswith("TIMESTAMP"):
@@ -144,6 +148,10 @@ def _ref(role: str) -> str:
 def slow_values_sql(role: str, fast: Fast) -> str:
     """Distinct raw values of ``role`` that the SQL fast path does not read."""
     x = _ref(role)
+    if fast.per_value and fast.guard is not None:
+        values = f"SELECT DISTINCT {x} AS raw FROM xlcrm_raw AS r WHERE {x} IS NOT NULL"
+        guard = fast.guard.replace("{x}", "raw")
+        return f"SELECT raw FROM ({values}) AS v WHERE NOT ({guard})"
     where = f"{x} IS NOT NULL"
     if fast.expr is not None and fast.guard is not None:
         where += " AND NOT (" + fast.guard.replace("{x}", x) + ")"
@@ -160,8 +168,13 @@ def _value(role: str, fast: Fast, mapped: bool) -> tuple[str, str]:
     if fast.expr is None:
         return slow_value, slow_problem
     value = fast.expr.replace("{x}", x)
-    if fast.guard is None:
+    if fast.guard is None or (fast.per_value and not mapped):
         return value, "NULL"
+    if fast.per_value:  # every value the guard refuses is in the map
+        return (
+            f"CASE WHEN m_{role}.raw IS NULL THEN {value} ELSE m_{role}.clean END",
+            f"m_{role}.problem",
+        )
     guard = fast.guard.replace("{x}", x)
     return (
         f"CASE WHEN {guard} THEN {value} ELSE {slow_value} END",
