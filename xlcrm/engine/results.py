@@ -31,7 +31,9 @@ from xlcrm.core import schema
 from xlcrm.core.analysis import Analysis
 from xlcrm.core.errors import OutputError
 from xlcrm.locale import N_
-from xlcrm.xlsx import writer
+from xlcrm.xlsx import columns, layout, writer
+from xlcrm.xlsx.dashboard import build_dashboard
+from xlcrm.xlsx.sheets import build_result_sheets
 
 __all__ = ["TOP_PER_CLASS", "Written", "summary_frame", "write_outputs"]
 
@@ -160,7 +162,7 @@ def _csv_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     ):
         codes = out[column].dropna().unique().tolist()
         out[column] = out[column].map({c: fn(str(c), lang) for c in codes})
-    out.columns = [writer.header(c, lang) if c in writer.HEADERS else c for c in out.columns]
+    out.columns = [columns.header(c, lang) if c in columns.HEADERS else c for c in out.columns]
     return out
 
 
@@ -212,22 +214,22 @@ def write_summary_workbook(
     from openpyxl import Workbook
 
     quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
-    settings_name = writer.settings_sheet_name(lang, in_place=False)
+    settings_name = columns.settings_sheet_name(lang, in_place=False)
     top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
     plan = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
-    rfm_sheet = writer.build_result_sheets(top, None, lang=lang, settings_sheet=settings_name)[0]
-    sheets = writer.build_result_sheets(plan, quality, lang=lang, settings_sheet=settings_name)
+    rfm_sheet = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name)[0]
+    sheets = build_result_sheets(plan, quality, lang=lang, settings_sheet=settings_name)
     follow, quality_sheet = sheets[2], sheets[3]
     wb = Workbook()
     if wb.active is not None:
         wb.remove(wb.active)
-    dash_name = writer.SHEET_NAMES["dashboard"][lang]
-    writer._add_dashboard(wb, writer.build_dashboard(analysis, lang=lang), dash_name, lang, 0)
+    dash_name = columns.SHEET_NAMES["dashboard"][lang]
+    layout._add_dashboard(wb, build_dashboard(analysis, lang=lang), dash_name, lang, 0)
     pending = [
-        writer._add_result_sheet(wb, sheet, k)
+        layout._add_result_sheet(wb, sheet, k)
         for k, sheet in enumerate((rfm_sheet, follow, quality_sheet), start=1)
     ]
-    writer._add_settings_sheet(wb, analysis, settings_name, lang, None)
+    layout._add_settings_sheet(wb, analysis, settings_name, lang, None)
     wb.active = 0
     return writer.save_workbook(wb, pending, target, lang=lang)
 
