@@ -64,10 +64,14 @@ def bare_group_by(data: dict[str, Any]) -> object:
 
     with duckdb.connect() as con:
         con.execute("SET threads = 2")
-        return con.execute(
-            "SELECT customer_id, MAX(order_date), COUNT(*), SUM(amount) "
-            f"FROM read_parquet('{data['orders']}') GROUP BY customer_id"
-        ).to_arrow_table().num_rows
+        return (
+            con.execute(
+                "SELECT customer_id, MAX(order_date), COUNT(*), SUM(amount) "
+                f"FROM read_parquet('{data['orders']}') GROUP BY customer_id"
+            )
+            .to_arrow_table()
+            .num_rows
+        )
 
 
 def reduction(data: dict[str, Any]) -> object:
@@ -96,11 +100,12 @@ def analyze_cli(data: dict[str, Any]) -> object:
     command = [sys.executable, "-m", "xlcrm", "analyze", str(data["orders"]), "-o", str(out)]
     command += ["--as-of", AS_OF]
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    stdout, stderr = child.communicate()
-    if status != 0:
-        raise RuntimeError(stderr.decode(errors="replace"))
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        if status != 0:
+            errors.seek(0)
+            raise RuntimeError(errors.read().decode(errors="replace"))
     data["peak_mb"] = max(data.get("peak_mb", 0.0), usage.ru_maxrss / 1024)
     print(f"  analyze: {time.perf_counter() - started:.1f} s, peak {usage.ru_maxrss / 1024:.0f} MB")
     return out

@@ -205,7 +205,10 @@ def test_folders_globs_and_duckdb_tables_read_the_same(tmp_path: Path, big_csv: 
 
 
 def test_a_csv_with_title_rows_gbk_and_semicolons(tmp_path: Path) -> None:
-    text = "销售明细\n\n客户编号;下单日期;金额\nC1;2024-03-05;12,5\nC1;2024-04-05;10\nC2;2024-05-05;7\n"
+    text = (
+        "销售明细\n\n客户编号;下单日期;金额\n"
+        "C1;2024-03-05;12,5\nC1;2024-04-05;10\nC2;2024-05-05;7\n"
+    )
     path = tmp_path / "gbk.csv"
     path.write_bytes(text.encode("gb18030"))
     reduced = _duck_reduce(path)

@@ -161,7 +161,7 @@ def analyze_engine(
             reader._check_strict(job.data.quality, Path(book), job.lang)
         bar.stage("writing", None)
         written = write_outputs(
-            job.analysis, job.data, target, lang=job.lang, csv=csv, step=bar.stage
+            job.result, job.data, target, lang=job.lang, csv=csv, step=bar.stage
         )
     _print_summary(job, written, book)
 
@@ -170,7 +170,7 @@ def _print_summary(job: Any, written: Any, book: str) -> None:
     lang = job.lang
     reduction = job.reduction
     counts = job.data.counts
-    as_of = job.analysis.as_of.date().isoformat()
+    as_of = written.analysis.as_of.date().isoformat()
     parts = [tn("{n:,} order row", "{n:,} order rows", counts["orders"].read, lang)]
     if "customers" in counts:
         parts.append(tn("{n:,} customer", "{n:,} customers", counts["customers"].read, lang))
@@ -228,7 +228,7 @@ def _print_summary(job: Any, written: Any, book: str) -> None:
             ),
             markup=False,
         )
-    customers = job.analysis.customers
+    customers = written.analysis.customers
     classes = customers["rfm_class"].value_counts()
     tiers = customers["tier"].value_counts()
     say(t("RFM classes", lang) + ":", markup=False)

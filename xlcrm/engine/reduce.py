@@ -292,6 +292,8 @@ def _first_rows(backend: Backend, source: Source) -> dict[str, int]:
 
 def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> Reduced:
     table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+    # sorted by id here (Arrow, in C++), the core's own sort of the ids finds them in order
+    table = table.sort_by("customer_id")
     ids = np.asarray(table.column("customer_id").to_pylist(), dtype=object)
     columns: dict[str, np.ndarray] = {}
     for name in REDUCED_COLUMNS:

@@ -16,7 +16,7 @@ workbook is the usual one, every customer on every sheet. Above it:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -28,25 +28,48 @@ import pyarrow.parquet as pq
 
 from xlcrm import files
 from xlcrm.core import schema
-from xlcrm.core.analysis import Analysis
+from xlcrm.core.analysis import COLUMNS, Analysis
 from xlcrm.core.errors import OutputError
+from xlcrm.core.parts import Parts
 from xlcrm.locale import N_
 from xlcrm.xlsx import columns, layout, writer
 from xlcrm.xlsx.dashboard import build_dashboard
 from xlcrm.xlsx.sheets import build_result_sheets
 
-__all__ = ["TOP_PER_CLASS", "Written", "summary_frame", "write_outputs"]
+__all__ = ["TOP_PER_CLASS", "Written", "write_outputs"]
 
 #: Customers per RFM class on the summary workbook's RFM sheet (the biggest spenders).
 TOP_PER_CLASS: Final = 100
 #: Rows converted to Arrow at a time when writing the full table.
 CHUNK_ROWS: Final = 500_000
+#: The columns the Dashboard, the key figures and the command's summary read (kept for
+#: every customer when the rest goes to Parquet in slices); the text ones as categories.
+LEAN_COLUMNS: Final = tuple(
+    c
+    for c in (
+        "owner",
+        "frequency",
+        "monetary",
+        "rfm_class",
+        "segment",
+        "tier",
+        "urgency",
+        "grade",
+        "needs_followup",
+        "overdue_days",
+        "churn_warning",
+        "pool",
+        "requalify",
+    )
+    if c in COLUMNS
+)
 
 
 @dataclass(frozen=True)
 class Written:
-    """Where each part of the result went."""
+    """Where each part of the result went (and the analysis the workbook shows)."""
 
+    analysis: Analysis
     workbook: Path
     full_workbook: bool  # every customer is on the sheets
     parquet: Path | None = None
@@ -65,7 +88,7 @@ def table_paths(workbook: Path) -> tuple[Path, Path]:
 
 
 def write_outputs(
-    analysis: Analysis,
+    result: Analysis | Parts,
     data: Any,
     target: Path,
     *,
@@ -74,31 +97,101 @@ def write_outputs(
     limit: int | None = None,
     step: Callable[[str], None] | None = None,
 ) -> Written:
-    """Write the workbook (full or summary) and, when needed, the full table."""
+    """Write the workbook (full, or a summary above the limit) and the full table.
+
+    ``result`` is an :class:`Analysis` (every customer in one frame) or
+    :class:`Parts` (customers in slices, streamed to Parquet/CSV).
+    """
+    analysis = result.analysis if isinstance(result, Parts) else result
     limit = analysis.settings.sheet_customer_limit if limit is None else limit
-    n = len(analysis.customers)
     parquet_path, csv_path = table_paths(target)
-    if n <= limit:
-        book = writer.write_results(analysis, data, target, lang=lang)
-        written_csv = _write_csv(analysis, csv_path, lang) if csv else None
-        return Written(book, True, None, written_csv, n)
+    if isinstance(result, Analysis) and len(result.customers) <= limit:
+        book = writer.write_results(result, data, target, lang=lang)
+        written_csv = _write_csv([result.customers], csv_path, lang) if csv else None
+        return Written(result, book, True, None, written_csv, len(result.customers))
+    frames = result.frames() if isinstance(result, Parts) else iter([result.customers])
     if step is not None:
         step("parquet")
-    _write_parquet(analysis.customers, parquet_path)
-    written_csv = _write_csv(analysis, csv_path, lang) if csv else None
+    kept = _Keeper(limit)
+    _write_parquet(kept.watch(frames), parquet_path)
+    lean = dataclasses.replace(analysis, customers=kept.lean())
+    written_csv = None
+    if csv:
+        again = result.frames() if isinstance(result, Parts) else iter([result.customers])
+        written_csv = _write_csv(again, csv_path, lang)
     if step is not None:
         step("workbook")
-    summary = summary_frame(analysis, limit)
-    book = write_summary_workbook(analysis, summary, data, target, lang=lang)
+    summary = kept.summary()
+    book = write_summary_workbook(lean, summary, data, target, lang=lang)
     return Written(
+        lean,
         book,
         False,
         parquet_path,
         written_csv,
-        n,
+        kept.n,
         int(summary["top"].sum()),
         int(summary["plan"].sum()),
     )
+
+
+class _Keeper:
+    """What the summary workbook needs, gathered while the slices stream past: the
+    lean columns of everyone, the top spenders per class, the first follow-ups due."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.n = 0
+        self._lean: list[pd.DataFrame] = []
+        self._top: list[pd.DataFrame] = []
+        self._plan: list[pd.DataFrame] = []
+
+    def watch(self, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            self.n += len(frame)
+            lean = frame[list(LEAN_COLUMNS)].copy()
+            for column in lean.columns:
+                if lean[column].dtype == object or pd.api.types.is_string_dtype(lean[column]):
+                    lean[column] = lean[column].astype("category")
+            self._lean.append(lean)
+            self._top.append(_top_rows(frame))
+            self._plan.append(_plan_rows(frame, self.limit))
+            yield frame
+
+    def lean(self) -> pd.DataFrame:
+        if not self._lean:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAN_COLUMNS})
+        return pd.concat(self._lean, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        top = _top_rows(pd.concat(self._top, ignore_index=True)).assign(top=True, plan=False)
+        plan = _plan_rows(pd.concat(self._plan, ignore_index=True), self.limit)
+        plan = plan.assign(top=False, plan=True)
+        return pd.concat([top, plan], ignore_index=True)
+
+
+def _top_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The biggest spenders of each RFM class (ties: the lower customer id first)."""
+    buyers = frame.loc[frame["rfm_class"].notna().to_numpy(), ["rfm_class", "monetary"]]
+    order = np.lexsort(
+        (
+            frame.loc[buyers.index, "customer_id"].to_numpy(dtype=str),
+            -buyers["monetary"].to_numpy(dtype=float),
+            buyers["rfm_class"].to_numpy(dtype=str),
+        )
+    )
+    ranked = buyers.iloc[order]
+    keep = ranked.groupby("rfm_class", sort=False).head(TOP_PER_CLASS).index
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def _plan_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Follow-ups due now, the earliest (overdue longest) first, at most ``limit``."""
+    due = np.flatnonzero(frame["needs_followup"].to_numpy(dtype=bool))
+    when = frame["next_followup"].to_numpy()[due]
+    ids = frame["customer_id"].to_numpy(dtype=str)[due]
+    order = np.lexsort((ids, when))[:limit]
+    return frame.iloc[due[order]].reset_index(drop=True)
 
 
 # --- the full table ----------------------------------------------------------------------
@@ -136,15 +229,17 @@ def _chunk(frame: pd.DataFrame, schema_: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema_)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    schema_ = _arrow_schema(frame)
+def _write_parquet(frames: Iterator[pd.DataFrame], path: Path) -> Path:
+    first = next(frames)
+    schema_ = _arrow_schema(first)
     try:
         with (
             files.replacing(path) as handle,
             pq.ParquetWriter(handle, schema_, compression="zstd") as out,
         ):
-            for start in range(0, max(len(frame), 1), CHUNK_ROWS):
-                out.write_table(_chunk(frame.iloc[start : start + CHUNK_ROWS], schema_))
+            for frame in _chain(first, frames):
+                for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                    out.write_table(_chunk(frame.iloc[start : start + CHUNK_ROWS], schema_))
     except files.WriteFailed as exc:
         raise OutputError(
             N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
@@ -166,15 +261,22 @@ def _csv_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _write_csv(analysis: Analysis, path: Path, lang: str) -> Path:
-    frame = analysis.customers
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _write_csv(frames: Iterable[pd.DataFrame], path: Path, lang: str) -> Path:
+    header = True
     try:
         with files.replacing(path) as handle:
             handle.write("\ufeff".encode())  # Excel opens UTF-8 with a BOM correctly
-            for start in range(0, max(len(frame), 1), CHUNK_ROWS):
-                part = _csv_frame(frame.iloc[start : start + CHUNK_ROWS], lang)
-                text = part.to_csv(index=False, header=start == 0, date_format="%Y-%m-%d")
-                handle.write(text.encode("utf-8"))
+            for frame in frames:
+                for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                    part = _csv_frame(frame.iloc[start : start + CHUNK_ROWS], lang)
+                    text = part.to_csv(index=False, header=header, date_format="%Y-%m-%d")
+                    header = False
+                    handle.write(text.encode("utf-8"))
     except files.WriteFailed as exc:
         raise OutputError(
             N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
@@ -183,28 +285,6 @@ def _write_csv(analysis: Analysis, path: Path, lang: str) -> Path:
 
 
 # --- the summary workbook ------------------------------------------------------------------
-
-
-def summary_frame(analysis: Analysis, limit: int) -> pd.DataFrame:
-    """The customers the summary workbook shows: ``top`` (the biggest spenders of
-    each RFM class) and ``plan`` (follow-ups due now, overdue first, at most ``limit``)."""
-    c = analysis.customers
-    buyers = c[c["rfm_class"].notna()]
-    ranked = buyers.sort_values(["rfm_class", "monetary"], ascending=[True, False], kind="stable")
-    top_index = ranked.groupby("rfm_class", sort=False).head(TOP_PER_CLASS).index
-    due = c[c["needs_followup"].to_numpy(dtype=bool)]
-    order = np.lexsort((due["customer_id"].to_numpy(dtype=str), due["next_followup"].to_numpy()))
-    plan_index = due.index[order[:limit]]
-    keep = np.zeros(len(c), dtype=bool)
-    top = np.zeros(len(c), dtype=bool)
-    plan = np.zeros(len(c), dtype=bool)
-    top[c.index.get_indexer(top_index)] = True
-    plan[c.index.get_indexer(plan_index)] = True
-    keep = top | plan
-    out = c[keep].copy()
-    out["top"] = top[keep]
-    out["plan"] = plan[keep]
-    return out
 
 
 def write_summary_workbook(

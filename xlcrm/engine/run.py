@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core import rfm
-from xlcrm.core.analysis import Analysis, analyze
+from xlcrm.core.analysis import Analysis, prepare
+from xlcrm.core.parts import Parts, analyze_in_parts, finish
 from xlcrm.core.schema import ORDER_COLUMNS
 from xlcrm.engine.reduce import LIST_LIMIT, Progress, Reduction, reduce_orders
 from xlcrm.engine.sources import Source, parse_source
@@ -39,7 +40,7 @@ class EngineJob:
     """
 
     data: reader.WorkbookData
-    analysis: Analysis
+    result: Analysis | Parts
     reduction: Reduction
     lang: str
     engine: str
@@ -47,6 +48,11 @@ class EngineJob:
     @property
     def future_orders(self) -> int:
         return self.reduction.future
+
+    @property
+    def analysis(self) -> Analysis:
+        """The analysis (with an empty customer frame when the customers come in parts)."""
+        return self.result.analysis if isinstance(self.result, Parts) else self.result
 
 
 def open_backend(
@@ -87,6 +93,7 @@ def run_engine(
     threads: int | None = None,
     list_limit: int = LIST_LIMIT,
     progress: Progress | None = None,
+    part_rows: int = 1_000_000,
 ) -> EngineJob:
     """Reduce ``orders`` in ``engine`` and run the core on the customer table.
 
@@ -155,8 +162,12 @@ def run_engine(
     activity_frame = _frame(tables["activities"], book, "activities")
     if progress is not None:
         progress.stage("scoring", reduction.reduced.n_customers)
-    analysis = analyze(
-        reduction.reduced, customer_frame, activity_frame, as_of=stamp, settings=settings
+    run = prepare(reduction.reduced, customer_frame, activity_frame, as_of=stamp, settings=settings)
+    # up to the sheet limit one frame, as for a workbook; above it slices of customers
+    result: Analysis | Parts = (
+        finish(run)
+        if run.n <= settings.sheet_customer_limit
+        else analyze_in_parts(run, rows=part_rows)
     )
 
     quality = [*given.quality, reduction.quality]
@@ -186,7 +197,7 @@ def run_engine(
         sheet_names=names,
         unknown_settings=list(given.unknown),
     )
-    return EngineJob(data, analysis, reduction, lang or settings.language or "en", engine)
+    return EngineJob(data, result, reduction, lang or settings.language or "en", engine)
 
 
 def _frame(table: Table | None, book: reader.WorkbookData | None, name: str) -> pd.DataFrame | None:
