@@ -65,7 +65,8 @@ class _RowsPerSecond(ProgressColumn):
         )
         if not speed:
             return Text("")
-        return Text(t("{rate} rows/s", self.lang, rate=f"{speed:,.0f}"))
+        rate = f"{speed:,.0f}"
+        return Text(t("{rate} rows/s", self.lang, rate=rate))
 
 
 class EngineBar:
