@@ -21,17 +21,19 @@ from xlcrm.locale import N_
 
 __all__ = ["DuckBackend", "default_memory_limit"]
 
-#: Share of the machine's memory DuckDB may use by default (the rest is the core's).
+#: Share of the machine's memory DuckDB may use by default (the rest is the core's),
+#: and at most this much: beyond it DuckDB sorts and aggregates on disk.
 MEMORY_SHARE: Final = 0.25
+MEMORY_CAP: Final = 3 << 30
 
 
 def default_memory_limit() -> str:
-    """A quarter of physical memory, at least 1 GB (DuckDB's own default is 80 %)."""
+    """A quarter of physical memory, 1 to 3 GB (DuckDB's own default is 80 %)."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         total = 8 << 30
-    return f"{max(1 << 30, int(total * MEMORY_SHARE)) >> 20}MB"
+    return f"{min(MEMORY_CAP, max(1 << 30, int(total * MEMORY_SHARE))) >> 20}MB"
 
 
 def _q(name: str) -> str:
@@ -72,7 +74,8 @@ class DuckBackend:
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
     def materialize(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
+        """Store a query's rows (a temporary table: in memory, spilled to disk when large)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
     def fetch(self, query: str) -> pa.Table:
         table: pa.Table = self.con.sql(query).to_arrow_table()

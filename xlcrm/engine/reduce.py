@@ -113,11 +113,7 @@ def reduce_orders(
     parts = partitions or (
         max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
     )
-    checked = f"SELECT {keep} FROM ({sql.checked_sql()}) AS c"
-    if parts > 1:  # read and checked once, then scanned once per part
-        backend.materialize("xlcrm_checked", checked)
-    else:
-        backend.view("xlcrm_checked", checked)
+    backend.view("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql()}) AS c")
     counts, future, problems, good = _count(backend, columns, as_of_day)
     bar.advance(counts.read + counts.left_out + counts.skipped)
     quality = (
@@ -127,9 +123,12 @@ def reduce_orders(
     )
 
     bar.stage("reducing", good)
+    # The good rows are stored once: each part reads only them, and the engine plans
+    # the reduction on known sizes (over the view its estimates were far too small).
+    backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day))
     pieces = []
     for k in range(parts):
-        lines = sql.good_rows_sql(as_of_day, (k, parts) if parts > 1 else None)
+        lines = sql.lines_sql((k, parts) if parts > 1 else None)
         statement = sql.reduction_sql(
             lines,
             as_of_day=as_of_day,

@@ -205,10 +205,12 @@ def canon_sql(kinds: dict[str, str], mapped: set[str], header_values: dict[str, 
         else f"{_ref(role)} IS NULL"
         for role in kinds
     )
-    repeat = " AND ".join(
-        f"CAST({_ref(role)} AS VARCHAR) = '{_quote(header_values[role])}'"
-        for role in REQUIRED
-        if role in header_values
+    # A repeated header row holds the header texts (only a text column can).
+    texts = [role for role in REQUIRED if _base(kinds.get(role, "")) in _TEXT_TYPES]
+    repeat = (
+        " AND ".join(f"{_ref(role)} = '{_quote(header_values[role])}'" for role in REQUIRED)
+        if len(texts) == len(REQUIRED) and all(role in header_values for role in REQUIRED)
+        else ""
     )
     raws = ", ".join(f"{_ref(role)} AS {role}_raw" for role in kinds)
     return f"""
@@ -270,7 +272,7 @@ FROM {CANON} AS c
 """
 
 
-def good_rows_sql(as_of_day: int, partition: tuple[int, int] | None = None) -> str:
+def good_rows_sql(as_of_day: int) -> str:
     """Rows that count: readable, not skipped, dated on or before ``as_of_day``."""
     where = [
         "NOT skipped",
@@ -279,12 +281,18 @@ def good_rows_sql(as_of_day: int, partition: tuple[int, int] | None = None) -> s
         "amount_reason IS NULL",
         f"day <= {as_of_day}",
     ]
-    if partition is not None:
-        k, parts = partition
-        where.append(f"HASH(customer_id) % {parts} = {k}")
     return "SELECT customer_id, order_id, day, cents FROM xlcrm_checked WHERE " + " AND ".join(
         where
     )
+
+
+def lines_sql(partition: tuple[int, int] | None = None) -> str:
+    """The stored good rows (``xlcrm_lines``), or those of customer part ``k`` of ``parts``."""
+    base = "SELECT customer_id, order_id, day, cents FROM xlcrm_lines"
+    if partition is None:
+        return base
+    k, parts = partition
+    return f"{base} WHERE HASH(customer_id) % {parts} = {k}"
 
 
 def reduction_sql(
