@@ -254,7 +254,7 @@ def _print_written(written: Any, lang: str) -> None:
     say = console.print
     if written.full_workbook:
         sheets = t(", ", lang).join(
-            SHEET_NAMES[k][lang] for k in ("dashboard", "rfm", "lifecycle", "followups", "quality")
+            names[lang] for key, names in SHEET_NAMES.items() if key != "settings"
         )
         say(
             t("Wrote {sheets} to {file}.", lang, sheets=sheets, file=written.workbook), markup=False

@@ -20,7 +20,7 @@ import pandas as pd
 
 from xlcrm.core import followup, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
-from xlcrm.core.reduced import Reduced, reduce_book
+from xlcrm.core.reduced import Reduced, reduce_book, value_inputs
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
@@ -170,7 +170,9 @@ class Run:
     sheet in that order (rows of customers known only from orders are
     missing); ``activity_at``/``activity_day`` locate the dated activities.
     ``reduced`` holds the orders reduced to one row per customer
-    (:mod:`xlcrm.core.reduced`: the same table every engine computes).
+    (:mod:`xlcrm.core.reduced`: the same table every engine computes);
+    ``book`` the orders themselves when they were given as rows (the value
+    model's holdout check refits on them), None for a reduced table.
     """
 
     as_of: pd.Timestamp
@@ -182,6 +184,7 @@ class Run:
     sheet: pd.DataFrame
     activity_at: np.ndarray
     activity_day: np.ndarray
+    book: rfm.OrderBook | None = None
 
     @property
     def n(self) -> int:
@@ -207,11 +210,13 @@ def prepare(
     """Orders reduced to one row per customer (unless ``orders`` already is that table),
     the Customers sheet and activities aligned to all ids."""
     stamp = rfm.to_timestamp(as_of)
+    order_book = None
     if isinstance(orders, Reduced):
         book = orders
         book.check(rfm.day_number(stamp), settings)
     else:
-        book = reduce_book(rfm.prepare_orders(orders, as_of=stamp), settings)
+        order_book = rfm.prepare_orders(orders, as_of=stamp)
+        book = reduce_book(order_book, settings)
     sheet = _sheet(customers)
     if activities is not None:
         rfm.require_columns(activities, ("customer_id", "date"), "Activities")
@@ -227,6 +232,7 @@ def prepare(
         sheet=aligned,
         activity_at=activity_at,
         activity_day=activity_day,
+        book=order_book,
     )
 
 
@@ -342,7 +348,7 @@ def _int64_where(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArra
 def customer_value(run: Run, found: Found) -> Found:
     """The value model: who will buy again and what each customer is worth."""
     settings = run.settings
-    inputs = value.inputs_from_book(run.book)
+    inputs = value_inputs(run.reduced)
     histories = value.distinct_histories(inputs)
     model = value.fit_value_model(inputs, enabled=settings.value_model, histories=histories)
     scores = value.score_customers(
@@ -353,7 +359,7 @@ def customer_value(run: Run, found: Found) -> Found:
         histories=histories,
     )
     check = None
-    if model.bgnbd is not None:
+    if model.bgnbd is not None and run.book is not None:
         check = value_check.holdout_check(
             run.book,
             calibration_end=run.as_of - pd.Timedelta(days=settings.value_horizon_days),

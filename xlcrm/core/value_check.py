@@ -52,7 +52,7 @@ def holdout_check(
         raise ValueError("the calibration must end before the holdout period")
     early = book.day <= cal_day
     calibration = OrderBook(
-        book.ids, book.code[early], book.day[early], book.amount[early], cal_day
+        book.ids, book.code[early], book.day[early], book.cents[early], cal_day
     )
     inputs = value.inputs_from_book(calibration)
     histories = value.distinct_histories(inputs)

@@ -297,9 +297,11 @@ def write_summary_workbook(
     settings_name = columns.settings_sheet_name(lang, in_place=False)
     top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
     plan = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
-    rfm_sheet = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name)[0]
-    sheets = build_result_sheets(plan, quality, lang=lang, settings_sheet=settings_name)
-    follow, quality_sheet = sheets[2], sheets[3]
+    tops = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name)
+    plans = build_result_sheets(plan, quality, lang=lang, settings_sheet=settings_name)
+    rfm_sheet = next(sheet for sheet in tops if sheet.key == "rfm")
+    follow = next(sheet for sheet in plans if sheet.key == "followups")
+    quality_sheet = next(sheet for sheet in plans if sheet.key == "quality")
     wb = Workbook()
     if wb.active is not None:
         wb.remove(wb.active)
