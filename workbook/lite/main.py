@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 846713d0257e) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 10412500d7dd) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -5518,9 +5518,7 @@ _XLCRM_FILES = {
         '    if cal_day >= end_day:',
         '        raise ValueError("the calibration must end before the holdout period")',
         '    early = book.day <= cal_day',
-        '    calibration = OrderBook(',
-        '        book.ids, book.code[early], book.day[early], book.cents[early], cal_day',
-        '    )',
+        '    calibration = OrderBook(book.ids, book.code[early], book.day[early], book.cents[early], cal_day)',
         '    inputs = value.inputs_from_book(calibration)',
         '    histories = value.distinct_histories(inputs)',
         '    model = value.fit_value_model(inputs, histories=histories, near=near)',
