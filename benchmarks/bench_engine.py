@@ -65,7 +65,7 @@ def bare_group_by(data: dict[str, Any]) -> object:
     with duckdb.connect() as con:
         con.execute("SET threads = 2")
         return (
-            con.execute(
+            con.sql(
                 "SELECT customer_id, MAX(order_date), COUNT(*), SUM(amount) "
                 f"FROM read_parquet('{data['orders']}') GROUP BY customer_id"
             )

@@ -77,6 +77,22 @@ class DuckBackend:
         """Store a query's rows (a temporary table: in memory, spilled to disk when large)."""
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
+    def store_parts(self, query: str, parts: int) -> list[str]:
+        """Write a query's rows to Parquet, split by a hash of ``customer_id`` into
+        ``parts``; return one relation per part (each part is read on its own)."""
+        folder = self._dir / "parts"
+        self.con.execute(
+            f"COPY (SELECT *, HASH(customer_id) % {int(parts)} AS xlcrm_part FROM ({query})) "
+            f"TO {_s(str(folder))} (FORMAT parquet, PARTITION_BY (xlcrm_part), "
+            "COMPRESSION zstd, OVERWRITE_OR_IGNORE true)"
+        )
+        return [
+            f"read_parquet({_s(str(folder / f'xlcrm_part={k}' / '*.parquet'))})"
+            if (folder / f"xlcrm_part={k}").exists()
+            else "(SELECT * FROM xlcrm_lines_empty)"
+            for k in range(parts)
+        ]
+
     def fetch(self, query: str) -> pa.Table:
         table: pa.Table = self.con.sql(query).to_arrow_table()
         return table

@@ -125,10 +125,16 @@ def reduce_orders(
     bar.stage("reducing", good)
     # The good rows are stored once: each part reads only them, and the engine plans
     # the reduction on known sizes (over the view its estimates were far too small).
-    backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day))
+    if parts > 1 and hasattr(backend, "store_parts"):
+        # one pass writes each part's rows apart (compressed): a part reads only its own
+        backend.materialize("xlcrm_lines_empty", sql.good_rows_sql(as_of_day) + " LIMIT 0")
+        relations = backend.store_parts(sql.good_rows_sql(as_of_day), parts)
+        sources = [f"SELECT customer_id, order_id, day, cents FROM {r}" for r in relations]
+    else:
+        backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day))
+        sources = [sql.lines_sql((k, parts) if parts > 1 else None) for k in range(parts)]
     pieces = []
-    for k in range(parts):
-        lines = sql.lines_sql((k, parts) if parts > 1 else None)
+    for lines in sources:
         statement = sql.reduction_sql(
             lines,
             as_of_day=as_of_day,
