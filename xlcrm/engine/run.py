@@ -93,7 +93,7 @@ def run_engine(
     threads: int | None = None,
     list_limit: int = LIST_LIMIT,
     progress: Progress | None = None,
-    part_rows: int = 1_000_000,
+    part_rows: int = 250_000,
 ) -> EngineJob:
     """Reduce ``orders`` in ``engine`` and run the core on the customer table.
 
