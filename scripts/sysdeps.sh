@@ -17,6 +17,8 @@ if [ "${1:-demo}" = test ]; then
   command -v soffice >/dev/null || want+=(libreoffice-calc-nogui)
   command -v openssl >/dev/null || want+=(openssl)
   command -v java >/dev/null || want+=(default-jre-headless)
+  # Calibri's metric twin: LibreOffice then prints our sheets at Excel's widths
+  fc-list 2>/dev/null | grep -qi carlito || want+=(fonts-crosextra-carlito)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 cmd="apt-get install -y --no-install-recommends ${want[*]}"

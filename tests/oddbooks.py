@@ -1,8 +1,13 @@
-"""Awkward files built in code for the bad-input and safety tests.
+"""Awkward files built in code for the bad-input and safety tests, and the helpers
+that run them through the real command line.
 
 Things openpyxl cannot write directly: formula cells carrying cached values,
 a macro-enabled .xlsm with a vbaProject.bin part, OLE2 files (legacy .xls and
 password-protected .xlsx), and a sheet filled to Excel's last row.
+
+:func:`analysed` runs ``xlcrm analyze`` and checks, for every case, that the
+reconciliation line it prints adds up: rows read = counted + after the
+analysis date + left out (by reason), and the same for the amounts.
 """
 
 from __future__ import annotations
@@ -11,8 +16,147 @@ import hashlib
 import re
 import struct
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import openpyxl
+from click.testing import CliRunner, Result
+
+from xlcrm.cli import cli
+from xlcrm.locale import t
+from xlcrm.xlsx.quality import reason_text
+
+AS_OF = "2024-06-30"
+ORDERS_HEAD = ["Customer ID", "Order Date", "Amount"]
+
+
+def reason(code: str, lang: str = "en") -> str:
+    return reason_text(code, lang)
+
+
+# --- running the command line --------------------------------------------------------
+
+
+def invoke(*args: object) -> Result:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in result.stdout + result.stderr
+    if result.exit_code not in (0, 2):  # pragma: no cover - shows what went wrong
+        raise AssertionError(f"exit {result.exit_code}: {result.stderr}") from result.exception
+    return result
+
+
+def refused(
+    book: Path,
+    *where: object,
+    command: Sequence[str] = ("analyze",),
+    extra: Sequence[object] = (),
+    lang: str | None = None,
+    names: Path | None = None,
+) -> str:
+    """Run ``command`` on ``book``: exit 2, one line naming ``names`` (default: the book)
+    and ``where``; the book unchanged."""
+    before = sha256(book) if book.is_file() else None
+    lang_args = ("--lang", lang) if lang else ()
+    result = invoke(*command, book, *extra, *lang_args)
+    assert result.exit_code == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert line.startswith("xlcrm: ")
+    assert str(names or book) in line
+    for part in where:
+        assert str(part) in line, (part, line)
+    if before is not None:
+        assert sha256(book) == before
+    return line
+
+
+def analysed(book: Path, *extra: object, out: Path | None = None) -> tuple[Result, Path]:
+    """``xlcrm analyze book``: exit 0, book unchanged; returns the result and the output."""
+    out = out or book.with_name(book.stem + ".out.xlsx")
+    before = sha256(book)
+    result = invoke("analyze", book, "-o", out, "--as-of", AS_OF, *extra)
+    assert result.exit_code == 0, result.stderr
+    assert sha256(book) == before
+    assert out.is_file()
+    if "zh" not in map(str, extra):  # the line is parsed in English
+        check_reconciliation(result.stdout)
+    # every corpus workbook: the DuckDB reduction gives what the pandas one gives (a CSV
+    # given to the engine is read by DuckDB, without the reader's CSV repairs)
+    if book.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        from engines import assert_engines_agree
+
+        assert_engines_agree(book, as_of=AS_OF)
+    return result, out
+
+
+_RECONCILIATION = re.compile(
+    r"Reconciliation: (?P<read>[\d,]+) order rows read = (?P<counted>[\d,]+) counted "
+    r"\((?P<orders>[\d,]+) orders\) \+ (?P<after>[\d,]+) after the analysis date "
+    r"\+ (?P<left>[\d,]+) left out \((?P<reasons>[^)]*)\); amounts read (?P<a_read>[-\d,.]+) "
+    r"= revenue (?P<revenue>[-\d,.]+) \+ after the analysis date (?P<a_after>[-\d,.]+) "
+    r"\+ left out (?P<a_left>[-\d,.]+) \+ customers with refunds only (?P<a_none>[-\d,.]+)"
+)
+
+
+def reconciliation(stdout: str) -> dict[str, Any]:
+    """The numbers of the reconciliation line (amounts in cents, reasons -> rows)."""
+    found = _RECONCILIATION.search(" ".join(stdout.split()))
+    assert found, stdout
+    numbers: dict[str, Any] = {}
+    for key, text in found.groupdict().items():
+        if key == "reasons":
+            parts = [p.rsplit(" ", 1) for p in text.split(", ") if p != "none"]
+            numbers[key] = {name: int(n.replace(",", "")) for name, n in parts}
+        elif key.startswith("a_") or key == "revenue":
+            numbers[key] = round(float(text.replace(",", "")) * 100)
+        else:
+            numbers[key] = int(text.replace(",", ""))
+    return numbers
+
+
+def check_reconciliation(stdout: str) -> dict[str, Any]:
+    """The reconciliation line adds up: every row and every cent is accounted for."""
+    n = reconciliation(stdout)
+    assert n["read"] == n["counted"] + n["after"] + n["left"], n
+    assert n["left"] == sum(n["reasons"].values()), n
+    assert n["orders"] <= n["counted"], n
+    assert n["a_read"] == n["revenue"] + n["a_after"] + n["a_left"] + n["a_none"], n
+    return n
+
+
+def sheet_rows(out: Path, sheet: str) -> list[tuple[Any, ...]]:
+    ws = openpyxl.load_workbook(out, read_only=True)[sheet]
+    return [tuple(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+
+
+INFO = t("for information", "en")
+
+
+def quality(out: Path) -> list[tuple[Any, ...]]:
+    """(sheet, row, column, value, problem) of the Data quality sheet's problems (not its
+    notices of columns used and sheets read), by sheet and row."""
+    rows = [r[:5] for r in sheet_rows(out, "Data quality") if r[5] != INFO]
+    return sorted(rows, key=lambda r: (r[0], r[1] or 0))
+
+
+def notices(out: Path, sheet: str = "Data quality") -> list[tuple[Any, ...]]:
+    """(sheet, row, column, value, problem) of the Data quality sheet's notices."""
+    info = {INFO, t("for information", "zh")}
+    return [r[:5] for r in sheet_rows(out, sheet) if r[5] in info]
+
+
+def rfm(out: Path) -> dict[str, tuple[Any, ...]]:
+    """Customer id -> (name, owner, recency, frequency, monetary) of the RFM sheet."""
+    return {r[0]: r[1:6] for r in sheet_rows(out, "RFM")}
+
+
+def lifecycle_ids(out: Path) -> list[str]:
+    return [r[0] for r in sheet_rows(out, "Lifecycle")]
+
+
+# --- files ---------------------------------------------------------------------------
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 EXCEL_MAX_ROWS = 1_048_576
@@ -231,3 +375,50 @@ def full_orders_sheet(path: Path, *, customers: int = 1000, last_id: str = "LAST
                 ).encode()
             )
     return n
+
+
+def stray_cell_book(path: Path, *, rows: int) -> Path:
+    """An Orders sheet of ``rows`` orders (50 customers) and one stray "x" at XFD1048576,
+    the last cell of the sheet: its used range is 1,048,576 x 16,384 cells."""
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Orders"
+    ws.append(ORDERS_HEAD)
+    for i in range(rows):
+        ws.append([f"C{i % 50}", dt.date(2024, 1, 1) + dt.timedelta(days=i % 100), 10 + i % 7])
+    ws["XFD1048576"] = "x"
+    wb.save(path)
+    return path
+
+
+def legacy_xls_book(path: Path) -> Path:
+    """A Kingdee-style sales register saved as a real BIFF8 .xls (with xlwt): document
+    number, date and customer merged down over the product lines of an order."""
+    import datetime as dt
+
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("销售出库单")
+    dated = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    rows = [
+        ["单据编号", "日期", "客户编码", "物料名称", "价税合计"],
+        ["XS001", dt.date(2024, 1, 5), "K1", "螺丝", 100],
+        [None, None, None, "螺母", 50],
+        [None, None, None, "垫片", 30],
+        ["XS002", dt.date(2024, 2, 5), "K1", "螺丝", 70],
+        ["XS003", dt.date(2024, 3, 5), "K2", "螺丝", 10],
+    ]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(
+                    r, c, value, dated if isinstance(value, dt.date) else xlwt.Style.default_style
+                )
+    for c in range(3):
+        ws.merge(1, 3, c, c)
+    wb.save(str(path))
+    return path

@@ -72,11 +72,11 @@ EXPECTED = pd.DataFrame(
         "recency_days": [10.0, 150.0, np.nan, np.nan],
         "frequency": np.array([3, 1, 0, 0], dtype=np.int64),
         "monetary": [600.0, 0.0, np.nan, np.nan],
-        "r_score": pd.array([4, 2, NA, NA], dtype="Int64"),
-        "f_score": pd.array([4, 2, NA, NA], dtype="Int64"),
-        "m_score": pd.array([4, 2, NA, NA], dtype="Int64"),
+        "r_score": pd.array([5, 3, NA, NA], dtype="Int64"),
+        "f_score": pd.array([5, 3, NA, NA], dtype="Int64"),
+        "m_score": pd.array([5, 3, NA, NA], dtype="Int64"),
         "rfm_class": text("important_value", "general_winback", NA, NA),
-        "segment": text("loyal", "hibernating", NA, NA),
+        "segment": text("champions", "need_attention", NA, NA),
         "tier": text("repeat", "sleeping", "potential", "potential"),
         "churn_warning": [False] * 4,
         "churn_reason": text(NA, NA, NA, NA),
@@ -84,17 +84,23 @@ EXPECTED = pd.DataFrame(
         "recent_events": np.array([2, 0, 0, 0], dtype=np.int64),
         "prior_events": np.array([2, 1, 0, 0], dtype=np.int64),
         "grade": text("C", "D", "D", "A"),
-        "grade_source": text("given", "derived", "derived", "derived"),
-        "cadence_days": np.array([15, 30, 30, 1], dtype=np.int64),
-        "last_contact": ns("2024-06-28", None, None, "2024-06-25"),
-        "next_followup": ns("2024-07-13", "2024-06-30", "2024-06-30", "2024-06-26"),
-        "days_until_due": np.array([13, 0, 0, -4], dtype=np.int64),
-        "overdue_days": np.array([0, 0, 0, 4], dtype=np.int64),
+        "grade_source": text("given", "default", "default", "derived"),
+        "expected_close": ns(None, None, None, "2024-07-20"),
+        "requalify": [False] * 4,
+        "cadence_days": np.array([15, 90, 30, 1], dtype=np.int64),
+        "cadence_basis": text("grade", "tier", "grade", "grade"),
+        "last_contact": ns("2024-06-28", "2024-02-01", None, "2024-06-25"),
+        "contact_source": text("activity", "purchase", NA, "customers"),
+        # C2 fell asleep on 2024-05-01 (last purchase + 90 days): a win-back call was due then
+        "next_followup": ns("2024-07-13", "2024-05-01", "2024-06-30", "2024-06-26"),
+        "days_until_due": np.array([13, -60, 0, -4], dtype=np.int64),
+        "overdue_days": np.array([0, 60, 0, 4], dtype=np.int64),
         "urgency": text("soon", "urgent", "urgent", "urgent"),
         "abc_class": text("A", NA, NA, NA),
         "revenue_share": [1.0, 0.0, 0.0, 0.0],
         "action_key": text("repeat_important", "sleeping_general", "potential", "potential"),
         "needs_followup": [False, True, True, True],
+        "pool": [False] * 4,
         # value model inputs (purchase days); too few repeat buyers for a fit
         "repeat_days": pd.array([2, 0, NA, NA], dtype="Int64"),
         "span_days": [162.0, 0.0, np.nan, np.nan],
@@ -215,10 +221,30 @@ def test_summary_key_figures():
     assert result["revenue"] == 600.0
     assert result["top_share"] == 1.0
     assert result["needs_followup"] == 3
-    assert result["overdue"] == 1
+    assert result["overdue"] == 2
     assert result["churn_warnings"] == 0
+    assert (result["pool"], result["requalify"]) == (0, 0)
     assert result["tiers"]["potential"] == 2
     assert sum(result["segments"].values()) == 2
+
+
+def test_pool_and_requalify_are_counted_and_open_deals_give_the_expected_close():
+    rules = Settings(pool_no_deal_days=100, pool_no_contact_days=1)
+    deals = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2"],
+            "expected_close": ns("2024-06-01", "2024-08-15", "2024-07-10"),
+            "deal_status": ["open", "open", "won"],
+        }
+    )
+    result = analyze(ORDERS, CUSTOMERS, ACTIVITIES, as_of=AS_OF, settings=rules, deals=deals)
+    c = result.customers.set_index("customer_id")
+    # C1's typed grade stays; its nearest open deal closes 2024-08-15; C2's deal is won
+    assert c.loc["C1", "expected_close"] == pd.Timestamp("2024-08-15")
+    assert pd.isna(c.loc["C2", "expected_close"])
+    # C5 (Wang): never bought, last contact 5 days ago; C1: contacted 2 days ago
+    assert c["pool"].to_dict() == {"C1": False, "C2": False, "C4": False, "C5": True}
+    assert summary(result)["pool"] == 1
 
 
 def test_summary_for_one_owner():
@@ -260,6 +286,55 @@ def test_row_order_changes_nothing(rows, random):
     a = analyze(make_orders(rows), as_of=PROPERTY_AS_OF).customers
     b = analyze(make_orders(shuffled), as_of=PROPERTY_AS_OF).customers
     assert_frame_equal(a, b)
+
+
+CENT_ROW = st.tuples(
+    st.sampled_from(["A", "B", "C", "D"]),
+    st.integers(min_value=0, max_value=250),
+    st.sampled_from([0.1, 0.2, 0.3, 0.7, 52.87, 19.99, 1e-3, 2.675, -0.1]),
+)
+
+
+@PROPERTY
+@given(st.lists(CENT_ROW, min_size=2, max_size=40), st.randoms(use_true_random=False))
+def test_shuffling_order_rows_with_cents_changes_nothing(rows, random):
+    """Money is summed in whole cents: float noise cannot split equal spends."""
+    shuffled = rows[:]
+    random.shuffle(shuffled)
+    a = analyze(make_orders(rows), as_of=PROPERTY_AS_OF)
+    b = analyze(make_orders(shuffled), as_of=PROPERTY_AS_OF)
+    assert_frame_equal(a.customers, b.customers)
+    assert a.thresholds == b.thresholds or all(
+        (x == y) or (np.isnan(x) and np.isnan(y))
+        for x, y in zip(a.thresholds.values(), b.thresholds.values(), strict=True)
+    )
+    assert (a.pareto.top_share, a.pareto.customers_for_80) == (
+        b.pareto.top_share,
+        b.pareto.customers_for_80,
+    ) or np.isnan(a.pareto.top_share)
+    assert_frame_equal(a.pareto.curve, b.pareto.curve)
+
+
+def test_shuffling_the_order_rows_of_a_sample_book_changes_nothing():
+    from xlcrm.xlsx.sample import generate_sample
+
+    sample = generate_sample(customers=600, seed=3)
+    orders = sample.orders.drop(columns="order_id")
+    # split every order into two lines of one order id: sums of floats in another order
+    lines = pd.concat(
+        [
+            orders.assign(amount=orders["amount"] - 0.1, order_id=orders.index),
+            orders.assign(amount=0.1, order_id=orders.index),
+        ]
+    )
+    shuffled = lines.sample(frac=1.0, random_state=5)
+    a = analyze(lines, sample.customers, sample.activities, as_of=sample.as_of)
+    b = analyze(shuffled, sample.customers, sample.activities, as_of=sample.as_of)
+    c = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    assert_frame_equal(a.customers, b.customers)
+    assert_frame_equal(a.customers, c.customers)
+    assert a.thresholds == b.thresholds == c.thresholds
+    assert a.pareto.customers_for_80 == b.pareto.customers_for_80
 
 
 @PROPERTY

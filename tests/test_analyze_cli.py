@@ -70,7 +70,7 @@ def test_writes_a_new_workbook_beside_the_input_and_leaves_the_input_alone(
         wb.sheetnames
     )
     assert "shop.xlcrm.xlsx" in out
-    assert "Read 6 orders, 4 customers, 1 activities" in out
+    assert "Read 6 orders, 4 customers, 1 activity from" in out  # plural by the catalogue
     assert "Important value" in out and "Potential" in out
     # Settings sheet as_of (2025-06-30) reaches the formulas' date cell
     assert wb["Settings"]["B1"].value == dt.datetime(2025, 6, 30)
@@ -103,8 +103,8 @@ def test_chinese_output_uses_chinese_labels(tmp_path: Path) -> None:
     code, out = run(str(book), "--lang", "zh")
     assert code == 0, out
     frame = pd.read_excel(tmp_path / "shop.xlcrm.xlsx", sheet_name="RFM分析", engine="calamine")
-    assert "RFM分类" in frame.columns
-    assert set(frame["RFM分类"]) <= {
+    assert "RFM 类别" in frame.columns
+    assert set(frame["RFM 类别"]) <= {
         "重要价值客户",
         "重要保持客户",
         "重要发展客户",
@@ -124,7 +124,7 @@ def test_unreadable_rows_are_listed_or_fail_with_strict(tmp_path: Path) -> None:
     assert not (tmp_path / "shop.xlcrm.xlsx").exists()
     code, out = run(str(book))
     assert code == 0, out
-    assert "Left out 1 rows" in out
+    assert "Left out 1 row;" in out
     frame = pd.read_excel(
         tmp_path / "shop.xlcrm.xlsx", sheet_name="Data quality", engine="calamine"
     )

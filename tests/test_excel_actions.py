@@ -45,17 +45,22 @@ def test_analyze_writes_the_result_sheets_like_the_cli(book: FileBook) -> None:
     assert message.startswith("Analysed 3")
     assert book.messages == [message]
     names = list(sheets_of(book.output))
-    for key in ("dashboard", "rfm", "lifecycle", "followups", "quality"):
+    for key in ("dashboard", "callplan", "rfm", "lifecycle", "followups", "quality"):
         assert SHEET_NAMES[key]["en"] in names
     assert book.path.read_bytes() == before  # the user's file is left alone
 
 
-def test_followup_plan_writes_the_follow_up_sheet(book: FileBook) -> None:
+def test_followup_plan_writes_the_call_plan_and_follow_up_sheets(book: FileBook) -> None:
     message = actions.followup_plan(book)
-    assert "Follow-up plan for" in message
-    rows = sheets_of(book.output)[SHEET_NAMES["followups"]["en"]]
-    assert rows[0][:2] == ["Customer ID", "Name"] or rows[0][0]
+    assert message.startswith("Call plan: ") and "calls today" in message
+    written = sheets_of(book.output)
+    names = [SHEET_NAMES["callplan"]["en"], SHEET_NAMES["followups"]["en"]]
+    assert list(written) == names  # those sheets only
+    rows = written[SHEET_NAMES["followups"]["en"]]
+    assert rows[0][:3] == ["Customer ID", "Name", "Owner"]
     assert len(rows) > 100
+    plan = written[SHEET_NAMES["callplan"]["en"]]
+    assert plan[0][:4] == ["Date", "Owner", "#", "Customer ID"] and plan[0][-2:] == ["Done", "Note"]
 
 
 def test_dashboard_writes_figures_and_summary_tables(book: FileBook) -> None:

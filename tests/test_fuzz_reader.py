@@ -136,8 +136,14 @@ def check(data: Any) -> None:
     assert (orders["order_date"] >= cells.MIN_DATE).all()
     assert (orders["order_date"] <= cells.MAX_DATE).all()
     quality = data.quality
-    assert list(quality.columns) == ["sheet", "row", "column", "value", "reason", "left_out"]
+    assert list(quality.columns) == [
+        "sheet", "row", "column", "value", "reason", "left_out", "detail"
+    ]  # fmt: skip
     assert (quality["row"] >= 1).all()
+    ledger = data.ledger  # every order row read is kept or left out for a reason
+    assert ledger.rows_read == ledger.rows_kept + sum(r for r, _ in ledger.left_out.values())
+    assert ledger.cents_read == ledger.cents_kept + sum(c for _, c in ledger.left_out.values())
+    assert ledger.rows_kept == len(orders)
     data.quality_table("zh")  # every reason has words
 
 

@@ -79,4 +79,46 @@ def test_analyze_says_how_many_future_orders_it_ignored(book, tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "Ignored 1 orders dated after 2024-06-30" in result.stdout
+    assert "Ignored 1 order dated after 2024-06-30" in result.stdout
+
+
+# --- analyze_book: the use case behind `xlcrm analyze` and the ribbon --------------------
+
+
+def test_analyze_book_writes_and_reports_what_it_found(book, tmp_path):
+    from xlcrm.core.schema import RFM_CLASSES, TIERS
+    from xlcrm.jobs import RESULT_SHEETS, WorkbookFile, analyze_book
+
+    steps = []
+    target = tmp_path / "out.xlsx"
+    done = analyze_book(
+        WorkbookFile(book, target),
+        today=dt.date(2030, 1, 1),
+        lang="en",
+        on_step=lambda step, lang: steps.append((step, lang)),
+    )
+    assert steps == [("read", "en"), ("analyse", "en"), ("write", "en")]
+    assert done.written == str(target) and target.is_file()
+    assert len(done.sheets) == len(RESULT_SHEETS) and done.sheets[0] == "Dashboard"
+    assert done.read["orders"] == len(ORDERS) - 1
+    assert done.future_orders == 1  # dated after the sheet's as_of
+    customers = done.job.analysis.customers
+    assert list(done.classes) == list(RFM_CLASSES) and list(done.tiers) == list(TIERS)
+    assert sum(done.classes.values()) == int(customers["rfm_class"].notna().sum())
+    assert sum(done.tiers.values()) == done.customers == len(customers)
+    assert done.overdue == int((customers["overdue_days"] > 0).sum())
+
+
+def test_analyze_book_refuses_before_reading(book, tmp_path):
+    from xlcrm.core.errors import OutputError
+    from xlcrm.jobs import WorkbookFile, analyze_book
+
+    class Watched(WorkbookFile):
+        def read_data(self, lang="en"):
+            raise AssertionError("read although the output cannot be written")
+
+    before = book.read_bytes()
+    for output, words in ((tmp_path, "is a folder"), (book, "overwrite the input")):
+        with pytest.raises(OutputError, match=words):
+            analyze_book(Watched(book, output), today=dt.date(2030, 1, 1))
+    assert book.read_bytes() == before

@@ -102,6 +102,26 @@ def test_median_gap_of_an_even_number_of_gaps_is_the_middle_mean():
     assert purchase_rhythm(orders, as_of=AS_OF)["median_gap_days"].tolist() == [20.0]
 
 
+def test_same_day_orders_make_no_zero_day_gap():
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["A"] * 5 + ["B"] * 3,
+            "order_date": pd.to_datetime(
+                ["2024-01-01"] * 3
+                + ["2024-01-31", "2024-03-01"]
+                + ["2024-05-01"] * 3  # B: three orders on one day
+            ),
+            "amount": [1.0] * 8,
+        }
+    )
+    rhythm = purchase_rhythm(orders, as_of=AS_OF).set_index("customer_id")
+    # A bought on three days: gaps 30 and 30 (not 0, 0, 30, 30 -> 15)
+    assert rhythm.loc["A", "median_gap_days"] == 30.0
+    assert np.isnan(rhythm.loc["B", "median_gap_days"])
+    # same-day orders still count as purchases in the windows
+    assert rhythm.loc["B", "recent_purchases"] == 3
+
+
 def test_activity_windows_count_the_last_window_and_the_one_before():
     activities = pd.DataFrame(
         {
@@ -176,9 +196,9 @@ def test_describe_churn_in_english_and_chinese():
     expected = pd.Series(
         [
             "no purchase for 120 days, 3.1× the usual gap of 39 days",
-            "2 purchases and contacts in the last 90 days, down from 6 in the 90 before",
+            "2 purchases and contacts in the last 90 days, down from 6 in the 90 days before",
             "no purchase for 80 days, 3.9× the usual gap of 20.5 days; "
-            "1 purchases and contacts in the last 90 days, down from 5 in the 90 before",
+            "1 purchase or contact in the last 90 days, down from 5 in the 90 days before",
             None,
         ],
         dtype=str,
@@ -187,7 +207,7 @@ def test_describe_churn_in_english_and_chinese():
     assert_series_equal(english, expected)
     chinese = describe_churn(frame, "zh")
     assert chinese[0] == "已 120 天未购买，是平时购买间隔 39 天的 3.1 倍"
-    assert chinese[1] == "近 90 天购买和联系共 2 次，此前 90 天为 6 次"
+    assert chinese[1] == "近 90 天有 2 次购买和联系，之前 90 天有 6 次"
     assert "；" in chinese[2]
     assert pd.isna(chinese[3])
 
@@ -203,6 +223,6 @@ def test_describe_churn_when_earlier_purchases_were_on_one_day():
         }
     )
     assert describe_churn(frame, "en").tolist() == [
-        "no purchase for 12 days, while earlier purchases came on the same day"
+        "no purchase for 12 days; earlier purchases all came on one day"
     ]
-    assert describe_churn(frame, "zh").tolist() == ["已 12 天未购买，而以往的购买都在同一天"]
+    assert describe_churn(frame, "zh").tolist() == ["已 12 天未购买；以往的购买都在同一天"]

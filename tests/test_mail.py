@@ -26,6 +26,7 @@ from conftest import require_tool
 from pypdf import PdfReader
 
 from xlcrm.core.errors import SettingsError
+from xlcrm.core.settings import Settings
 from xlcrm.mail import (
     Brief,
     FollowUp,
@@ -186,8 +187,9 @@ def message(pdf: bytes, to: list[str], key: str = "all", **kwargs: Any) -> Email
 
 
 FOLLOWUPS = [
-    FollowUp("C1", EVIL, "Ann", dt.date(2024, 6, 28), 2, "urgent", "A"),
-    FollowUp("C2", "<b>Bold & Co</b>", "李雷", dt.date(2024, 7, 2), 0, "soon", "B"),
+    FollowUp("C1", EVIL, "Ann", dt.date(2024, 7, 1), 2, "urgent", "A", today=True),
+    FollowUp("C2", "<b>Bold & Co</b>", "李雷", dt.date(2024, 7, 1), 0, None, "B", "due", True),
+    FollowUp("C5", "Later Ltd", "Ann", dt.date(2024, 7, 3), 0, None, "C", "due"),
 ]
 
 
@@ -211,9 +213,11 @@ def test_message_has_plain_and_html_bodies_and_the_pdf(pdf: bytes) -> None:
     assert msg["Subject"] == "Sample Trading Co. customer brief, 2024-06-30"
     assert msg.get_content_type() == "multipart/mixed"
     plain, rich = bodies(msg)
-    assert "Customers" in plain and "12,345.50" in plain and "62.0%" in plain
-    assert "Follow-ups due this week (up to 2024-07-06): 2" in plain
-    assert "overdue 2 d" in plain and "Urgent" in plain
+    assert "Customers" in plain and "12,346" in plain and "62.0%" in plain
+    assert "Calls planned for 2024-07-01: 2" in plain
+    assert "overdue 2 d" in plain and "Urgent" in plain and "grade B" in plain
+    assert "Later this week: 1 more call planned, up to 2024-07-03" in plain
+    assert "Later Ltd" not in plain  # the later days are counted, not listed
     assert "<td>Revenue</td>" in rich
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == "xlcrm-brief-2024-06-30.pdf"
@@ -248,7 +252,7 @@ def test_newlines_in_owner_names_cannot_inject_headers(pdf: bytes) -> None:
 
 
 def test_more_than_fifteen_followups_point_to_the_pdf(pdf: bytes) -> None:
-    many = [FollowUp(f"C{i}", f"N{i}", None, AS_OF, 0, None, None) for i in range(20)]
+    many = [FollowUp(f"C{i}", f"N{i}", None, AS_OF, 0, None, None, today=True) for i in range(20)]
     plain, rich = bodies(message(pdf, ["a@shop.example"], followups=many))
     assert "N14" in plain and "N15" not in plain
     assert "and 5 more in the attached PDF" in plain and "5 more" in rich
@@ -256,7 +260,7 @@ def test_more_than_fifteen_followups_point_to_the_pdf(pdf: bytes) -> None:
 
 def test_no_followups_says_so(pdf: bytes) -> None:
     plain, _ = bodies(message(pdf, ["a@shop.example"], followups=[]))
-    assert "No follow-ups due this week." in plain
+    assert "No calls planned this week." in plain
 
 
 def test_bad_address_is_refused_before_anything_is_built(pdf: bytes) -> None:
@@ -265,26 +269,34 @@ def test_bad_address_is_refused_before_anything_is_built(pdf: bytes) -> None:
     assert parse_addresses("a@x.com; B <b@y.org>, a@x.com") == ["a@x.com", "b@y.org"]
 
 
-def test_followups_due_covers_overdue_and_the_next_seven_days_for_one_owner() -> None:
+def test_the_body_lists_the_call_plan_today_first_for_one_owner() -> None:
     customers = pd.DataFrame(
         {
-            "customer_id": ["C1", "C2", "C3", "C4"],
-            "name": ["Acme", "Beta", "Gamma", pd.NA],
-            "owner": ["Ann", "Bob", "ann ", "Ann"],
+            "customer_id": ["C1", "C2", "C3", "C4", "C5"],
+            "name": ["Acme", "Beta", "Gamma", pd.NA, "Eps"],
+            "owner": ["Ann", "Bob", "ann ", "Ann", "Ann"],
+            "grade": ["B", "B", "A", "C", "D"],
             "next_followup": pd.to_datetime(
-                ["2024-06-20", "2024-07-01", "2024-07-06", "2024-07-07"]
+                ["2024-06-20", "2024-07-01", "2024-07-01", "2024-07-03", "2024-07-30"]
             ),
-            "overdue_days": [10, 0, 0, 0],
-            "urgency": ["urgent", "soon", "soon", "not_urgent"],
-            "grade": ["A", "B", "B", "C"],
+            "overdue_days": [10, 0, 0, 0, 0],
+            "monetary": [5.0, 1.0, 1.0, 1.0, 1.0],
         }
     )
+    # as of Sunday 30 June: the plan starts Monday 1 July
     due = followups_due(customers, as_of=AS_OF)
-    assert [f.customer_id for f in due] == ["C1", "C2", "C3"]
-    assert due[0] == FollowUp("C1", "Acme", "Ann", dt.date(2024, 6, 20), 10, "urgent", "A")
-    assert [f.customer_id for f in followups_due(customers, as_of=AS_OF, owner="ANN")] == [
-        "C1",
-        "C3",
+    # by day, then owner, then priority (grade A first)
+    assert [f.customer_id for f in due] == ["C3", "C1", "C2", "C4"]
+    assert due[1] == FollowUp(
+        "C1", "Acme", "Ann", dt.date(2024, 7, 1), 11, None, "B", "overdue by 11 days", True
+    )
+    assert [f.today for f in due] == [True, True, True, False]
+    mine = followups_due(customers, as_of=AS_OF, owner="ANN", settings=Settings(daily_calls=1))
+    # one call a day: Gamma (grade A) first, then Acme, then C4 when due
+    assert [(f.customer_id, f.due.isoformat()) for f in mine] == [
+        ("C3", "2024-07-01"),
+        ("C1", "2024-07-02"),
+        ("C4", "2024-07-03"),
     ]
 
 
@@ -324,7 +336,7 @@ def test_sent_message_arrives_with_recipients_subject_bodies_and_readable_pdf(
     (got,) = server.handler.messages()
     assert got["Subject"] == msg["Subject"] == "Customer brief, 2024-06-30"
     plain, rich = bodies(got)
-    assert EVIL in plain and "12,345.50" in plain
+    assert EVIL in plain and "12,346" in plain  # sums without cents
     assert "&lt;b&gt;Bold" in rich
     (attachment,) = list(got.iter_attachments())
     pages, text = text_of(attachment.get_content())

@@ -29,4 +29,4 @@ def test_only_known_stages_run_per_slice() -> None:
 
     names = {stage.__name__ for stage in STAGES}
     assert names >= PER_CUSTOMER
-    assert {"scores", "classes", "concentration"} <= names - PER_CUSTOMER
+    assert {"identity", "scores", "classes", "tiers", "concentration"} <= names - PER_CUSTOMER

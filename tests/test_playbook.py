@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from xlcrm.core import playbook
+from xlcrm.core import playbook, schema
 from xlcrm.core.schema import GRADE_LABELS, LABELS, LANGS, RFM_CLASSES, TIER_LABELS, TIERS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -71,3 +71,12 @@ def test_unknown_codes_and_languages_raise_key_error():
         playbook.entry("tier", "nope", "en")
     with pytest.raises(KeyError):
         playbook.action_text("potential", "fr")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_segment_and_tier_labels_never_collide(lang):
+    segments = {schema.label(code, lang).casefold() for code in schema.SEGMENTS}
+    tiers = {schema.tier_label(code, lang).casefold() for code in schema.TIERS}
+    classes = {schema.label(code, lang).casefold() for code in schema.RFM_CLASSES}
+    assert not segments & tiers
+    assert not segments & classes and not tiers & classes

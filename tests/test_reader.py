@@ -36,7 +36,7 @@ def orders_frame(
 
 
 def quality_rows(data: WorkbookData) -> list[tuple[Any, ...]]:
-    q = data.quality
+    q = data.problems
     return list(zip(q["sheet"], q["row"], q["column"], q["value"], q["reason"], strict=True))
 
 
@@ -131,7 +131,7 @@ def test_plain_english_workbook_reads_every_table(make_workbook: Make) -> None:
     }
     assert data.counts["orders"].read == 3
     assert data.counts["orders"].left_out == 0
-    assert data.quality.empty
+    assert data.problems.empty
 
 
 def test_chinese_sheets_headers_and_settings(make_workbook: Make) -> None:
@@ -306,12 +306,53 @@ def test_date_forms(value: Any) -> None:
     assert parsed.problem.tolist() == [None]
 
 
-def test_day_first_switch_and_unambiguous_fallback() -> None:
-    values = np.array(["05/03/2024", "25/03/2024", "03/25/2024"], dtype=object)
-    month_first = cells.parse_dates(values, day_first=False).values.tolist()
-    day_first = cells.parse_dates(values, day_first=True).values.tolist()
-    assert month_first == [pd.Timestamp(x) for x in ("2024-05-03", "2024-03-25", "2024-03-25")]
-    assert day_first == [pd.Timestamp(x) for x in ("2024-03-05", "2024-03-25", "2024-03-25")]
+def _read_dates(values: list[Any], *, day_first: bool = False) -> list[Any]:
+    parsed = cells.parse_dates(np.array(values, dtype=object), day_first=day_first)
+    return [None if pd.isna(v) else v.date().isoformat() for v in parsed.values]
+
+
+def test_day_or_month_first_is_decided_per_column_by_the_values_that_prove_it() -> None:
+    # 25/03 proves day first for the whole column, whatever the setting says
+    assert _read_dates(["05/03/2024", "25/03/2024"]) == ["2024-03-05", "2024-03-25"]
+    # 03/25 proves month first, even with day_first set
+    assert _read_dates(["05/03/2024", "03/25/2024"], day_first=True) == [
+        "2024-05-03",
+        "2024-03-25",
+    ]
+    # no proof: the setting decides
+    assert _read_dates(["05/03/2024"]) == ["2024-05-03"]
+    assert _read_dates(["05/03/2024"], day_first=True) == ["2024-03-05"]
+
+
+def test_a_column_proving_both_orders_refuses_only_the_values_that_read_two_ways() -> None:
+    values = ["05/03/2024", "25/03/2024", "03/25/2024", "05/05/2024"]
+    parsed = cells.parse_dates(np.array(values, dtype=object))
+    assert _read_dates(values) == [None, "2024-03-25", "2024-03-25", "2024-05-05"]
+    assert parsed.problem.tolist() == ["ambiguous_date", None, None, None]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024/3/5 下午 2:22:07",
+        "2024/3/5 上午 9:01:00",
+        "2024-03-05T14:22:01Z",
+        "2024-03-05T14:22:01+08:00",
+        "2024-03-05T14:22:01.250+0800",
+        "2024-03-05 14:22:01 +0800",
+        "3/5/2024 2:22 PM",
+        "2024年3月5日 14时22分",
+    ],
+)
+def test_dates_with_a_time_of_day_and_a_zone_keep_the_date_as_written(value: str) -> None:
+    assert _read_dates([value]) == ["2024-03-05"]
+
+
+@pytest.mark.parametrize("value", [8, 3.0, "8", 366, D(1900, 1, 8)])
+def test_a_small_number_in_a_date_column_is_not_a_1900_date(value: Any) -> None:
+    parsed = cells.parse_dates(np.array([value, D(2024, 1, 1)], dtype=object))
+    assert parsed.problem.tolist() == ["number_as_date", None]
+    assert pd.isna(parsed.values.iloc[0])
 
 
 @pytest.mark.parametrize(
@@ -389,7 +430,7 @@ def test_ids_from_numbers_and_text_match_across_sheets(make_workbook: Make) -> N
     )
     data = read_workbook(path)
     assert data.orders["customer_id"].tolist() == ["123", "00123"]
-    assert data.quality.empty
+    assert data.problems.empty
 
 
 def test_grades() -> None:
@@ -425,7 +466,7 @@ def test_unreadable_rows_are_left_out_and_listed_with_excel_rows(make_workbook: 
         ("Orders", 5, "Amount", "#VALUE!", "excel_error"),
         ("Orders", 6, "Amount", "ten", "bad_amount"),
     ]
-    assert data.quality["left_out"].all()
+    assert data.problems["left_out"].all()
     assert (data.counts["orders"].read, data.counts["orders"].left_out) == (2, 3)
 
 
@@ -445,7 +486,7 @@ def test_bad_optional_cell_is_blanked_and_row_kept(make_workbook: Make) -> None:
         ("Customers", 2, "Created", "yesterday", "bad_date"),
         ("Customers", 2, "Grade", "Z", "bad_grade"),
     ]
-    assert not data.quality["left_out"].any()
+    assert not data.problems["left_out"].any()
 
 
 def test_duplicate_customers_keep_first_and_list_the_rest(make_workbook: Make) -> None:
@@ -482,15 +523,21 @@ def test_orders_for_unknown_customers_are_kept_and_listed_once(make_workbook: Ma
     data = read_workbook(path, strict=True)  # information only: strict still passes
     assert len(data.orders) == 3
     assert quality_rows(data) == [("Orders", 3, "Customer ID", "C9", "unknown_customer")]
-    assert not data.quality["left_out"].any()
+    assert not data.problems["left_out"].any()
 
 
 def test_quality_table_in_english_and_chinese(make_workbook: Make) -> None:
     path = make_workbook(
-        {"Orders": [["Customer ID", "Date", "Amount"], ["C1", D(2024, 1, 1), "x"]]}
+        {
+            "Orders": [
+                ["Customer ID", "Date", "Amount"],
+                ["C1", D(2024, 1, 1), "x"],
+                ["C2", D(2024, 1, 1), 5],
+            ]
+        }
     )
     data = read_workbook(path)
-    en = quality_table(data, "en")
+    en = quality_table(data.problems, "en")
     assert list(en.columns) == ["Sheet", "Row", "Column", "Value", "Problem", "Effect"]
     assert en.iloc[0].tolist() == [
         "Orders",
@@ -500,7 +547,7 @@ def test_quality_table_in_english_and_chinese(make_workbook: Make) -> None:
         "not an amount xlcrm can read",
         "row left out",
     ]
-    zh = data.quality_table("zh")
+    zh = quality_table(data.problems, "zh")
     assert list(zh.columns) == ["工作表", "行", "列", "值", "问题", "处理"]
     assert zh.iloc[0].tolist() == ["Orders", 2, "Amount", "x", "无法识别的金额", "该行未计入"]
 
@@ -549,8 +596,9 @@ def test_missing_column_message_names_file_sheet_expected_and_found(make_workboo
 
 def test_missing_column_message_in_chinese(make_workbook: Make) -> None:
     path = make_workbook({"订单": [["客户编号", "金额"], ["C1", 3]]})
-    with pytest.raises(InputError, match="现有表头：客户编号, 金额"):
+    with pytest.raises(InputError) as info:
         read_workbook(path, lang="zh")
+    assert "现有表头：客户编号, 金额" in info.value.render("zh")
 
 
 def test_empty_workbook_sheet_is_a_missing_column(make_workbook: Make) -> None:
@@ -562,10 +610,10 @@ def test_empty_workbook_sheet_is_a_missing_column(make_workbook: Make) -> None:
 # --- files --------------------------------------------------------------------
 
 
-def test_legacy_xls_gets_a_clear_message(tmp_path: Path) -> None:
+def test_a_damaged_ole2_file_named_xls_is_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 512)
-    with pytest.raises(InputError, match=r"legacy \.xls.*save it as \.xlsx"):
+    with pytest.raises(InputError, match=r"not an \.xlsx file"):
         read_workbook(path)
 
 
@@ -756,18 +804,17 @@ ROWS = st.lists(st.lists(CELL, min_size=0, max_size=5), min_size=0, max_size=12)
 def test_fuzz_orders_rows_give_data_or_an_xlcrm_error(
     rows: list[list[Any]], header_at: int, day_first: bool
 ) -> None:
-    from xlcrm.xlsx import reader
+    from xlcrm.xlsx.grid import Sheet
+    from xlcrm.xlsx.tables import read_table
 
     rows = [list(r) for r in rows]
     if rows:
         rows.insert(min(header_at, len(rows)), ["Customer ID", "Date", "Amount"])
     width = max(map(len, rows), default=0)
     rows = [r + [None] * (width - len(r)) for r in rows]
-    sheet = reader._Sheet("Orders", rows, 1, 0)
+    sheet = Sheet("Orders", rows, 1, 0)
     try:
-        read = reader._read_table(
-            sheet, "orders", file=Path("f.xlsx"), column_map={}, day_first=day_first, lang="en"
-        )
+        read = read_table(sheet, "orders", file=Path("f.xlsx"), column_map={}, day_first=day_first)
     except XlcrmError:
         return
     frame = read.frame
@@ -879,11 +926,46 @@ def test_activities_of_customers_nowhere_else_are_listed_as_not_used(make_workbo
         }
     )
     data = read_workbook(path)
-    table = quality_table(data, "en")
+    table = quality_table(data.problems, "en")
     rows = list(table.itertuples(index=False, name=None))
     assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
         ("Orders", 3, "X9", "kept"),
         ("Activities", 3, "Y1", "activity not used"),
     ]
-    zh = quality_table(data, "zh")
+    zh = quality_table(data.problems, "zh")
     assert zh.iloc[1, 5] == "该跟进记录未使用"
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("合计", "total_row"),
+        ("小计", "total_row"),
+        ("汇总", "total_row"),
+        ("总计", "total_row"),
+        ("合计：", "total_row"),
+        ("本页小计", "total_row"),
+        ("小计(3笔)", "total_row"),
+        ("Total", "total_row"),
+        ("TOTAL:", "total_row"),
+        ("Grand Total", "total_row"),
+        ("Subtotal", "total_row"),
+        ("Sum", "total_row"),
+        ("共 3 个客户", "note_row"),
+        ("共3条记录", "note_row"),
+        ("3 customers", "note_row"),
+        ("备注：含税", "note_row"),
+        ("制表：张三", "note_row"),
+        ("Total Wine & More", None),
+        ("汇总贸易有限公司", None),
+        ("共享科技", None),
+        ("Summit Co", None),
+        ("C001", None),
+        ("备注", None),
+    ],
+)
+def test_total_and_note_labels(label: str, kind: str | None) -> None:
+    from xlcrm.xlsx.rowkinds import footer_rows
+
+    found, _, _ = footer_rows({"customer_id": (np.array([label, "C9"], dtype=object), None)})
+    assert found.tolist() == [kind, None]

@@ -186,8 +186,10 @@ def test_as_of_must_be_a_date():
         (list(range(1, 11)), [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
         ([7], [3]),
         ([7, 7, 7, 7], [3, 3, 3, 3]),
-        ([1, 2], [2, 4]),
-        ([1, 1, 1, 1, 2], [2, 2, 2, 2, 5]),
+        ([1, 2], [3, 5]),
+        ([1, 1, 1, 1, 2], [1, 1, 1, 1, 5]),
+        ([1, 1, 1, 2, 2, 3, 4, 5, 6, 7], [1, 1, 1, 2, 2, 3, 4, 4, 5, 5]),
+        ([3, 3, 9, 9, 9], [1, 1, 3, 3, 3]),
         ([], []),
     ],
 )
@@ -203,7 +205,34 @@ def test_quantile_scores_lower_is_better_reverses_and_keeps_nan():
 def test_quantile_scores_accept_a_scalar_and_a_series():
     np.testing.assert_array_equal(quantile_scores(4), [3.0])
     series = pd.Series([1, None, 3], dtype="Int64")
-    np.testing.assert_array_equal(quantile_scores(series), [2.0, np.nan, 4.0])
+    np.testing.assert_array_equal(quantile_scores(series), [3.0, np.nan, 5.0])
+
+
+def test_one_time_buyers_the_largest_tie_score_f_1():
+    frequency = [1] * 60 + [2] * 20 + [3] * 10 + [8] * 10
+    scores = quantile_scores(frequency)
+    assert set(scores[:60]) == {1.0}  # ranks 1-60 span scores 1-3: the lowest
+    assert set(scores[60:80]) == {4.0} and set(scores[80:90]) == {5.0}
+
+
+def test_recency_ties_take_the_worse_end_too():
+    # three customers who last bought 300 days ago are the worst: R 1, not 2
+    np.testing.assert_array_equal(
+        quantile_scores([300, 300, 300, 10, 5], higher_is_better=False), [1, 1, 1, 4, 5]
+    )
+
+
+def test_money_is_summed_in_cents_equal_spends_score_alike():
+    # twelve customers who each spent 52.87, in lines whose float sums differ
+    lines = [(f"C{i:02d}", "2024-03-01", amount) for i in range(12) for amount in (50.0, 2.87)]
+    lines += [(f"C{i:02d}", "2024-03-02", amount) for i in range(12, 24) for amount in (0.1, 0.2)]
+    lines += [("Z", "2024-03-03", 0.3)]
+    frame = compute_rfm(orders(lines), as_of=AS_OF)
+    m = frame.set_index("customer_id")["monetary"]
+    assert m[[f"C{i:02d}" for i in range(12)]].nunique() == 1
+    assert m[[f"C{i:02d}" for i in range(12, 24)] + ["Z"]].nunique() == 1
+    scores = score_rfm(frame).set_index(frame["customer_id"])["m_score"]
+    assert scores[[f"C{i:02d}" for i in range(12, 24)] + ["Z"]].nunique() == 1
 
 
 def test_score_rfm_scores_only_customers_with_a_purchase():
@@ -217,9 +246,9 @@ def test_score_rfm_scores_only_customers_with_a_purchase():
     )
     expected = pd.DataFrame(
         {
-            "r_score": pd.array([4, 2, None], dtype="Int64"),
-            "f_score": pd.array([4, 2, None], dtype="Int64"),
-            "m_score": pd.array([4, 2, None], dtype="Int64"),
+            "r_score": pd.array([5, 3, None], dtype="Int64"),
+            "f_score": pd.array([5, 3, None], dtype="Int64"),
+            "m_score": pd.array([5, 3, None], dtype="Int64"),
         },
         index=[7, 8, 9],
     )
@@ -381,3 +410,21 @@ def test_scores_from_explicit_cuts_count_cut_points_below_and_reverse_for_recenc
     np.testing.assert_array_equal(
         rfm.scores_from_cuts(values, cuts, higher_is_better=False), [5, 5, 4, 2, 1, np.nan]
     )
+
+
+def test_code_for_label_accepts_the_code_and_both_languages() -> None:
+    from xlcrm.core import schema
+
+    for kind, codes in (
+        ("class", schema.RFM_CLASSES),
+        ("segment", schema.SEGMENTS),
+        ("tier", schema.TIERS),
+        ("urgency", schema.URGENCIES),
+    ):
+        label = schema.tier_label if kind == "tier" else schema.label
+        for code in codes:
+            assert schema.code_for_label(code, kind) == code
+            assert schema.code_for_label(f" {label(code, 'en').upper()} ", kind) == code
+            assert schema.code_for_label(label(code, "zh"), kind) == code
+    assert schema.code_for_label("重要价值客户") == "important_value"
+    assert schema.code_for_label("no such class") is None

@@ -170,6 +170,56 @@ def test_leads_have_status_expected_close_and_grades(book: sm.Sample) -> None:
     assert c["last_contact"].notna().any() and c["last_contact"].isna().any()
 
 
+def test_kinds_of_customer_are_one_table() -> None:
+    names = [t.name for t in sm.CUSTOMER_TYPES]
+    assert len(names) == len(set(names))
+    assert sum(t.share for t in sm.CUSTOMER_TYPES) == pytest.approx(1.0)
+    leads = [t for t in sm.CUSTOMER_TYPES if t.last_order is None]
+    assert leads and all(t.orders == (0, 0.0) for t in leads)
+
+
+@pytest.fixture(scope="module")
+def analysed(book: sm.Sample):
+    from xlcrm.core.analysis import analyze
+
+    return analyze(book.orders, book.customers, book.activities, as_of=book.as_of).customers
+
+
+@pytest.mark.parametrize(("customers", "seed"), [(2000, sm.DEFAULT_SEED), (300, 4), (20_000, 9)])
+def test_a_live_team_has_10_to_25_percent_overdue(customers: int, seed: int) -> None:
+    from xlcrm.core.analysis import analyze
+
+    s = sm.generate_sample(customers=customers, seed=seed)
+    c = analyze(s.orders, s.customers, s.activities, as_of=s.as_of).customers
+    assert 0.10 <= (c["overdue_days"] > 0).mean() <= 0.25
+
+
+def test_last_contacts_follow_the_grades(analysed: pd.DataFrame) -> None:
+    leads = analysed[analysed["cadence_basis"] == "grade"]
+    since = (AS_OF - leads["last_contact"]).dt.days
+    typical = since.groupby(leads["grade"]).median()
+    assert typical["A"] <= 1 and typical["B"] <= 7 and typical["C"] <= 15
+    assert typical["A"] < typical["B"] < typical["C"] < typical["E"]
+    # most leads are on schedule, the plan starts from a realistic backlog
+    on_time = leads["overdue_days"] == 0
+    assert 0.7 <= on_time.mean() <= 0.95
+
+
+def test_open_leads_close_around_as_of_and_a_few_need_requalifying(
+    book: sm.Sample, analysed: pd.DataFrame
+) -> None:
+    c = book.customers
+    close = (c.loc[c["deal_status"] == "Open", "expected_close"] - AS_OF).dt.days
+    assert close.between(-30, 300).all()
+    assert close.between(0, 90).mean() >= 0.5
+    assert 0.02 <= (close < 0).mean() <= 0.15
+    assert analysed["requalify"].sum() >= 5
+    # a typed grade whose close passed is kept, a derived one becomes D
+    stale = analysed[analysed["requalify"]]
+    assert (stale.loc[stale["grade_source"] == "derived", "grade"] == "D").all()
+    assert stale["grade_source"].eq("given").any()
+
+
 def test_owners_and_activity_kinds(book: sm.Sample) -> None:
     owners = book.customers["owner"].value_counts()
     assert 5 <= len(owners) <= 8
@@ -214,9 +264,27 @@ EXPECTED_HEADERS = {
             "Deal status",
             "Need status",
             "Last contact",
+            "Satisfaction",
+            "Likely to recommend",
+            "Referred by",
+            "Cost",
         ],
         "Orders": ["Order ID", "Customer ID", "Order date", "Amount"],
         "Activities": ["Customer ID", "Date", "Kind"],
+        "Deals": [
+            "Deal ID",
+            "Customer ID",
+            "Owner",
+            "Stage",
+            "Amount",
+            "Created",
+            "Expected Close",
+            "Closed",
+            "Status",
+            "Lost Reason",
+        ],
+        "Stage history": ["Deal ID", "Stage", "Date"],
+        "Feedback": ["Date", "Customer ID", "Kind", "Status", "Closed", "Satisfaction"],
     },
     "zh": {
         "客户": [
@@ -229,9 +297,27 @@ EXPECTED_HEADERS = {
             "成交状态",
             "需求状态",
             "最后联系日期",
+            "满意度",
+            "推荐意愿",
+            "推荐人",
+            "成本",
         ],
         "订单": ["订单编号", "客户编号", "下单日期", "订单金额"],
         "跟进记录": ["客户编号", "跟进日期", "跟进方式"],
+        "商机": [
+            "商机编号",
+            "客户编号",
+            "负责人",
+            "阶段",
+            "金额",
+            "创建日期",
+            "预计成交日期",
+            "关闭日期",
+            "状态",
+            "输单原因",
+        ],
+        "商机阶段记录": ["商机编号", "阶段", "日期"],
+        "反馈": ["日期", "客户编号", "类型", "状态", "关闭日期", "满意度"],
     },
 }
 
@@ -315,6 +401,11 @@ def test_settings_sheet_holds_settings_and_owners(
     assert unknown == [as_of_key]  # read by the reader, not a Settings field
     assert settings.language == lang
     assert settings.company == s.company
+    # the plan's settings, in the sheet's language
+    assert (settings.pool_no_deal_days, settings.pool_no_contact_days) == (365, 180)
+    assert settings.work_days == (0, 1, 2, 3, 4) and settings.holidays
+    assert settings.calls_for(s.owners["owner"].iloc[-1]) == 12
+    assert settings.tier_cadence["lost"] == 365 and settings.purchase_is_contact
     owners = [row for row in ws.iter_rows(min_row=2, min_col=4, max_col=5, values_only=True)]
     owners = [row for row in owners if row[0]]
     assert [o for o, _ in owners] == s.owners["owner"].tolist()
@@ -324,8 +415,9 @@ def test_settings_sheet_holds_settings_and_owners(
 
 def test_chinese_settings_keys_are_the_chinese_aliases() -> None:
     keys = [key for key, _ in sm.generate_sample(customers=10, lang="zh").settings_rows()]
-    assert keys[:4] == ["分析日期", "公司名称", "语言", "分层阈值方法"]
+    assert keys[:6] == ["分析日期", "公司名称", "语言", "货币", "货币小数位数", "分层阈值方法"]
     assert "A类跟进天数" in keys
+    assert {"流失客户跟进天数", "公海未联系天数", "每日拜访数", "节假日", "调休上班日"} <= set(keys)
 
 
 def test_write_into_missing_folder_is_an_output_error(tmp_path: Path) -> None:

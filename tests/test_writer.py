@@ -183,9 +183,18 @@ def test_chinese_sheets_headers_and_labels(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert {"RFM分析", "生命周期", "跟进计划", "仪表盘", "数据质量", "设置"} <= set(wb.sheetnames)
     rows = rows_as_dicts(wb["RFM分析"])
-    assert rows[0]["RFM分类"] == "重要价值客户"
-    tiers = {r["生命周期阶段"] for r in rows_as_dicts(wb["生命周期"])}
+    assert rows[0]["RFM 类别"] == "重要价值客户"  # the glossary's term, as in the brief
+    lifecycle = rows_as_dicts(wb["生命周期"])
+    tiers = {r["生命周期阶段"] for r in lifecycle}
     assert tiers == {schema.tier_label(t, "zh") for t in ("mature", "repeat", "lost", "potential")}
+    assert [r["流失预警"] for r in lifecycle] == ["否", "是", "否", "否", "否"]
+    dashboard = " ".join(str(c) for row in wb["仪表盘"].iter_rows(values_only=True) for c in row)
+    assert "销售额" in dashboard and "收入" not in dashboard
+
+
+def test_churn_warning_is_a_word_in_the_workbook_language(written: Path) -> None:
+    rows = rows_as_dicts(openpyxl.load_workbook(written)["Lifecycle"])
+    assert [r["Churn warning"] for r in rows] == ["No", "Yes", "No", "No", "No"]
 
 
 def test_user_text_that_looks_like_a_formula_stays_text(written: Path) -> None:
@@ -210,13 +219,17 @@ def test_followups_sorted_by_due_date_then_owner_with_live_formulas(written: Pat
     wb = openpyxl.load_workbook(written)
     ws = wb["Follow-ups"]
     hdr = headers(ws)
-    assert {"Grade", "Last contact", "Next follow-up"} <= set(hdr)
-    assert hdr[4] == "Grade" and hdr[5] == "Last contact"
+    assert {"Grade", "Last contact", "Contact from", "Next follow-up"} <= set(hdr)
+    assert hdr[4:7] == ["Grade", "Last contact", "Contact from"]
     rows = rows_as_dicts(ws)
     due = [r["Next follow-up"] for r in rows]
     assert all(isinstance(v, str) and v.startswith("=") for v in due)
-    assert rows[0]["Days overdue"] == "=MAX(0,xlcrm_as_of-H2)"
-    assert rows[0]["Next follow-up"] == '=IF(F2="",xlcrm_as_of,F2+G2)'
+    assert rows[0]["Days overdue"] == "=MAX(0,xlcrm_as_of-I2)"
+    # what xlcrm computed stays until a rep types a grade or a contact date
+    assert rows[0]["Next follow-up"] == '=IF(F2="",xlcrm_as_of,IF(AND(E2=O2,F2=Q2),R2,F2+H2))'
+    assert rows[0]["Cadence days"] == "=IF(E2=O2,P2,VLOOKUP(E2,'Settings'!$A$5:$B$9,2,FALSE))"
+    hidden = [k for k, d in ws.column_dimensions.items() if d.hidden]
+    assert hidden == ["O", "P", "Q", "R"] and hdr[14] == "Grade by xlcrm"
     assert wb.defined_names["xlcrm_as_of"].attr_text == "'Settings'!$B$1"
     dv = ws.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].formula1 == '"A,B,C,D,E"' and str(dv[0].sqref) == "E2:E6"
@@ -267,13 +280,16 @@ def test_rerun_in_place_replaces_only_own_sheets(tmp_path: Path) -> None:
         "Notes",
         "Settings",
         "仪表盘",
+        "拜访计划",
         "RFM分析",
         "生命周期",
         "跟进计划",
         "客户价值",
         "数据质量",
         "xlcrm设置",
+        "xlcrm图表数据",  # the Dashboard charts' data, hidden
     ]
+    assert wb["xlcrm图表数据"].sheet_state == "hidden"
     assert wb["Notes"]["A1"].value == "keep me"
     assert wb["Orders"]["D1"].value == "=1+2"
     assert wb["Settings"]["A1"].value == "as_of"
@@ -367,13 +383,14 @@ def test_empty_quality_gives_a_valid_empty_table(written: Path, tmp_path: Path) 
 def test_sheet_specs_are_plain_data_for_other_front_ends() -> None:
     sheets = build_result_sheets(fake_analysis(), QUALITY, lang="en")
     assert [s.table for s in sheets] == [
+        "xlcrm_callplan",
         "xlcrm_rfm",
         "xlcrm_lifecycle",
         "xlcrm_followups",
         "xlcrm_value",
         "xlcrm_quality",
     ]
-    follow = sheets[2]
+    follow = sheets[3]
     formulas = {c.key: c.formula for c in follow.columns if c.formula}
     assert set(formulas) == {"cadence_days", "next_followup", "overdue_days", "urgency"}
     assert len(follow.frame) == 5
@@ -418,3 +435,30 @@ def test_no_customers_still_gives_valid_tables(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert wb["RFM分析"].tables["xlcrm_rfm"].ref == "A1:M2"
     assert wb["跟进计划"].max_row == 1
+
+
+def test_dashboard_shows_the_plan_the_pool_and_what_each_segment_means(
+    tmp_path: Path,
+) -> None:
+    customers = fake_customers()
+    customers["pool"] = [False, False, True, True, False]
+    out = write_results(FakeAnalysis(customers), QUALITY, tmp_path / "out.xlsx", lang="en")
+    ws = openpyxl.load_workbook(out)["Dashboard"]
+    labels = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for label in (
+        "Calls planned today",
+        "Due but not planned (backlog)",
+        "Grades to re-qualify",
+        "Return to the pool (公海)",
+    ):
+        assert label in labels
+    # each segment with what it means, under the segments' table
+    assert "Meaning" in labels
+    assert any(text.startswith("Champions: ") for text in labels)
+    pool = ws[ws.tables["xlcrm_dashboard_pool"].ref]
+    ids = [c.value for c in pool[0]].index("Customer ID")
+    assert [r[ids].value for r in pool[1:]] == ["C3", "C4"]  # the bigger spender first
+
+
+def test_no_pool_block_when_nobody_is_flagged(written: Path) -> None:
+    assert "xlcrm_dashboard_pool" not in openpyxl.load_workbook(written)["Dashboard"].tables

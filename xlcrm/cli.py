@@ -28,7 +28,7 @@ from xlcrm.core.errors import XlcrmError
 from xlcrm.locale import t, tn
 
 if TYPE_CHECKING:
-    from xlcrm.jobs import EmailOutcome
+    from xlcrm.jobs import AnalyzeOutcome, EmailOutcome
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 console = Console(highlight=False, soft_wrap=True)
@@ -59,49 +59,14 @@ AS_OF_OPTION = click.option(
     help="Analysis date, YYYY-MM-DD (default: Settings sheet, else today).",
 )
 
-
-# User-facing messages of the commands, per language. `tr(key, lang, **fields)`.
-MESSAGES: dict[str, dict[str, str]] = {
-    "unexpected": {
-        "en": "unexpected error: {error} (run again with --debug for the traceback)",
-        "zh": "意外错误：{error}（加 --debug 重新运行可查看详细信息）",
-    },
-    "interrupted": {
-        "en": "interrupted; nothing was overwritten",
-        "zh": "已中断；没有覆盖任何文件",
-    },
-    "steps": {"en": "steps", "zh": "步"},
-    "open_in_excel": {
-        "en": "note: {file} is open in Excel ({lock} exists); reading the last saved version",
-        "zh": "提示：{file} 正在 Excel 中打开（存在 {lock}）；读取的是上次保存的内容",
-    },
-    "demo.generating": {"en": "Generating the sample book", "zh": "正在生成示例数据"},
-    "demo.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
-    "demo.done": {
-        "en": "Wrote {file}: {customers:,} customers, {orders:,} orders ({refunds:,} refunds), "
-        "{activities:,} activities, as of {as_of}.",
-        "zh": "已写入 {file}：{customers:,} 个客户，{orders:,} 笔订单（含 {refunds:,} 笔退款），"
-        "{activities:,} 条跟进记录，截至 {as_of}。",
-    },
-    "demo.next": {
-        "en": "Next: xlcrm analyze {file}",
-        "zh": "下一步：xlcrm analyze {file} --lang zh",
-    },
-    "demo.exists": {
-        "en": "the file exists and is not an xlcrm sample workbook",
-        "zh": "文件已存在，且不是 xlcrm 示例工作簿",
-    },
-    "demo.exists_hint": {
-        "en": "choose another name with -o, or add --force to overwrite it",
-        "zh": "请用 -o 换一个文件名，或加 --force 覆盖",
-    },
-}
-
-
-def tr(key: str, lang: str | None = "en", **fields: Any) -> str:
-    """The message ``key`` in ``lang`` (English when missing), formatted with ``fields``."""
-    texts = MESSAGES[key]
-    return texts.get(lang or "en", texts["en"]).format(**fields)
+COMPARE_OPTION = click.option(
+    "--compare-as-of",
+    "compare_as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="An earlier day, YYYY-MM-DD: what changed since then (moves between RFM classes "
+    "and tiers, new churn warnings, customers who became lost).",
+)
 
 
 def _one_line(text: object) -> str:
@@ -131,7 +96,12 @@ def warn_if_open(book: Any, lang: str) -> None:
 
     lock = excel_lock(book)
     if lock is not None:
-        text = tr("open_in_excel", lang, file=Path(book).name, lock=lock.name)
+        text = t(
+            "note: {file} is open in Excel ({lock} exists); reading the last saved version",
+            lang,
+            file=Path(book).name,
+            lock=lock.name,
+        )
         err_console.print(f"[yellow]xlcrm:[/] {escape(_one_line(text))}")
 
 
@@ -170,7 +140,8 @@ class XlcrmGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            err_console.print(f"xlcrm: {tr('interrupted', _lang_of(ctx))}", markup=False)
+            text = t("interrupted; nothing was overwritten", _lang_of(ctx))
+            err_console.print(f"xlcrm: {text}", markup=False)
             ctx.exit(130)
         except OSError as exc:
             if debug or not exc.filename:
@@ -190,9 +161,12 @@ class XlcrmGroup(click.Group):
     @staticmethod
     def _unexpected(ctx: click.Context, exc: BaseException) -> None:
         error = _one_line(f"{type(exc).__name__}: {exc}")
-        err_console.print(
-            f"[bold red]xlcrm:[/] {escape(tr('unexpected', _lang_of(ctx), error=error))}"
+        text = t(
+            "unexpected error: {error} (run again with --debug for the traceback)",
+            _lang_of(ctx),
+            error=error,
         )
+        err_console.print(f"[bold red]xlcrm:[/] {escape(text)}")
         ctx.exit(1)
 
 
@@ -203,9 +177,21 @@ class Steps:
         self._bar = bar
         self._names = list(names)
         self._done = 0
+        self._started = False
         self._task = (
             bar.add_task(self._names[0] if names else "", total=len(names)) if bar else None
         )
+
+    def next(self) -> None:
+        """Start the next step (the one before is done): for steps a use case reports."""
+        if self._started:
+            self._done += 1
+            if self._bar is not None and self._task is not None:
+                self._bar.update(self._task, advance=1)
+        self._started = True
+        if self._bar is not None and self._task is not None and self._names:
+            label = self._names[min(self._done, len(self._names) - 1)]
+            self._bar.update(self._task, description=label)
 
     @contextmanager
     def step(self, name: str | None = None) -> Iterator[None]:
@@ -230,7 +216,7 @@ def progress(steps: Sequence[str], lang: str | None = "en") -> Iterator[Steps]:
     \b
     Example::
 
-        with progress([tr("x.reading", lang), tr("x.writing", lang)], lang) as bar:
+        with progress([t("Reading {file}", lang, file=name), t("Analysing", lang)], lang) as bar:
             with bar.step():
                 frames = read(...)
             with bar.step():
@@ -244,7 +230,7 @@ def progress(steps: Sequence[str], lang: str | None = "en") -> Iterator[Steps]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn(tr("steps", lang)),
+        TextColumn(t("steps", lang or "en")),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -285,6 +271,7 @@ def cli(debug: bool) -> None:
 @click.option(
     "--html", "as_html", is_flag=True, help="Write the HTML instead of the PDF (any browser)."
 )
+@COMPARE_OPTION
 def report_command(
     book: str,
     output: str | None,
@@ -292,6 +279,7 @@ def report_command(
     lang: str | None,
     owner: str | None,
     as_html: bool,
+    compare_as_of: Any,
 ) -> None:
     """Write the segment strategy brief for BOOK as an A4 PDF.
 
@@ -305,6 +293,7 @@ def report_command(
       xlcrm report shop.xlsx                       # writes shop.brief.pdf
       xlcrm report shop.xlsx --lang zh --owner 张伟 -o 张伟.pdf
       xlcrm report shop.xlsx --html --as-of 2025-06-30
+      xlcrm report shop.xlsx --compare-as-of 2025-03-31   # + a What changed section
     """
     import datetime as dt
     from pathlib import Path
@@ -325,7 +314,9 @@ def report_command(
         with bar.step():
             data = read_workbook(source, lang=msg_lang)
         with bar.step():
-            job = jobs.run_job(data, today=dt.date.today(), as_of=as_of, lang=lang)
+            job = jobs.run_job(
+                data, today=dt.date.today(), as_of=as_of, lang=lang, compare_as_of=compare_as_of
+            )
         with bar.step():
             done = jobs.write_brief(job, target, owner=owner, html=as_html, book=source)
     size = f"{done.size / 1024:,.0f}"
@@ -394,78 +385,41 @@ def demo(
     from pathlib import Path
 
     from xlcrm.core.errors import OutputError
+    from xlcrm.locale import N_
     from xlcrm.xlsx.sample import generate_sample, is_sample_workbook, write_sample
 
     lang = lang or "en"
     target = Path(output) if output else Path(f"sample_{lang}.xlsx")
     if target.suffix.lower() != ".xlsx":
         raise click.BadParameter(
-            f"{target.name!r} must end in .xlsx", param_hint="'-o' / '--output'"
+            t("{name!r} must end in .xlsx", lang, name=target.name),
+            param_hint="'-o' / '--output'",
         )
     if target.exists() and not force and not is_sample_workbook(target):
         raise OutputError(
-            tr("demo.exists", lang), file=str(target), hint=tr("demo.exists_hint", lang)
+            N_("the file exists and is not an xlcrm sample workbook"),
+            file=str(target),
+            hint=N_("choose another name with -o, or add --force to overwrite it"),
         )
-    with progress(
-        [tr("demo.generating", lang), tr("demo.writing", lang, file=target)], lang
-    ) as bar:
+    steps = [t("Generating the sample book", lang), t("Writing {file}", lang, file=target)]
+    with progress(steps, lang) as bar:
         with bar.step():
             sample = generate_sample(customers=customers, seed=seed, lang=lang, as_of=as_of)
         with bar.step():
             write_sample(sample, target)
-    console.print(
-        tr(
-            "demo.done",
-            lang,
-            file=target,
-            customers=len(sample.customers),
-            orders=len(sample.orders),
-            refunds=int((sample.orders["amount"] < 0).sum()),
-            activities=len(sample.activities),
-            as_of=sample.as_of.date().isoformat(),
-        ),
-        markup=False,
+    orders = sample.orders
+    done = t(
+        "Wrote {file}: {customers}, {orders} ({refunds}), {activities}, as of {as_of}.",
+        lang,
+        file=target,
+        customers=tn("{n:,} customer", "{n:,} customers", len(sample.customers), lang),
+        orders=tn("{n:,} order", "{n:,} orders", len(orders), lang),
+        refunds=tn("{n:,} refund", "{n:,} refunds", int((orders["amount"] < 0).sum()), lang),
+        activities=tn("{n:,} activity", "{n:,} activities", len(sample.activities), lang),
+        as_of=sample.as_of.date().isoformat(),
     )
-    console.print(tr("demo.next", lang, file=target), markup=False, style="dim")
-
-
-ANALYZE_MESSAGES: dict[str, dict[str, str]] = {
-    "analyze.reading": {"en": "Reading {file}", "zh": "正在读取 {file}"},
-    "analyze.computing": {"en": "Analysing", "zh": "正在分析"},
-    "analyze.writing": {"en": "Writing {file}", "zh": "正在写入 {file}"},
-    "analyze.same_file": {
-        "en": "the output would overwrite the input workbook",
-        "zh": "输出会覆盖输入工作簿",
-    },
-    "analyze.same_file_hint": {
-        "en": "add --in-place to add the result sheets to it, or choose another -o",
-        "zh": "如需把结果写入原工作簿请加 --in-place，否则请用 -o 换一个文件名",
-    },
-    "analyze.read": {
-        "en": "Read {parts} from {file} (as of {as_of}).",
-        "zh": "已从 {file} 读取 {parts}（分析日期 {as_of}）。",
-    },
-    "analyze.left_out": {
-        "en": "Left out {n:,} rows; problems found (see the Data quality sheet):",
-        "zh": "跳过 {n:,} 行；发现的问题（详见“数据质量”工作表）：",
-    },
-    "analyze.none_left_out": {"en": "No rows left out.", "zh": "没有跳过任何行。"},
-    "analyze.future": {
-        "en": "Ignored {n:,} orders dated after {as_of} (the analysis date).",
-        "zh": "忽略了 {n:,} 笔晚于分析日期 {as_of} 的订单。",
-    },
-    "analyze.classes": {"en": "RFM classes", "zh": "RFM 分类"},
-    "analyze.tiers": {"en": "Lifecycle tiers", "zh": "生命周期阶段"},
-    "analyze.followups": {
-        "en": "Follow-ups: {overdue:,} overdue, {week:,} due within 7 days.",
-        "zh": "跟进：{overdue:,} 个已逾期，{week:,} 个 7 天内到期。",
-    },
-    "analyze.done": {
-        "en": "Wrote {sheets} to {file}.",
-        "zh": "已写入 {file}：{sheets}。",
-    },
-}
-MESSAGES.update(ANALYZE_MESSAGES)
+    console.print(done, markup=False)
+    console.print(t("Next: xlcrm analyze {file}", lang, file=target), markup=False, style="dim")
 
 
 @cli.command("analyze")
@@ -510,6 +464,7 @@ MESSAGES.update(ANALYZE_MESSAGES)
     "--settings", "settings_book", default=None, help="Workbook whose Settings sheet to use."
 )
 @click.option("--csv", "csv_out", is_flag=True, help="Also write the customer table as CSV.")
+@COMPARE_OPTION
 def analyze_command(
     book: str,
     output: str | None,
@@ -524,13 +479,17 @@ def analyze_command(
     activities: str | None,
     settings_book: str | None,
     csv_out: bool,
+    compare_as_of: Any,
 ) -> None:
     """Read BOOK's Customers/Orders/Activities/Settings sheets and write the analysis.
 
-    Sheets RFM, Lifecycle, Follow-ups, Dashboard and Data quality (with
-    --lang zh: RFM分析, 生命周期, 跟进计划, 仪表盘, 数据质量) go to a new
-    workbook; BOOK is left as it is unless --in-place. Running again replaces
-    xlcrm's sheets only. Options win over the Settings sheet.
+    Sheets Dashboard, Call plan, RFM, Lifecycle, Follow-ups, Value and Data
+    quality (with --lang zh: 仪表盘, 拜访计划, RFM分析, 生命周期, 跟进计划, …)
+    go to a new workbook; BOOK is left as it is unless --in-place. Running
+    again replaces xlcrm's sheets only, and keeps what reps typed into them:
+    Done dates and notes on the Call plan, grades changed on Follow-ups
+    (with --in-place they are written into BOOK's Activities and Customers
+    sheets first; see also `xlcrm log`). Options win over the Settings sheet.
 
     \b
     Example:
@@ -539,18 +498,20 @@ def analyze_command(
       xlcrm analyze shop.xlsx --in-place --strict
       xlcrm analyze orders/ --customers customers.csv --settings shop.xlsx
       xlcrm analyze shop.duckdb:orders --engine spark --spark-master spark://host:7077
+      xlcrm analyze shop.xlsx --compare-as-of 2025-03-31   # + what changed since then
     """
     import datetime as dt
     from pathlib import Path
 
-    from xlcrm.core.errors import OutputError
     from xlcrm.engine.sources import is_engine_source
 
     if engine or customers or activities or settings_book or csv_out or is_engine_source(book):
         from xlcrm.cli_engine import analyze_engine
 
         if in_place:
-            raise click.UsageError("--in-place works on a workbook analysed without --engine")
+            raise click.UsageError(
+                t("--in-place works on a workbook analysed without --engine", lang or "en")
+            )
         if output:
             check_output(Path(output), lang or "en")
         analyze_engine(
@@ -568,101 +529,234 @@ def analyze_command(
             csv=csv_out,
         )
         return
-    from xlcrm.jobs import run_job
-    from xlcrm.xlsx.reader import read_workbook
-    from xlcrm.xlsx.writer import check_in_place, default_output, write_results
+    from xlcrm.jobs import WorkbookFile, analyze_book
+
+    msg_lang = lang or "en"
+    if in_place and output:
+        raise click.UsageError(t("--in-place and -o/--output cannot be used together", msg_lang))
+    source = Path(book)
+    book_file = WorkbookFile(source, Path(output) if output else None, in_place, strict)
+    if not in_place:  # --in-place refuses a workbook open in Excel instead
+        warn_if_open(source, msg_lang)
+    names = [
+        t("Reading {file}", msg_lang, file=source.name),
+        t("Analysing", msg_lang),
+        t("Writing {file}", msg_lang, file=book_file.target.name),
+    ]
+    with progress(names, msg_lang) as bar:
+        outcome = analyze_book(
+            book_file,
+            today=dt.date.today(),
+            as_of=as_of,
+            lang=lang,
+            threshold=threshold,
+            ui_lang=msg_lang,
+            on_step=lambda _step, _lang: bar.next(),
+            compare_as_of=compare_as_of,
+        )
+    _print_analyze_summary(outcome, source.name)
+
+
+def _print_analyze_summary(outcome: AnalyzeOutcome, source: str) -> None:
+    """Rows read and left out (by reason), customers per class and tier, where the file went."""
+    from xlcrm.core import schema
+
+    lang, read = outcome.lang, outcome.read
+    parts = []
+    if "orders" in read:
+        parts.append(tn("{n:,} order", "{n:,} orders", read["orders"], lang))
+    if "customers" in read:
+        parts.append(tn("{n:,} customer", "{n:,} customers", read["customers"], lang))
+    if "activities" in read:
+        parts.append(tn("{n:,} activity", "{n:,} activities", read["activities"], lang))
+    if "deals" in read:
+        parts.append(tn("{n:,} deal", "{n:,} deals", read["deals"], lang))
+    if "stage_history" in read:
+        parts.append(tn("{n:,} stage change", "{n:,} stage changes", read["stage_history"], lang))
+    if "feedback" in read:
+        parts.append(tn("{n:,} feedback item", "{n:,} feedback items", read["feedback"], lang))
+    as_of = outcome.as_of.date().isoformat()
+    lines = [
+        t(
+            "Read {parts} from {file} (as of {as_of}).",
+            lang,
+            parts=t(", ", lang).join(parts) or "-",
+            file=source,
+            as_of=as_of,
+        )
+    ]
+    lines += outcome.columns_used
+    if outcome.left_out or outcome.problems:
+        lines.append(
+            tn(
+                "Left out {n:,} row; problems found (see the Data quality sheet):",
+                "Left out {n:,} rows; problems found (see the Data quality sheet):",
+                outcome.left_out,
+                lang,
+            )
+        )
+        for p in outcome.problems:
+            what = t("{where}: {what}", lang, where=p.sheet, what=p.problem)
+            lines.append(f"  {p.rows:>7,}  {t('{text} ({hint})', lang, text=what, hint=p.effect)}")
+    else:
+        lines.append(t("No rows left out.", lang))
+    if outcome.future_orders:
+        lines.append(
+            tn(
+                "Ignored {n:,} order dated after {as_of} (the analysis date).",
+                "Ignored {n:,} orders dated after {as_of} (the analysis date).",
+                outcome.future_orders,
+                lang,
+                as_of=as_of,
+            )
+        )
+    lines.append(t("RFM classes:", lang))
+    lines += [f"  {n:>7,}  {schema.label(c, lang)}" for c, n in outcome.classes.items()]
+    lines.append(t("Lifecycle tiers:", lang))
+    lines += [f"  {n:>7,}  {schema.tier_label(c, lang)}" for c, n in outcome.tiers.items()]
+    lines.append(
+        t(
+            "Follow-ups: {overdue:,} overdue, {week:,} due within 7 days.",
+            lang,
+            overdue=outcome.overdue,
+            week=outcome.due_this_week,
+        )
+    )
+    lines += _plan_lines(outcome, lang)
+    lines += outcome.insights
+    sheets = t(", ", lang).join(outcome.sheets)
+    lines.append(t("Wrote {sheets} to {file}.", lang, sheets=sheets, file=outcome.written))
+    lines.append(outcome.reconciliation)
+    for line in lines:
+        console.print(line, markup=False)
+
+
+def _plan_lines(outcome: AnalyzeOutcome, lang: str) -> list[str]:
+    """What was logged first, the call plan in one line, the customers to return to the pool."""
+    lines = []
+    if outcome.logged:
+        lines.append(
+            tn(
+                "Logged {n:,} done call in the Activities of {file}.",
+                "Logged {n:,} done calls in the Activities of {file}.",
+                outcome.logged,
+                lang,
+                file=outcome.job.data.path.name,
+            )
+        )
+    if outcome.graded:
+        lines.append(
+            tn(
+                "Wrote {n:,} grade typed on Follow-ups into the Customers sheet.",
+                "Wrote {n:,} grades typed on Follow-ups into the Customers sheet.",
+                outcome.graded,
+                lang,
+            )
+        )
+    plan = outcome.job.plan
+    first = plan.days[0] if len(plan.days) else None
+    lines.append(
+        t(
+            "Call plan: {today:,} calls on {day}, {week:,} in {days} working days, "
+            "{backlog:,} due but not planned.",
+            lang,
+            today=int((plan.calls["date"] == first).sum()) if first is not None else 0,
+            day=first.date().isoformat() if first is not None else "-",
+            week=len(plan.calls),
+            days=len(plan.days),
+            backlog=len(plan.backlog),
+        )
+    )
+    customers = outcome.job.analysis.customers
+    pool = int(customers["pool"].sum()) if "pool" in customers.columns else 0
+    if pool:
+        lines.append(
+            tn(
+                "{n:,} customer to return to the pool.",
+                "{n:,} customers to return to the pool.",
+                pool,
+                lang,
+            )
+        )
+    return lines
+
+
+@cli.command("log")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Workbook holding the Call plan (default: BOOK itself if it has one, "
+    "else BOOK.xlcrm.xlsx beside it).",
+)
+@AS_OF_OPTION
+@LANG_OPTION
+def log_command(book: str, plan_file: str | None, as_of: Any, lang: str | None) -> None:
+    """Log the calls marked Done on the Call plan into BOOK's Activities, then plan again.
+
+    Every Call plan row with a date in Done becomes an Activities row of BOOK
+    (customer, that date, a call, the note); BOOK gets an Activities sheet
+    when it has none. Grades changed on the Follow-ups sheet go into BOOK's
+    Customers sheet. Then the analysis runs again and the new plan replaces
+    the old one where it was, keeping the notes of calls not done yet.
+    BOOK is changed, so the same safety checks as --in-place apply.
+
+    \b
+    Example:
+      xlcrm analyze shop.xlsx          # writes shop.xlcrm.xlsx with the Call plan
+      (reps fill in Done and Note on the Call plan)
+      xlcrm log shop.xlsx              # logs them into shop.xlsx, plans again
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from xlcrm.jobs import WorkbookFile, analyze_book
+    from xlcrm.xlsx.carryover import typed_from_file
+    from xlcrm.xlsx.writer import default_output
 
     source = Path(book)
     msg_lang = lang or "en"
-    if in_place and output:
-        raise click.UsageError("--in-place and -o/--output cannot be used together")
-    target = source if in_place else Path(output) if output else default_output(source)
-    check_output(target, msg_lang)
-    if in_place:
-        # before anything is read: the file stays byte-identical
-        check_in_place(source, lang=msg_lang)
-    elif target.exists() and target.resolve() == source.resolve():
-        raise OutputError(
-            tr("analyze.same_file", msg_lang),
-            file=str(target),
-            hint=tr("analyze.same_file_hint", msg_lang),
-        )
+    if plan_file is not None:
+        where = Path(plan_file)
+    elif _has_call_plan(source):
+        where = source
     else:
-        warn_if_open(source, msg_lang)
-    with progress(
-        [
-            tr("analyze.reading", msg_lang, file=source.name),
-            tr("analyze.computing", msg_lang),
-            tr("analyze.writing", msg_lang, file=target.name),
-        ],
-        msg_lang,
-    ) as bar:
-        with bar.step():
-            data = read_workbook(source, strict=strict, lang=msg_lang)
-        with bar.step():
-            job = run_job(data, today=dt.date.today(), as_of=as_of, lang=lang, threshold=threshold)
-        with bar.step():
-            written = write_results(job.analysis, data, target, lang=job.lang, in_place=in_place)
-    _print_analyze_summary(job, written, source)
-
-
-def _print_analyze_summary(job: Any, written: Any, source: Any) -> None:
-    """Rows read and left out (by reason), customers per class and tier, where the file went."""
-    data, result, lang = job.data, job.analysis, job.lang
-    from xlcrm.core import schema
-    from xlcrm.xlsx.writer import SHEET_NAMES
-
-    names = {
-        "orders": {"en": "orders", "zh": "笔订单"},
-        "customers": {"en": "customers", "zh": "个客户"},
-        "activities": {"en": "activities", "zh": "条跟进记录"},
-    }
-    counts = data.counts
-    parts = ", ".join(f"{counts[key].read:,} {names[key][lang]}" for key in names if key in counts)
-    as_of = result.as_of.date().isoformat()
-    console.print(
-        tr("analyze.read", lang, parts=parts or "-", file=source.name, as_of=as_of),
-        markup=False,
-    )
-    left_out = sum(c.left_out for c in counts.values())
-    quality = data.quality_table(lang)
-    if left_out or len(quality):
-        console.print(tr("analyze.left_out", lang, n=left_out), markup=False)
-        sheet, problem, effect = quality.columns[0], quality.columns[4], quality.columns[5]
-        for (where, what, how), n in quality.groupby([sheet, problem, effect]).size().items():
-            console.print(f"  {n:>7,}  {where}: {what} ({how})", markup=False)
-    else:
-        console.print(tr("analyze.none_left_out", lang), markup=False)
-    if job.future_orders:
-        console.print(tr("analyze.future", lang, n=job.future_orders, as_of=as_of), markup=False)
-    customers = result.customers
-    classes = customers["rfm_class"].value_counts()
-    tiers = customers["tier"].value_counts()
-    console.print(tr("analyze.classes", lang) + ":", markup=False)
-    for code in schema.RFM_CLASSES:
+        where = default_output(source)
+    typed = typed_from_file(where)
+    if typed.done.empty and typed.grades.empty:
         console.print(
-            f"  {int(classes.get(code, 0)):>7,}  {schema.label(code, lang)}", markup=False
+            t("Nothing to log: no Call plan row in {file} has a Done date.", msg_lang, file=where),
+            markup=False,
         )
-    console.print(tr("analyze.tiers", lang) + ":", markup=False)
-    for code in schema.TIERS:
-        console.print(
-            f"  {int(tiers.get(code, 0)):>7,}  {schema.tier_label(code, lang)}", markup=False
+        return
+    in_place = where.resolve() == source.resolve()
+    book_file = WorkbookFile(source, None if in_place else where, in_place, log=True)
+    outcome = analyze_book(
+        book_file, today=dt.date.today(), as_of=as_of, lang=lang, ui_lang=msg_lang
+    )
+    lines = _plan_lines(outcome, outcome.lang)
+    lines.append(
+        t(
+            "Wrote {sheets} to {file}.",
+            outcome.lang,
+            sheets=t(", ", outcome.lang).join(outcome.sheets),
+            file=outcome.written,
         )
-    until = customers["days_until_due"]
-    console.print(
-        tr(
-            "analyze.followups",
-            lang,
-            overdue=int((until < 0).sum()),
-            week=int(((until >= 0) & (until <= 7)).sum()),
-        ),
-        markup=False,
     )
-    sheets = ", ".join(
-        SHEET_NAMES[k][lang]
-        for k in ("dashboard", "rfm", "lifecycle", "followups", "value", "quality")
-    )
-    console.print(tr("analyze.done", lang, sheets=sheets, file=written), markup=False)
+    for line in lines:
+        console.print(line, markup=False)
+
+
+def _has_call_plan(path: Any) -> bool:
+    from xlcrm.xlsx.carryover import sheets_of_file
+    from xlcrm.xlsx.columns import SHEET_NAMES
+
+    try:
+        return bool(sheets_of_file(path, list(SHEET_NAMES["callplan"].values())))
+    except Exception:  # not readable here: the reader reports it with a clear line
+        return False
 
 
 @cli.group("addin")

@@ -159,7 +159,7 @@ def analyze_engine(
             progress=bar,
         )
         if strict:
-            reader._check_strict(job.data.quality, Path(book), job.lang)
+            reader._check_strict(job.data.quality, Path(book))
         bar.stage("writing", None)
         written = write_outputs(
             job.result, job.data, target, lang=job.lang, csv=csv, step=bar.stage
@@ -242,9 +242,9 @@ def _print_summary(job: Any, written: Any, book: str) -> None:
 
 
 def reader_reason(code: str, lang: str) -> str:
-    from xlcrm.xlsx.reader import REASONS
+    from xlcrm.xlsx.quality import reason_text
 
-    return REASONS.get(code, {}).get(lang, code)
+    return reason_text(code, lang)
 
 
 def _print_written(written: Any, lang: str) -> None:
@@ -278,8 +278,8 @@ def _print_written(written: Any, lang: str) -> None:
         )
         say(
             t(
-                "Wrote the Dashboard (all customers), {rfm} (the top {top:,} per class), "
-                "{followups} ({plan:,} follow-ups due now) and {quality} to {file}.",
+                "Wrote the Dashboard and the Call plan (all customers), {rfm} (the top {top:,} "
+                "per class), {followups} ({plan:,} follow-ups due now) and {quality} to {file}.",
                 lang,
                 rfm=SHEET_NAMES["rfm"][lang],
                 top=TOP_PER_CLASS,

@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import followup, lifecycle, pareto, playbook, rfm, value, value_check
+from xlcrm.core import followup, insights, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.reduced import Reduced, reduce_book, value_inputs
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
@@ -30,6 +30,7 @@ __all__ = [
     "Analysis",
     "Run",
     "analyze",
+    "finish",
     "prepare",
     "summary",
     "value_summary",
@@ -59,8 +60,12 @@ COLUMNS: Final = (
     "prior_events",
     "grade",
     "grade_source",
+    "expected_close",
+    "requalify",
     "cadence_days",
+    "cadence_basis",
     "last_contact",
+    "contact_source",
     "next_followup",
     "days_until_due",
     "overdue_days",
@@ -69,6 +74,7 @@ COLUMNS: Final = (
     "revenue_share",
     "action_key",
     "needs_followup",
+    "pool",
     # value model (xlcrm.core.value): its inputs, then its numbers (blank without a fit)
     "repeat_days",
     "span_days",
@@ -99,6 +105,13 @@ class Analysis:
     value: value.ValueModel = value.MODEL_OFF
     #: the model refitted without the last ``value_horizon_days`` and checked on them
     value_check: value_check.HoldoutCheck | None = None
+    #: Orders counted (order lines merged by order number, dated on or before as_of)
+    #: and how many of them are purchases (not refunds).
+    orders: int = 0
+    purchases: int = 0
+    #: funnel, feedback, referrals, relationship levels, long tail (None for analyses
+    #: made elsewhere)
+    insights: insights.Insights | None = None
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -146,7 +159,7 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(values.astype(object).where(values.notna(), None).to_numpy(), dtype=str)
 
 
-def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: Any) -> np.ndarray:
+def _spread(values: np.ndarray, where: np.ndarray, n: int, fill: float | None) -> np.ndarray:
     """Values known for some customers, placed at ``where`` in an array of ``n``."""
     if where.size == n and (where == np.arange(n)).all():
         return values
@@ -172,7 +185,8 @@ class Run:
     ``reduced`` holds the orders reduced to one row per customer
     (:mod:`xlcrm.core.reduced`: the same table every engine computes);
     ``book`` the orders themselves when they were given as rows (the value
-    model's holdout check refits on them), None for a reduced table.
+    model's holdout check and the long tail's years need them), None for a
+    reduced table.
     """
 
     as_of: pd.Timestamp
@@ -184,17 +198,20 @@ class Run:
     sheet: pd.DataFrame
     activity_at: np.ndarray
     activity_day: np.ndarray
+    deals: pd.DataFrame | None = None
+    stage_history: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
     book: rfm.OrderBook | None = None
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
-    def spread(self, values: np.ndarray, fill: Any) -> np.ndarray:
+    def spread(self, values: np.ndarray, fill: float | None) -> np.ndarray:
         """Per-customer values of ``reduced`` (customers with an order) aligned to ``ids``."""
         return _spread(values, self.at, self.n, fill)
 
-    def column(self, name: str, fill: Any) -> np.ndarray:
+    def column(self, name: str, fill: float | None) -> np.ndarray:
         """Column ``name`` of the per-customer table aligned to ``ids``."""
         return self.spread(self.reduced.columns[name], fill)
 
@@ -204,8 +221,11 @@ def prepare(
     customers: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     *,
-    as_of: Any,
+    as_of: rfm.DateLike,
     settings: Settings,
+    deals: pd.DataFrame | None = None,
+    stage_history: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
 ) -> Run:
     """Orders reduced to one row per customer (unless ``orders`` already is that table),
     the Customers sheet and activities aligned to all ids."""
@@ -232,6 +252,9 @@ def prepare(
         sheet=aligned,
         activity_at=activity_at,
         activity_day=activity_day,
+        deals=deals,
+        stage_history=stage_history,
+        feedback=feedback,
         book=order_book,
     )
 
@@ -406,20 +429,40 @@ def churn(run: Run, found: Found) -> Found:
 
 
 def grades(run: Run, found: Found) -> Found:
-    """Grade A-E: the sheet's, else derived from need, deal status and expected close."""
-    derived = followup.derive_grades(run.sheet, as_of=run.as_of, settings=run.settings)
+    """Grade A-E: the sheet's, else derived from need, deal status and expected close
+    (the sheet's, else the nearest of the customer's open deals)."""
+    sheet = run.sheet
+    if found.get("funnel") is not None:
+        from_deals = pd.Series(insights.open_deal_close(found["funnel"], run.ids, as_of=run.as_of))
+        sheet = sheet.copy()
+        typed = (
+            pd.to_datetime(sheet["expected_close"], errors="coerce")
+            if "expected_close" in sheet.columns
+            else pd.Series(pd.NaT, index=sheet.index)
+        )
+        sheet["expected_close"] = typed.fillna(from_deals)
+    derived = followup.derive_grades(sheet, as_of=run.as_of, settings=run.settings)
     return {
         "grade": derived["grade"].reset_index(drop=True),
         "grade_source": derived["grade_source"].reset_index(drop=True),
+        "expected_close": derived["expected_close"].to_numpy(),
+        "requalify": derived["requalify"].to_numpy(),
     }
 
 
 def followups(run: Run, found: Found) -> Found:
-    """Last contact, cadence, next follow-up, days overdue and urgency."""
+    """Last contact, cadence by situation, next follow-up, days overdue, urgency, pool."""
     plan_input = pd.DataFrame(
-        {"customer_id": pd.Series(np.asarray(run.ids, dtype=object), dtype=object)}
+        {
+            "customer_id": pd.Series(np.asarray(run.ids, dtype=object), dtype=object),
+            "grade": found["grade"],
+            "grade_source": found["grade_source"],
+            "expected_close": found["expected_close"],
+            "last_purchase": found["last_purchase"],
+            "tier": found["tier"],
+            "rfm_class": found["rfm_class"],
+        }
     )
-    plan_input["grade"] = found["grade"]
     if "last_contact" in run.sheet.columns:
         plan_input["last_contact"] = run.sheet["last_contact"]
     plan = followup.plan_followups(
@@ -429,14 +472,22 @@ def followups(run: Run, found: Found) -> Found:
         as_of_day=run.as_of_day,
         settings=run.settings,
     )
+    contact = plan["last_contact"]
+    contact_age = (run.as_of - contact).dt.days.to_numpy(dtype=np.float64, na_value=np.nan)
+    pool = followup.pool_flags(
+        found["owner"], found["recency_days"], contact_age, settings=run.settings
+    )
     return {
         "cadence_days": plan["cadence_days"].to_numpy(),
-        "last_contact": plan["last_contact"].to_numpy(),
+        "cadence_basis": plan["cadence_basis"].reset_index(drop=True),
+        "last_contact": contact.to_numpy(),
+        "contact_source": plan["contact_source"].reset_index(drop=True),
         "next_followup": plan["next_followup"].to_numpy(),
         "days_until_due": plan["days_until_due"].to_numpy(),
         "overdue_days": plan["overdue_days"].to_numpy(),
         "urgency": plan["urgency"].reset_index(drop=True),
         "needs_followup": plan["needs_followup"].to_numpy(),
+        "pool": pool,
     }
 
 
@@ -474,10 +525,12 @@ STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
     tiers,
     customer_value,
     churn,
+    insights.deals,
     grades,
     followups,
     concentration,
     actions,
+    *insights.STAGES[1:],
 )
 
 
@@ -486,8 +539,11 @@ def analyze(
     customers: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     *,
-    as_of: Any,
+    as_of: rfm.DateLike,
     settings: Settings = DEFAULT_SETTINGS,
+    deals: pd.DataFrame | None = None,
+    stage_history: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
 ) -> Analysis:
     """Every customer's value, tier, churn warning, grade and next follow-up.
 
@@ -506,6 +562,10 @@ def analyze(
         are added; customers without a purchase are prospects.
     activities
         ``customer_id``, ``date`` (and ``kind``): the contact log.
+    deals, stage_history, feedback
+        The Deals sheet, its stage history and the Feedback sheet
+        (:mod:`xlcrm.core.funnel`, :mod:`xlcrm.core.feedback`); open deals give
+        the expected close of customers whose sheet has none.
     as_of
         The day of the analysis; orders and activities after it are ignored.
     settings
@@ -517,23 +577,48 @@ def analyze(
         ``customers`` has the columns of :data:`COLUMNS`, sorted by
         ``customer_id``, index 0..n-1.
     """
-    run = prepare(orders, customers, activities, as_of=as_of, settings=settings)
+    run = prepare(
+        orders,
+        customers,
+        activities,
+        as_of=as_of,
+        settings=settings,
+        deals=deals,
+        stage_history=stage_history,
+        feedback=feedback,
+    )
     found: Found = {}
     for stage in STAGES:
         found.update(stage(run, found))
+    return finish(run, found)
+
+
+def finish(run: Run, found: Found, customers: pd.DataFrame | None = None) -> Analysis:
+    """The :class:`Analysis` of a run whose stages have run (``customers``: the frame
+    to hold, by default every customer's :data:`COLUMNS` from ``found``)."""
+    if customers is None:
+        customers = pd.DataFrame({name: found[name] for name in COLUMNS})
     return Analysis(
         as_of=run.as_of,
-        settings=settings,
-        customers=pd.DataFrame({name: found[name] for name in COLUMNS}),
+        settings=run.settings,
+        customers=customers,
         thresholds=found["thresholds"],
         pareto=found["pareto"],
         value=found["value"],
         value_check=found["value_check"],
+        orders=int(run.reduced.columns["orders"].sum()),
+        purchases=int(run.reduced.columns["frequency"].sum()),
+        insights=insights.collect(run, found),
     )
 
 
 def _number(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
+
+
+def _flags(frame: pd.DataFrame, column: str) -> int:
+    """How many rows have ``column`` set (0 for a frame made before the column existed)."""
+    return int(frame[column].fillna(False).astype(bool).sum()) if column in frame.columns else 0
 
 
 def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
@@ -555,7 +640,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
         the top ``pareto_top_share`` of purchasing customers, ``None`` without
         revenue), ``top_fraction`` (that fraction, 0.2), ``customers_for_80``,
         ``needs_followup`` (due within ``urgent_days``, overdue included),
-        ``overdue``, ``churn_warnings``, and counts per code: ``tiers``,
+        ``overdue``, ``churn_warnings``, ``pool`` (to return to the pool),
+        ``requalify`` (expected close passed), and counts per code: ``tiers``,
         ``classes``, ``segments``, ``urgency``, ``grades``.
     """
     frame = analysis.customers
@@ -581,6 +667,8 @@ def summary(analysis: Analysis, owner: str | None = None) -> dict[str, Any]:
         "needs_followup": int(frame["needs_followup"].sum()),
         "overdue": int((frame["overdue_days"] > 0).sum()),
         "churn_warnings": int(frame["churn_warning"].sum()),
+        "pool": _flags(frame, "pool"),
+        "requalify": _flags(frame, "requalify"),
         "tiers": counts("tier", tuple(TIERS)),
         "classes": counts("rfm_class", tuple(RFM_CLASSES)),
         "segments": counts("segment", tuple(SEGMENTS)),

@@ -34,6 +34,8 @@ DATE_OUT_OF_RANGE: Final = "date_out_of_range"
 BAD_AMOUNT: Final = "bad_amount"
 BAD_GRADE: Final = "bad_grade"
 EXCEL_ERROR: Final = "excel_error"
+NUMBER_AS_DATE: Final = "number_as_date"
+AMBIGUOUS_DATE: Final = "ambiguous_date"
 
 EXCEL_ERRORS: Final = frozenset(
     {
@@ -63,6 +65,11 @@ MIN_DATE: Final = pd.Timestamp("1900-01-01")
 MAX_DATE: Final = pd.Timestamp("2199-12-31")
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 _MAX_SERIAL: Final = (MAX_DATE - _EXCEL_EPOCH).days + 1
+# A number (or a date cell) before 1910 in a date column is a count, a
+# quantity or a total row's SUM shown as a date, never a customer's date:
+# Excel shows 8 as 1900-01-08.
+SMALL_DATE: Final = pd.Timestamp("1910-01-01")
+_MIN_SERIAL: Final = (SMALL_DATE - _EXCEL_EPOCH).days
 
 # Tried in this order on text still unread; times of day are cut off first.
 _YEAR_FIRST: Final = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
@@ -79,10 +86,56 @@ _MONTH_NAMES: Final = (
     "%b-%d-%Y",
 )
 
+# A time of day after a date: "14:22", "下午 2:22:07", "2:22 PM", ISO "T14:22:01.5Z",
+# "+08:00" or "+0800" zones, "14时22分". The date is kept as written (no zone shift).
 _TIME_SUFFIX: Final = (
-    r"(?:[ T]+\d{1,2}(?::\d{1,2}){1,2}(?:\.\d+)?(?:\s*[AaPp][Mm])?|[ ]*\d{1,2}时.*)$"
+    r"(?:(?:[ T]+|\s*(?:上午|下午|中午|晚上|凌晨|早上)\s*)\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d+)?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*(?:Z|UTC|GMT)?\s*(?:[+-]\d{2}(?::?\d{2})?)?)?"
+    r"|\s*(?:上午|下午|中午|晚上|凌晨|早上)?\s*\d{1,2}[时點点].*)$"
 )
-_CURRENCY: Final = r"(?i)(?:rmb|cny|usd|hkd|eur|gbp|jpy|us\$|hk\$|人民币|元|圆|块|[¥$€£])"
+# d/m/y or m/d/y: the two leading numbers, to decide the order per column
+_SLASHED: Final = r"^(\d{1,2})[/-](\d{1,2})[/-](?:\d{2}|\d{4})$"
+_CURRENCY: Final = (
+    r"(?i)(?:rmb|cny|usd|hkd|eur|gbp|jpy|us\$|hk\$|人民币|港币|港元|美元|欧元|英镑|日元|円"
+    r"|元|圆|块|[¥$€£])"
+)
+# The currency a written sign or code stands for; "¥" alone is taken as yuan.
+CURRENCY_CODES: Final[dict[str, str]] = {
+    "rmb": "CNY",
+    "cny": "CNY",
+    "人民币": "CNY",
+    "元": "CNY",
+    "圆": "CNY",
+    "块": "CNY",
+    "¥": "CNY",
+    "usd": "USD",
+    "us$": "USD",
+    "$": "USD",
+    "美元": "USD",
+    "hkd": "HKD",
+    "hk$": "HKD",
+    "港币": "HKD",
+    "港元": "HKD",
+    "eur": "EUR",
+    "€": "EUR",
+    "欧元": "EUR",
+    "gbp": "GBP",
+    "£": "GBP",
+    "英镑": "GBP",
+    "jpy": "JPY",
+    "円": "JPY",
+    "日元": "JPY",
+}
+_CURRENCY_FIRST: Final = (
+    r"(?i)(rmb|cny|usd|hkd|eur|gbp|jpy|us\$|hk\$|人民币|港币|港元|美元|欧元|英镑|日元|円"
+    r"|元|圆|块|[¥$€£])"
+)
+# Minus signs people paste from other programs: U+2212 (math), U+2012/2013 (dashes),
+# U+FE63 (small); the full-width U+FF0D becomes "-" under NFKC.
+_MINUS_SIGNS: Final = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-"})
+# 1.2万 (ten thousand), 3亿 (hundred million), 5千 (thousand), with or without 元
+_MULTIPLIERS: Final[dict[str, float]] = {"千": 1e3, "万": 1e4, "亿": 1e8}
+_MULTIPLIER_SUFFIX: Final = r"([千万亿])元?$"
 _PLAIN_NUMBER: Final = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+"
 
 
@@ -103,6 +156,9 @@ class Parsed:
     values: pd.Series
     blank: np.ndarray
     problem: np.ndarray
+    #: Amounts only: the currency code written in a text cell ("CNY", "USD" …), else None;
+    #: None for the whole column when no cell names one.
+    currency: np.ndarray | None = None
 
     @property
     def bad(self) -> np.ndarray:
@@ -353,28 +409,40 @@ def parse_kinds(values: object) -> Parsed:
     return Parsed(pd.Series(out, dtype=object).astype("str"), parsed.blank, parsed.problem)
 
 
-def _clean_amount_text(text: pd.Series) -> pd.Series:
-    """¥1,234.50 / RMB 1234.5 / (12.00) / 1 234,00? -> plain number text, or NaN-able junk."""
-    s = text.str.normalize("NFKC").str.replace(_CURRENCY, "", regex=True)
+def _clean_amount_text(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """¥1,234.50 / RMB 1234.5 / (12.00) / −5 / 1.2万 -> plain number text (or "x"),
+    the multiplier of a 万/亿/千 suffix, and the currency named (None where none)."""
+    s = text.str.translate(_MINUS_SIGNS).str.normalize("NFKC")
+    found = s.str.extract(_CURRENCY_FIRST, expand=False)
+    currency = found.str.lower().map(CURRENCY_CODES).to_numpy(dtype=object)
+    currency[pd.isna(currency)] = None
+    s = s.str.replace(_CURRENCY, "", regex=True)
     s = s.str.replace(r"\s+", "", regex=True)
+    unit = s.str.extract(_MULTIPLIER_SUFFIX, expand=False)
+    multiplier = unit.map(_MULTIPLIERS).fillna(1.0).to_numpy(dtype=float)
+    s = s.str.replace(_MULTIPLIER_SUFFIX, "", regex=True)
     neg = s.str.fullmatch(r"\(.*\)|-\(.*\)", na=False)
     s = s.where(~neg, "-" + s.str.replace(r"[-()]", "", regex=True))
     trailing_minus = s.str.fullmatch(r"[\d.,]+-", na=False)
     s = s.where(~trailing_minus, "-" + s.str.rstrip("-"))
     s = s.str.replace(r"^([+-])[+-]?", r"\1", regex=True)
     valid = s.str.fullmatch(_PLAIN_NUMBER, na=False)
-    return s.where(valid, "x").str.replace(",", "", regex=False)
+    currency[~valid.to_numpy()] = None
+    return s.where(valid, "x").str.replace(",", "", regex=False), multiplier, currency
 
 
 def parse_amounts(values: object) -> Parsed:
     """Amounts as float: numbers as they are; text with currency signs, thousands
-    separators and accounting brackets (``(12.00)`` is -12)."""
+    separators, accounting brackets (``(12.00)`` is -12), other minus signs
+    (U+2212) and 万/亿/千 (``1.2万`` is 12000). A currency written in a cell
+    (¥, $, HK$, €, £, JPY, 元 …) is returned in :attr:`Parsed.currency`."""
     arr = _as_object(values)
     n = len(arr)
     is_str, is_num, is_none, _ = _masks(arr)
     out = np.full(n, np.nan)
     blank = is_none.copy()
     problem = np.full(n, None, dtype=object)
+    currency: np.ndarray | None = None
     if is_num.any():
         out[is_num] = arr[is_num].astype(float)
     if is_str.any():
@@ -386,23 +454,27 @@ def parse_amounts(values: object) -> Parsed:
         # "nan", "inf" and "1e999" are not amounts a person typed
         unread = ~np.isfinite(nums) & ~empty & ~err
         if unread.any():
-            nums[unread] = pd.to_numeric(
-                _clean_amount_text(text[unread]), errors="coerce"
-            ).to_numpy(dtype=float)
+            cleaned, multiplier, named = _clean_amount_text(text[unread])
+            nums[unread] = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+            nums[unread] *= multiplier
             still = unread & ~np.isfinite(nums)
             nums[still] = np.nan
             problem[idx[still]] = BAD_AMOUNT
+            if pd.notna(named).any():
+                currency = np.full(n, None, dtype=object)
+                currency[idx[unread]] = named
         out[idx] = nums
     other = ~(is_str | is_num | is_none)
     problem[other] = BAD_AMOUNT
     out[~np.isfinite(out)] = np.nan
-    return Parsed(pd.Series(out, dtype="float64"), blank, problem)
+    return Parsed(pd.Series(out, dtype="float64"), blank, problem, currency)
 
 
-def _dates_from_numbers(nums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Excel serial numbers (45356) and yyyymmdd numbers (20240305) -> datetime64[ns]."""
+def _dates_from_numbers(nums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Excel serial numbers (45356) and yyyymmdd numbers (20240305) -> datetime64[ns],
+    a read mask, and a mask of small numbers (0 to a day before 1910: not dates)."""
     out = np.full(len(nums), np.datetime64("NaT"), dtype="datetime64[ns]")
-    serial = (nums >= 1) & (nums < _MAX_SERIAL)
+    serial = (nums >= _MIN_SERIAL) & (nums < _MAX_SERIAL)
     if serial.any():
         days = np.floor(nums[serial]).astype(np.int64)
         out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).to_numpy(
@@ -414,16 +486,40 @@ def _dates_from_numbers(nums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out[ymd] = pd.to_datetime(text, format="%Y%m%d", errors="coerce").to_numpy(
             dtype="datetime64[ns]"
         )
-    return out, ~np.isnat(out)
+    small = (nums >= 0) & (nums < _MIN_SERIAL)
+    return out, ~np.isnat(out), small
 
 
-def _dates_from_text(text: pd.Series, day_first: bool) -> np.ndarray:
-    """Text dates -> datetime64[ns] (NaT where unread), trying explicit formats in order."""
+def _date_order(s: pd.Series, day_first: bool) -> tuple[bool | None, np.ndarray]:
+    """Day or month first for a column of d/m/y-or-m/d/y texts, and the ambiguous cells.
+
+    A value whose first number is above 12 (25/03/2024) proves day first, one
+    whose second number is (03/25/2024) month first. Without proof either
+    way the setting decides. With proof both ways (None is returned) a value
+    that reads two ways (05/03/2024, not 05/05/2024) cannot be read.
+    """
+    parts = s.str.extract(_SLASHED)
+    first = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
+    second = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
+    proves_day = bool((first > 12).any())
+    proves_month = bool((second > 12).any())
+    ambiguous = (first <= 12) & (second <= 12) & (first != second)
+    if proves_day and proves_month:
+        return None, ambiguous
+    if proves_day or proves_month:
+        return proves_day, np.zeros(len(s), dtype=bool)
+    return day_first, np.zeros(len(s), dtype=bool)
+
+
+def _dates_from_text(text: pd.Series, day_first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Text dates -> datetime64[ns] (NaT where unread), trying explicit formats in order;
+    and a problem code per cell where the reason is known (ambiguous, a small number)."""
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    codes = np.full(len(text), None, dtype=object)
     if not len(text):
-        return out
+        return out, codes
     s = text.str.normalize("NFKC")
-    timed = s.str.contains(":", regex=False, na=False) | s.str.contains("时", regex=False, na=False)
+    timed = s.str.contains(r"[:时點点]", regex=True, na=False)
     if timed.any():
         s = s.where(~timed, s.str.replace(_TIME_SUFFIX, "", regex=True))
     s = s.str.replace("号", "日", regex=False).str.replace(",", " ", regex=False)
@@ -433,12 +529,17 @@ def _dates_from_text(text: pd.Series, day_first: bool) -> np.ndarray:
     numeric = s.str.fullmatch(r"\d+(?:\.\d+)?", na=False).to_numpy()
     numeric = numeric & ~s.str.fullmatch(r"\d{8}", na=False).to_numpy()
     if numeric.any():
-        nums, ok = _dates_from_numbers(s[numeric].astype(float).to_numpy())
+        nums, ok, small = _dates_from_numbers(s[numeric].astype(float).to_numpy())
         idx = np.flatnonzero(numeric)
         out[idx[ok]] = nums[ok]
-    first, second = (_DAY_FIRST, _MONTH_FIRST) if day_first else (_MONTH_FIRST, _DAY_FIRST)
-    formats = _YEAR_FIRST + first + second + _ALWAYS_DAY_FIRST + _MONTH_NAMES
-    todo = np.isnat(out) & ~numeric
+        codes[idx[small & ~ok]] = NUMBER_AS_DATE
+    order, ambiguous = _date_order(s, day_first)
+    codes[ambiguous] = AMBIGUOUS_DATE
+    # with proof both ways each unambiguous value reads its one way
+    orders = {None: _MONTH_FIRST + _DAY_FIRST, True: _DAY_FIRST, False: _MONTH_FIRST}
+    middle = orders[order]
+    formats = _YEAR_FIRST + middle + _ALWAYS_DAY_FIRST + _MONTH_NAMES
+    todo = np.isnat(out) & ~numeric & ~ambiguous
     for fmt in formats:
         if not todo.any():
             break
@@ -447,7 +548,7 @@ def _dates_from_text(text: pd.Series, day_first: bool) -> np.ndarray:
         idx = np.flatnonzero(todo)
         out[idx[hit]] = got[hit]
         todo[idx[hit]] = False
-    return out
+    return out, codes
 
 
 def _all_dates(arr: np.ndarray) -> Parsed | None:
@@ -463,7 +564,7 @@ def _all_dates(arr: np.ndarray) -> Parsed | None:
     if not isinstance(stamps, pd.DatetimeIndex) or stamps.tz is not None or stamps.hasnans:
         return None
     days = stamps.floor("D")
-    if days.min() < MIN_DATE or days.max() > MAX_DATE:
+    if days.min() < SMALL_DATE or days.max() > MAX_DATE:
         return None
     n = len(arr)
     return Parsed(
@@ -495,9 +596,17 @@ def parse_dates(values: object, *, day_first: bool = False) -> Parsed:
 
     Reads Excel dates, serial numbers (45356), yyyymmdd numbers, and text
     such as 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 5 Mar 2024 and
-    03/05/2024 (month first unless ``day_first``; a form that only reads the
-    other way round, like 25/03/2024, is read that way). Dates before 1900
-    or after 2199 are refused (``date_out_of_range``).
+    03/05/2024, with or without a time of day (``2024/3/5 下午 2:22:07``,
+    ``2024-03-05T14:22:01Z``, ``2024-03-05 14:22:01 +0800``; the date is
+    kept as written, the time and zone dropped).
+
+    Day or month first is decided for the whole column: a value like
+    25/03/2024 proves day first, 03/25/2024 month first; without proof
+    ``day_first`` decides; with proof both ways, values that read two ways
+    are refused (``ambiguous_date``). Dates before 1900 or after 2199 are
+    refused (``date_out_of_range``), and so are numbers and date cells before
+    1910 (``number_as_date``: a count or a quantity, which Excel would show
+    as a day in 1900).
     """
     arr = _as_object(values)
     n = len(arr)
@@ -513,26 +622,31 @@ def parse_dates(values: object, *, day_first: bool = False) -> Parsed:
         unit = _day_stamps(arr[is_date])
         low = (unit < MIN_DATE) | (unit > MAX_DATE)
         problem[idx[low.to_numpy()]] = DATE_OUT_OF_RANGE
+        small = ((unit >= MIN_DATE) & (unit < SMALL_DATE)).to_numpy()
+        problem[idx[small]] = NUMBER_AS_DATE
+        low = low | small
         problem[idx[unit.isna().to_numpy()]] = BAD_DATE
         fine = ~low & unit.notna()
         out[idx[fine.to_numpy()]] = unit[fine].to_numpy(dtype="datetime64[ns]")
     if is_num.any():
         idx = np.flatnonzero(is_num)
-        got, ok = _dates_from_numbers(arr[is_num].astype(float))
+        got, ok, small = _dates_from_numbers(arr[is_num].astype(float))
         out[idx[ok]] = got[ok]
-        problem[idx[~ok]] = BAD_DATE
+        problem[idx[~ok]] = np.where(small[~ok], NUMBER_AS_DATE, BAD_DATE)
     if is_str.any():
         idx = np.flatnonzero(is_str)
         text, empty, err = _strip(arr[is_str])
         blank[idx[empty]] = True
         problem[idx[err]] = EXCEL_ERROR
         todo = ~empty & ~err
-        got = _dates_from_text(text[todo], day_first)
+        got, codes = _dates_from_text(text[todo], day_first)
         sub = idx[todo]
         out[sub] = got
         unread = np.isnat(got)
         if unread.any():
-            problem[sub[unread]] = _undated_reason(text[todo][unread])
+            reasons = _undated_reason(text[todo][unread])
+            known = codes[unread]
+            problem[sub[unread]] = np.where(pd.notna(known), known, reasons)
     other = ~(is_str | is_num | is_none | is_date)
     problem[other] = BAD_DATE
     stamps = pd.Series(out)
@@ -547,6 +661,21 @@ def _undated_reason(text: pd.Series) -> np.ndarray:
     year = pd.to_numeric(text.str.extract(r"(?:^|\D)(\d{4})(?:\D|$)")[0], errors="coerce")
     early = (year < MIN_DATE.year).fillna(False).to_numpy(dtype=bool)
     return np.where(early, DATE_OUT_OF_RANGE, BAD_DATE).astype(object)
+
+
+_ZERO_WIDTH: Final = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", None))
+
+
+def similar_id_keys(ids: object) -> pd.Series:
+    """The form under which customer ids that differ only in letter case, full-width
+    characters, zero-width characters or surrounding spaces become equal.
+
+    ``"C001"``, ``"c001"``, ``"Ｃ００１"`` and ``"C001\u200b"`` share a key.
+    """
+    text = pd.Series(_as_object(ids), dtype=object).astype(str)
+    if "".join(text.tolist()).isascii():  # no full-width or invisible characters
+        return text.str.lower().str.strip()
+    return text.str.translate(_ZERO_WIDTH).str.normalize("NFKC").str.casefold().str.strip()
 
 
 def parse_date_value(value: object, *, day_first: bool = False) -> pd.Timestamp | None:
@@ -564,6 +693,7 @@ def parse_date_value(value: object, *, day_first: bool = False) -> pd.Timestamp 
 
 
 __all__ = [
+    "AMBIGUOUS_DATE",
     "BAD_AMOUNT",
     "BAD_DATE",
     "BAD_GRADE",
@@ -571,6 +701,7 @@ __all__ = [
     "DATE_OUT_OF_RANGE",
     "EXCEL_ERROR",
     "EXCEL_ERRORS",
+    "NUMBER_AS_DATE",
     "Parsed",
     "parse_amounts",
     "parse_date_value",
@@ -579,4 +710,5 @@ __all__ = [
     "parse_ids",
     "parse_kinds",
     "parse_text",
+    "similar_id_keys",
 ]

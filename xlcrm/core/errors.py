@@ -54,7 +54,7 @@ class XlcrmError(Exception):
 
     def what(self, lang: str = "en") -> str:
         """The message alone, in ``lang``."""
-        return _fill(t(self.message, lang), self.args_)
+        return _fill(t(self.message, lang), self.args_, lang)
 
     def where(self, lang: str = "en") -> str:
         """File, sheet, row and column, in ``lang``."""
@@ -76,19 +76,39 @@ class XlcrmError(Exception):
             else self.what(lang)
         )
         if self.hint:
-            text = t("{text} ({hint})", lang, text=text, hint=_fill(t(self.hint, lang), self.args_))
+            text = t(
+                "{text} ({hint})", lang, text=text, hint=_fill(t(self.hint, lang), self.args_, lang)
+            )
         return " ".join(text.split())
 
     def __str__(self) -> str:
         return self.render("en")
 
 
-def _fill(text: str, args: dict[str, Any]) -> str:
+class Term(str):
+    """An argument that is itself a catalogue id (a reason, a table name):
+    it is translated into the language the error is rendered in."""
+
+
+class Localized:
+    """An argument with its own words per language (a setting's key in English or
+    Chinese): ``render(lang)`` gives them when the error is rendered."""
+
+    def render(self, lang: str) -> str:
+        """The words in ``lang`` (subclasses choose them)."""
+        return str(self)
+
+
+def _fill(text: str, args: dict[str, Any], lang: str = "en") -> str:
     """``text`` with its fields filled; a message without fields is left as it is."""
     if not args:
         return text
+    values = {
+        k: t(v, lang) if isinstance(v, Term) else v.render(lang) if isinstance(v, Localized) else v
+        for k, v in args.items()
+    }
     try:
-        return text.format(**args)
+        return text.format(**values)
     except (KeyError, IndexError, ValueError):
         return text
 

@@ -27,6 +27,7 @@ from xlcrm.core.rfm import (
 )
 from xlcrm.core.schema import TIERS
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.locale import t, tn
 
 __all__ = [
     "assign_tiers",
@@ -44,14 +45,22 @@ _TIER_CODES: Final = np.array(TIERS, dtype=object)
 def rhythm_columns(
     book: OrderBook, stats: PurchaseStats, settings: Settings
 ) -> dict[str, np.ndarray]:
-    """median_gap_days, active_windows, recent_purchases, prior_purchases (arrays by code)."""
+    """median_gap_days, active_windows, recent_purchases, prior_purchases (arrays by code).
+
+    The median gap is taken between distinct purchase days, so orders placed
+    on the same day never make a zero-day gap.
+    """
     n = book.n_customers
     code, day = stats.sorted_code, stats.sorted_day
     median_gap = np.full(n, np.nan)
-    if code.size > 1:
-        same = code[1:] == code[:-1]
-        gap_code = code[1:][same]
-        gap = (day[1:] - day[:-1])[same]
+    # gaps between purchase days: several orders on one day are one buying day
+    first_of_day = np.r_[code.size > 0, (code[1:] != code[:-1]) | (day[1:] != day[:-1])]
+    first_of_day = first_of_day[: code.size]
+    day_code, buy_day = code[first_of_day], day[first_of_day]
+    if day_code.size > 1:
+        same = day_code[1:] == day_code[:-1]
+        gap_code = day_code[1:][same]
+        gap = (buy_day[1:] - buy_day[:-1])[same]
         if gap.size:
             span = int(gap.max()) + 1
             key = np.sort(compact_key(gap_code, span, gap, n))
@@ -257,30 +266,30 @@ _REASON_CODES: Final = np.array(
 )
 
 
-_CHURN_TEXT: Final = {
-    "en": {
-        "gap": "no purchase for {r} days, {x}× the usual gap of {g} days",
-        "gap0": "no purchase for {r} days, while earlier purchases came on the same day",
-        "drop": "{a} purchases and contacts in the last {w} days, down from {b} in the {w} before",
-        "alive": "the value model gives only a {p} chance that this customer still buys "
-        "(warning below {t})",
-        "join": "; ",
-    },
-    "zh": {
-        "gap": "已 {r} 天未购买，是平时购买间隔 {g} 天的 {x} 倍",
-        "gap0": "已 {r} 天未购买，而以往的购买都在同一天",
-        "drop": "近 {w} 天购买和联系共 {a} 次，此前 {w} 天为 {b} 次",
-        "alive": "价值模型估计该客户仍在购买的概率只有 {p}（低于 {t} 即预警）",
-        "join": "；",
-    },
-}
-
-
 def _number_text(values: np.ndarray) -> pd.Series:
     """Numbers as text: whole numbers without decimals, others with one."""
     rounded = np.round(values.astype(np.float64), 1)
     text = pd.Series(rounded.astype(str), dtype=object).str.replace(r"\.0$", "", regex=True)
     return text.where(~np.isnan(rounded), "")
+
+
+def _days_text(values: np.ndarray, lang: str) -> pd.Series:
+    """ "1 day", "39 days", "1.5 days" (plural by the catalogue), once per distinct value."""
+    numbers = _number_text(values)
+    words = {
+        text: tn("{count} day", "{count} days", 1 if text == "1" else 2, lang, count=text)
+        for text in numbers.unique()
+    }
+    return numbers.map(words)
+
+
+def _events_text(values: np.ndarray, lang: str) -> pd.Series:
+    numbers = np.nan_to_num(values, nan=0.0).astype(np.int64)
+    words = {
+        n: tn("{n} purchase or contact", "{n} purchases and contacts", int(n), lang)
+        for n in np.unique(numbers)
+    }
+    return pd.Series(numbers).map(words)
 
 
 def describe_churn(
@@ -292,9 +301,9 @@ def describe_churn(
     ``recent_events`` and ``prior_events`` (as in ``Analysis.customers``), and
     ``p_alive`` for the value model's signal.
     Customers without a warning get a missing value. Example: "no purchase
-    for 120 days, 3.1× the usual gap of 39 days".
+    for 120 days, 3.1× the usual gap of 39 days". Every phrase comes from the
+    message catalogue, plurals included, once per distinct number.
     """
-    words = _CHURN_TEXT[lang]
     reason = frame["churn_reason"].astype(object).to_numpy()
     reason = np.where(pd.isna(reason), "", reason).astype(str)
     has_gap = np.char.find(reason, "gap") >= 0
@@ -303,29 +312,39 @@ def describe_churn(
     g = as_floats(frame["median_gap_days"])
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.where(g > 0, r / g, np.nan)
+    days = _days_text(r, lang)
     parts_gap = np.where(
         g > 0,
-        _fill(words["gap"], r=_number_text(r), g=_number_text(g), x=_number_text(x)),
-        _fill(words["gap0"], r=_number_text(r)),
+        _fill(
+            t("no purchase for {days}, {times}× the usual gap of {gap}", lang),
+            days=days,
+            times=_number_text(x),
+            gap=_days_text(g, lang),
+        ),
+        _fill(t("no purchase for {days}; earlier purchases all came on one day", lang), days=days),
     )
     parts_drop = _fill(
-        words["drop"],
-        a=_number_text(as_floats(frame["recent_events"])),
-        b=_number_text(as_floats(frame["prior_events"])),
-        w=pd.Series([str(settings.window_days)] * len(frame)),
+        t("{events} in the last {window}, down from {before} in the {window} before", lang),
+        events=_events_text(as_floats(frame["recent_events"]), lang),
+        before=_number_text(as_floats(frame["prior_events"])),
+        window=_days_text(np.full(len(frame), float(settings.window_days)), lang),
     )
     parts = [(has_gap, parts_gap), (has_drop, parts_drop)]
     if "p_alive" in frame.columns:
         percent = np.round(as_floats(frame["p_alive"]) * 100)
         parts_alive = _fill(
-            words["alive"],
+            t(
+                "the value model gives only a {p} chance that this customer still buys "
+                "(warning below {t})",
+                lang,
+            ),
             p=_number_text(percent) + "%",
             t=pd.Series([f"{settings.churn_p_alive:.0%}"] * len(frame)),
         )
         parts.append((np.char.find(reason, "alive") >= 0, parts_alive))
     text = np.full(len(frame), "", dtype=object)
     for present, part in parts:
-        joined = np.where(text == "", part, text + words["join"] + part)
+        joined = np.where(text == "", part, text + t("; ", lang) + part)
         text = np.where(present, joined, text)
     text = np.where(text == "", np.array(None, dtype=object), text)
     return pd.Series(text, index=frame.index, dtype=str, name="churn_text")

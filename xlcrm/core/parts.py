@@ -18,29 +18,23 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core.analysis import COLUMNS, STAGES, Analysis, Found, Run
+from xlcrm.core.analysis import COLUMNS, STAGES, Analysis, Found, Run, finish
 from xlcrm.core.reduced import Reduced
 
-__all__ = ["PER_CUSTOMER", "Parts", "analyze_in_parts", "finish"]
+__all__ = ["PER_CUSTOMER", "Parts", "analyze_in_parts", "run_all"]
 
-#: Stages that look at one customer at a time; every other stage sees all customers.
-PER_CUSTOMER: Final = frozenset(
-    {"identity", "first_seen", "tiers", "churn", "grades", "followups", "actions"}
-)
+#: Stages that look at one customer at a time and whose results no all-customer
+#: stage reads; every other stage sees all customers (a new stage is one of those
+#: until it is listed here).
+PER_CUSTOMER: Final = frozenset({"churn", "grades", "followups", "actions"})
 
 
-def finish(run: Run) -> Analysis:
+def run_all(run: Run) -> Analysis:
     """Every stage on the whole run: :func:`~xlcrm.core.analysis.analyze` after ``prepare``."""
     found: Found = {}
     for stage in STAGES:
         found.update(stage(run, found))
-    return Analysis(
-        as_of=run.as_of,
-        settings=run.settings,
-        customers=pd.DataFrame({name: found[name] for name in COLUMNS}),
-        thresholds=found["thresholds"],
-        pareto=found["pareto"],
-    )
+    return finish(run, found)
 
 
 @dataclass(frozen=True)
@@ -81,13 +75,7 @@ def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:
         if stage.__name__ not in PER_CUSTOMER:
             whole.update(stage(run, whole))
     empty = pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
-    analysis = Analysis(
-        as_of=run.as_of,
-        settings=run.settings,
-        customers=empty,
-        thresholds=whole["thresholds"],
-        pareto=whole["pareto"],
-    )
+    analysis = finish(run, whole, customers=empty)
     return Parts(analysis, run, whole, max(1, int(rows)))
 
 
@@ -112,6 +100,7 @@ def _slice_run(run: Run, start: int, stop: int) -> Run:
         reduced.as_of_day,
         reduced.window_days,
         reduced.loyal_windows,
+        reduced.history_days,
     )
     acts = (run.activity_at >= start) & (run.activity_at < stop)
     return replace(

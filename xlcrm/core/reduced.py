@@ -14,18 +14,23 @@ Definitions (the contract both reductions keep, see ``docs/engines.md``):
   order id are one order (amounts added, dated on the earliest row).
 - Money is integer cents: each row's amount is rounded to cents (half away
   from zero) before anything is added.
-- A purchase is an order of 0 or more; a refund (below 0) lowers net spend only.
+- A purchase is an order of 0 or more, except an order whose lines include a
+  refund and add up to 0 or less (fully refunded); a refund lowers net spend only.
 - ``first_order_day``: the earliest order, refunds included (first seen).
 - ``frequency``: purchases; ``first_day``/``last_day``: first and last purchase.
 - ``net_cents``: all orders, refunds included.
-- ``median_gap_days``: median of the days between consecutive purchases
-  (NaN with fewer than two purchases).
+- ``orders``: orders, refunds included.
+- ``median_gap_days``: median of the days between consecutive purchase days
+  (NaN with fewer than two).
 - ``recent_purchases``/``prior_purchases``: purchases in the last
   ``window_days`` and in the window before; ``active_windows``: how many of
   the last ``loyal_windows`` windows hold a purchase.
 - ``purchase_days``: days with a purchase; ``first_day_cents``: what the
   purchases of the first purchase day add up to; ``purchase_cents``: all
   purchases. With them the value model's inputs follow (:func:`value_inputs`).
+- ``history_windows``/``history_active``: whole windows of ``value_horizon_days``
+  since the first purchase (counted back from as_of) and how many hold a
+  purchase (:func:`xlcrm.core.loyalty.repurchase_from_history`).
 
 Day numbers count days since 1970-01-01. ``first_day``, ``last_day`` are 0
 and ``median_gap_days`` NaN where there is no purchase.
@@ -40,14 +45,16 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core.lifecycle import rhythm_columns
-from xlcrm.core.rfm import OrderBook, compact_key, purchase_stats, round_cents
+from xlcrm.core.loyalty import repurchase_from_history
+from xlcrm.core.rfm import OrderBook, compact_key, purchase_stats
 from xlcrm.core.settings import Settings
 
-__all__ = ["REDUCED_COLUMNS", "Reduced", "reduce_book", "round_cents", "value_inputs"]
+__all__ = ["REDUCED_COLUMNS", "Reduced", "reduce_book", "repurchase_history", "value_inputs"]
 
 #: Columns of the per-customer table after ``customer_id`` (all int64 but the median).
 REDUCED_COLUMNS: Final = (
     "first_order_day",
+    "orders",
     "frequency",
     "net_cents",
     "first_day",
@@ -59,6 +66,8 @@ REDUCED_COLUMNS: Final = (
     "purchase_days",
     "first_day_cents",
     "purchase_cents",
+    "history_windows",
+    "history_active",
 )
 _FLOATS: Final = frozenset({"median_gap_days"})
 
@@ -69,8 +78,9 @@ class Reduced:
 
     ``ids`` holds the customer ids (text); ``columns`` one array per name of
     :data:`REDUCED_COLUMNS`, aligned with ``ids``. ``as_of_day``,
-    ``window_days`` and ``loyal_windows`` are what the windows were counted
-    with; :func:`xlcrm.core.analysis.analyze` refuses a table made for other ones.
+    ``window_days``, ``loyal_windows`` and ``history_days`` are what the
+    windows were counted with; :func:`xlcrm.core.analysis.analyze` refuses a
+    table made for other ones.
     """
 
     ids: np.ndarray
@@ -78,6 +88,7 @@ class Reduced:
     as_of_day: int
     window_days: int
     loyal_windows: int
+    history_days: int
 
     @property
     def n_customers(self) -> int:
@@ -85,15 +96,18 @@ class Reduced:
 
     def check(self, as_of_day: int, settings: Settings) -> None:
         """Raise ``ValueError`` when the table was made for another date or windows."""
-        made = (self.as_of_day, self.window_days, self.loyal_windows)
-        wanted = (as_of_day, settings.window_days, settings.loyal_windows)
+        made = (self.as_of_day, self.window_days, self.loyal_windows, self.history_days)
+        wanted = (
+            as_of_day,
+            settings.window_days,
+            settings.loyal_windows,
+            settings.value_horizon_days,
+        )
         if made != wanted:
             raise ValueError(f"customer table made for {made}, analysis wants {wanted}")
 
     @classmethod
-    def from_frame(
-        cls, frame: pd.DataFrame, *, as_of_day: int, window_days: int, loyal_windows: int
-    ) -> Reduced:
+    def from_frame(cls, frame: pd.DataFrame, *, as_of_day: int, settings: Settings) -> Reduced:
         """From a table with ``customer_id`` and :data:`REDUCED_COLUMNS` (missing -> 0/NaN)."""
         columns: dict[str, np.ndarray] = {}
         for name in REDUCED_COLUMNS:
@@ -103,7 +117,14 @@ class Reduced:
             else:
                 columns[name] = values.to_numpy(dtype=np.int64, na_value=0)
         ids = frame["customer_id"].to_numpy(dtype=object)
-        return cls(ids, columns, as_of_day, window_days, loyal_windows)
+        return cls(
+            ids,
+            columns,
+            as_of_day,
+            settings.window_days,
+            settings.loyal_windows,
+            settings.value_horizon_days,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """``customer_id`` and :data:`REDUCED_COLUMNS`, sorted by ``customer_id``."""
@@ -125,8 +146,11 @@ def reduce_book(book: OrderBook, settings: Settings) -> Reduced:
     net = np.zeros(n, dtype=np.int64)
     np.add.at(net, book.code, cents)
     days, first_cents, total = _purchase_days(book)
+    probability, history = repurchase_from_history(book, window_days=settings.value_horizon_days)
+    active = np.where(np.isnan(probability), 0, np.round(probability * history)).astype(np.int64)
     columns = {
         "first_order_day": np.where(first_order < np.iinfo(np.int64).max, first_order, 0),
+        "orders": np.bincount(book.code, minlength=n).astype(np.int64),
         "frequency": stats.frequency.astype(np.int64),
         "net_cents": net,
         "first_day": stats.first_day.astype(np.int64),
@@ -138,8 +162,17 @@ def reduce_book(book: OrderBook, settings: Settings) -> Reduced:
         "purchase_days": days,
         "first_day_cents": first_cents,
         "purchase_cents": total,
+        "history_windows": history,
+        "history_active": active,
     }
-    return Reduced(book.ids, columns, book.as_of_day, settings.window_days, settings.loyal_windows)
+    return Reduced(
+        book.ids,
+        columns,
+        book.as_of_day,
+        settings.window_days,
+        settings.loyal_windows,
+        settings.value_horizon_days,
+    )
 
 
 def _purchase_days(book: OrderBook) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -189,3 +222,13 @@ def value_inputs(reduced: Reduced) -> dict[str, np.ndarray]:
         "age_days": np.where(bought, (reduced.as_of_day - c["first_day"]).astype(float), np.nan),
         "mean_repeat_spend": mean,
     }
+
+
+def repurchase_history(reduced: Reduced) -> np.ndarray:
+    """Share of the whole windows since the first purchase that hold a purchase
+    (:func:`xlcrm.core.loyalty.repurchase_from_history`); NaN without a window."""
+    c = reduced.columns
+    windows = c["history_windows"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(windows > 0, c["history_active"] / np.maximum(windows, 1), np.nan)
+    return share.astype(np.float64)

@@ -12,18 +12,22 @@ scores as ``float64`` arrays holding 1.0-5.0 or NaN.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xlcrm.core.errors import InputError, SettingsError
 from xlcrm.core.schema import RFM_CLASSES
 from xlcrm.core.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
+from xlcrm.locale import N_
 
 __all__ = [
     "SEGMENT_GRID",
+    "DateLike",
     "OrderBook",
     "class_index",
     "classify_rfm",
@@ -40,19 +44,24 @@ __all__ = [
 
 _DAY: Final = np.timedelta64(1, "D")
 
+#: What ``as_of`` may be: a date, datetime, ``Timestamp``, ``datetime64`` or ISO text.
+DateLike: TypeAlias = str | dt.date | pd.Timestamp | np.datetime64
+
 # --- dates and small conversions ----------------------------------------------
 
 
-def to_timestamp(as_of: Any) -> pd.Timestamp:
+def to_timestamp(as_of: DateLike | None) -> pd.Timestamp:
     """``as_of`` (date, datetime, ``Timestamp`` or ISO text) as a naive midnight ``Timestamp``."""
     if as_of is None:
-        raise SettingsError("as_of is required", column="as_of")
+        raise SettingsError(N_("as_of is required"), column="as_of")
     try:
         stamp = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"as_of is not a date: {as_of!r}", column="as_of") from exc
+        raise SettingsError(
+            N_("as_of is not a date: {value!r}"), column="as_of", args={"value": as_of}
+        ) from exc
     if pd.isna(stamp):
-        raise SettingsError("as_of is not a date", column="as_of")
+        raise SettingsError(N_("as_of is not a date"), column="as_of")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return stamp.normalize()
@@ -78,13 +87,12 @@ def dates_from_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return out
 
 
-def as_floats(values: Any) -> np.ndarray:
+def as_floats(values: ArrayLike | None) -> np.ndarray:
     """Any 1-D array-like (or a scalar) as a float64 array, missing or non-numeric -> NaN."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
         return np.atleast_1d(values.astype(np.float64, copy=False))
-    if np.isscalar(values) or values is None:
-        values = [values]
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    items: Any = [values] if np.isscalar(values) or values is None else values
+    series = items if isinstance(items, pd.Series) else pd.Series(list(items), dtype=object)
     numbers = pd.to_numeric(series, errors="coerce")
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
@@ -100,10 +108,11 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], sheet: str) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
-            f"missing column {missing[0]!r}",
+            N_("missing column {column!r}"),
             sheet=sheet,
             column=missing[0],
-            hint=f"the {sheet} sheet needs {', '.join(columns)}",
+            hint=N_("the {sheet} sheet needs {columns}"),
+            args={"column": missing[0], "sheet": sheet, "columns": ", ".join(columns)},
         )
 
 
@@ -116,7 +125,7 @@ class OrderBook:
 
     ``ids`` holds the distinct customer ids (in order of appearance);
     ``code`` indexes into it. ``day`` is the order day as days since 1970-01-01; ``cents`` the
-    order total in whole cents (negative: a refund). Built by :func:`prepare_orders`.
+    order total in whole cents (int64, negative: a refund). Built by :func:`prepare_orders`.
     """
 
     ids: np.ndarray
@@ -124,29 +133,35 @@ class OrderBook:
     day: np.ndarray
     cents: np.ndarray
     as_of_day: int
+    #: Orders whose lines include a refund and whose total is not positive: fully
+    #: refunded, so not a purchase even at 0. None when no order has such lines.
+    refunded: np.ndarray | None = None
 
     @property
     def amount(self) -> np.ndarray:
-        """Order totals in currency units (``cents / 100``)."""
-        return self.cents / 100.0
+        """Order totals in money (float64, whole cents)."""
+        return self.cents / 100
 
     @property
     def purchase(self) -> np.ndarray:
-        return self.cents >= 0
+        if self.refunded is None:
+            return self.cents >= 0
+        return (self.cents >= 0) & ~self.refunded
 
     @property
     def n_customers(self) -> int:
         return len(self.ids)
 
 
-def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
+def prepare_orders(orders: pd.DataFrame, *, as_of: DateLike) -> OrderBook:
     """Reduce order rows to orders: one per distinct ``order_id`` (or per row).
 
     Rows without a customer, date or amount, and rows dated after ``as_of``
-    are left out. Rows sharing a customer and ``order_id`` form one order:
-    amounts add up, the order is dated on its earliest row. Rows with an empty
-    ``order_id`` are orders of their own. Each row's amount is rounded to
-    whole cents (:func:`round_cents`) before anything is added.
+    are left out. Amounts are rounded to whole cents first, so that every
+    sum after this is exact and does not depend on the order of the rows.
+    Rows sharing a customer and ``order_id`` form one order: amounts add up,
+    the order is dated on its earliest row. Rows with an empty ``order_id``
+    are orders of their own.
     """
     require_columns(orders, ("customer_id", "order_date", "amount"), "Orders")
     as_of_day = day_number(to_timestamp(as_of))
@@ -163,16 +178,17 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
     # factorize is faster on an object array than on pandas' string array
     ids = customer_ids(orders["customer_id"]).to_numpy(dtype=object)
     codes, uniques = pd.factorize(ids)
-    keep = valid & (day <= as_of_day) & (codes >= 0) & ~np.isnan(amount_arr)
+    keep = valid & (day <= as_of_day) & (codes >= 0) & np.isfinite(amount_arr)
     everything = bool(keep.all())
     if not everything:
         codes, day, amount_arr = codes[keep], day[keep], amount_arr[keep]
-    cents = round_cents(amount_arr)
+    refunded = None
+    cents = to_cents(amount_arr)
     if "order_id" in orders.columns:
         oid = orders["order_id"].to_numpy(dtype=object)
         oid_codes = _order_codes(oid if everything else oid[keep])
         if oid_codes is not None:
-            codes, day, cents = _merge_order_lines(codes, day, cents, oid_codes)
+            codes, day, cents, refunded = _merge_order_lines(codes, day, cents, oid_codes)
     # Keep only customers that still have an order (future-only customers vanish).
     present = np.bincount(codes, minlength=len(uniques)) > 0
     ids = np.asarray(uniques, dtype=object)
@@ -180,17 +196,13 @@ def prepare_orders(orders: pd.DataFrame, *, as_of: Any) -> OrderBook:
         remap = np.cumsum(present) - 1
         codes = remap[codes]
         ids = ids[present]
-    return OrderBook(ids, codes.astype(np.int64), day, cents, as_of_day)
+    return OrderBook(ids, codes.astype(np.int64), day, cents, as_of_day, refunded)
 
 
-def round_cents(amount: np.ndarray) -> np.ndarray:
-    """Amounts as whole cents (int64), halves away from zero (as SQL ``ROUND`` does)."""
-    scaled = np.asarray(amount, dtype=np.float64) * 100.0
-    out = np.round(scaled)
-    half = np.abs(scaled - np.trunc(scaled)) == 0.5
-    if half.any():
-        out[half] = np.trunc(scaled[half]) + np.sign(scaled[half])
-    return out.astype(np.int64)
+def to_cents(amounts: np.ndarray) -> np.ndarray:
+    """Money (float64) as whole cents (int64), half away from zero."""
+    scaled = amounts * 100
+    return np.trunc(scaled + np.copysign(0.5, scaled)).astype(np.int64)
 
 
 def _order_codes(oid: np.ndarray) -> np.ndarray | None:
@@ -220,24 +232,38 @@ def _order_codes(oid: np.ndarray) -> np.ndarray | None:
 
 def _merge_order_lines(
     codes: np.ndarray, day: np.ndarray, cents: np.ndarray, oid: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Collapse rows that share (customer, order_id) into one order (cents add up)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Collapse rows that share (customer, order_id) into one order (cents add up
+    exactly); also say which merged orders are fully refunded (a refund line and a
+    total of 0 or less)."""
     n_oid = int(oid.max()) + 1 if oid.size else 0
     if n_oid == len(oid) and (oid >= 0).all():
-        return codes, day, cents  # every row its own order: nothing to merge
+        return codes, day, cents, None  # every row its own order: nothing to merge
     # Rows without an order id get a key of their own.
     lone = oid < 0
     key = codes.astype(np.int64) * (n_oid + 1) + np.where(lone, n_oid, oid)
     key = np.where(lone, -1 - np.arange(len(oid)), key)
     order = pd.factorize(key)[0]
     n = int(order.max()) + 1 if order.size else 0
-    total = np.zeros(n, dtype=np.int64)
-    np.add.at(total, order, cents)
+    total = _sum_cents(order, cents, n)
     earliest = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(earliest, order, day)
     who = np.empty(n, dtype=np.int64)
     who[order] = codes
-    return who, earliest, total
+    refund_lines = np.bincount(order, weights=(cents < 0), minlength=n) > 0
+    refunded = refund_lines & (total <= 0)  # whole cents: +100 and -100 lines cancel exactly
+    return who, earliest, total, refunded if refunded.any() else None
+
+
+def _sum_cents(group: np.ndarray, cents: np.ndarray, n: int) -> np.ndarray:
+    """Sum of int64 cents per group 0..n-1, exact (int64)."""
+    if not cents.size:
+        return np.zeros(n, dtype=np.int64)
+    if np.abs(cents).max() * max(cents.size, 1) < 2**52:  # float sums of whole numbers are exact
+        return np.bincount(group, weights=cents, minlength=n).astype(np.int64)
+    total = np.zeros(n, dtype=np.int64)
+    np.add.at(total, group, cents)
+    return total
 
 
 def compact_key(major: np.ndarray, span: int, minor: np.ndarray, n_major: int) -> np.ndarray:
@@ -255,7 +281,7 @@ class PurchaseStats:
     """Per-customer aggregates of an :class:`OrderBook` (arrays indexed by code)."""
 
     frequency: np.ndarray  # int64
-    net: np.ndarray  # float64 currency units from whole cents, all orders incl. refunds
+    net: np.ndarray  # float64, all orders incl. refunds, summed in whole cents
     first_day: np.ndarray  # int64, valid where frequency > 0
     last_day: np.ndarray
     sorted_code: np.ndarray  # purchases sorted by (customer, day)
@@ -268,9 +294,7 @@ def purchase_stats(book: OrderBook) -> PurchaseStats:
     pcode = book.code[purchase]
     pday = book.day[purchase]
     frequency = np.bincount(pcode, minlength=n).astype(np.int64)
-    net_cents = np.zeros(n, dtype=np.int64)
-    np.add.at(net_cents, book.code, book.cents)
-    net = net_cents / 100.0
+    net = _sum_cents(book.code, book.cents, n) / 100
     first = np.zeros(n, dtype=np.int64)
     last = np.zeros(n, dtype=np.int64)
     if pday.size:
@@ -300,7 +324,7 @@ def rfm_columns(stats: PurchaseStats, as_of_day: int) -> dict[str, np.ndarray]:
     }
 
 
-def compute_rfm(orders: pd.DataFrame, *, as_of: Any) -> pd.DataFrame:
+def compute_rfm(orders: pd.DataFrame, *, as_of: DateLike) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer.
 
     Parameters
@@ -340,13 +364,14 @@ def sorted_by_id(ids: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFram
 # --- scores ----------------------------------------------------------------------
 
 
-def quantile_scores(values: Any, higher_is_better: bool = True) -> np.ndarray:
-    """Scores 1-5 from quintile cut points; NaN stays NaN.
+def quantile_scores(values: ArrayLike, higher_is_better: bool = True) -> np.ndarray:
+    """Scores 1-5 from quintiles of the ranks; NaN stays NaN.
 
-    Each value gets the mid-point of the ranks it shares with equal values,
-    as a share of all non-missing values; the score is the fifth that share
-    falls in (cut points at 20, 40, 60 and 80 %). Equal values always get the
-    same score, a single value or all-equal values get 3, and heavy ties may
+    Values are ranked from worst (rank 1) to best (rank n); rank k falls in
+    the fifth ``ceil(5 k / n)``. Equal values share one score, never split:
+    the lowest score their ranks span (the worse end), so the largest tie -
+    the many one-time buyers of F - scores 1. A column where every value is
+    the same (a single value included) scores 3, the middle. Heavy ties may
     leave some scores unused.
 
     Parameters
@@ -364,14 +389,19 @@ def quantile_scores(values: Any, higher_is_better: bool = True) -> np.ndarray:
     if n == 0:
         return out
     _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    if counts.size == 1:
+        out[ok] = 3.0
+        return out
     below = np.cumsum(counts) - counts
-    # ceil(5 * (below + counts / 2) / n) in exact integer arithmetic
-    score = -(-(5 * (2 * below + counts)) // (2 * n))
+    # ceil(5 * (below + 1) / n) in exact integer arithmetic: the group's first rank
+    score = -(-(5 * (below + 1)) // n)
     out[ok] = np.clip(score, 1, 5)[inverse.reshape(-1)]
     return out
 
 
-def scores_from_cuts(values: Any, cuts: Any, *, higher_is_better: bool = True) -> np.ndarray:
+def scores_from_cuts(
+    values: ArrayLike, cuts: ArrayLike, *, higher_is_better: bool = True
+) -> np.ndarray:
     """Scores 1-5 against four explicit cut points (the Excel per-cell form); NaN stays NaN.
 
     Higher is better: <= cut 1 scores 1, ..., > cut 4 scores 5. Lower is
@@ -385,11 +415,11 @@ def scores_from_cuts(values: Any, cuts: Any, *, higher_is_better: bool = True) -
 
 
 def rfm_scores(
-    recency_days: Any,
-    frequency: Any,
-    monetary: Any,
+    recency_days: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
     *,
-    cuts: tuple[Any, Any, Any] | None = None,
+    cuts: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """R, F and M scores 1-5 (float64) of customers with a purchase; NaN for the others.
 
@@ -476,15 +506,18 @@ def rfm_thresholds(
     method = method or settings.threshold_method
     if method not in THRESHOLD_METHODS:
         raise SettingsError(
-            f"threshold_method must be one of {', '.join(THRESHOLD_METHODS)}, not {method!r}",
+            N_("threshold_method must be one of {choices}, not {value!r}"),
             column="threshold_method",
+            args={"choices": ", ".join(THRESHOLD_METHODS), "value": method},
         )
     if method == "fixed":
         fixed = (settings.fixed_recency_days, settings.fixed_frequency, settings.fixed_monetary)
         if None in fixed:
             raise SettingsError(
-                "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
-                "and fixed_monetary",
+                N_(
+                    "threshold_method 'fixed' needs fixed_recency_days, fixed_frequency "
+                    "and fixed_monetary"
+                ),
                 column="threshold_method",
             )
         return {
@@ -498,7 +531,15 @@ def rfm_thresholds(
         return {name: float("nan") for name in raw}
     if method in ("mean", "median"):
         reduce = np.mean if method == "mean" else np.median
-        return {name: float(reduce(values)) for name, values in raw.items()}
+        cuts = {name: float(reduce(values)) for name, values in raw.items()}
+        # money in whole cents: an exact sum, whatever the order of the customers
+        money = to_cents(raw["monetary"])
+        cuts["monetary"] = (
+            int(money.sum()) / money.size / 100
+            if method == "mean"
+            else float(np.median(money)) / 100
+        )
+        return cuts
     scores = frame if "r_score" in frame.columns else score_rfm(frame)
     out: dict[str, float] = {}
     for name, score_col, lower_is_better in (
@@ -516,7 +557,11 @@ def rfm_thresholds(
 
 
 def classify_rfm(
-    recency_days: Any, frequency: Any, monetary: Any, *, thresholds: dict[str, float]
+    recency_days: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
+    *,
+    thresholds: dict[str, float],
 ) -> np.ndarray:
     """RFM class code per customer (one of ``schema.RFM_CLASSES``), ``None`` where
     any of the three values is missing or frequency is 0.
@@ -530,7 +575,11 @@ def classify_rfm(
 
 
 def class_index(
-    recency_days: Any, frequency: Any, monetary: Any, *, thresholds: dict[str, float]
+    recency_days: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
+    *,
+    thresholds: dict[str, float],
 ) -> np.ndarray:
     """Position in ``schema.RFM_CLASSES`` per customer, -1 where there is no class."""
     r = as_floats(recency_days)
@@ -564,7 +613,7 @@ _GRID_ROWS: Final = {
 SEGMENT_GRID: Final = np.array([_GRID_ROWS[r] for r in range(1, 6)], dtype=object)
 
 
-def segment_codes(r_score: Any, f_score: Any, m_score: Any) -> np.ndarray:
+def segment_codes(r_score: ArrayLike, f_score: ArrayLike, m_score: ArrayLike) -> np.ndarray:
     """Named segment code (one of ``schema.SEGMENTS``) per (R, F, M) score triple.
 
     The segment depends on the R score and the mean of the F and M scores
@@ -581,7 +630,7 @@ def segment_codes(r_score: Any, f_score: Any, m_score: Any) -> np.ndarray:
     if stacked.size and (
         (stacked < 1).any() or (stacked > 5).any() or (stacked != np.round(stacked)).any()
     ):
-        raise InputError("RFM scores must be whole numbers from 1 to 5")
+        raise InputError(N_("RFM scores must be whole numbers from 1 to 5"))
     out = np.full(r.shape, None, dtype=object)
     ri = stacked[0].astype(np.int64) - 1
     fm = (stacked[1] + stacked[2]).astype(np.int64) - 2

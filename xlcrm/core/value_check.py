@@ -51,7 +51,10 @@ def holdout_check(
     if cal_day >= end_day:
         raise ValueError("the calibration must end before the holdout period")
     early = book.day <= cal_day
-    calibration = OrderBook(book.ids, book.code[early], book.day[early], book.cents[early], cal_day)
+    refunded = book.refunded[early] if book.refunded is not None else None
+    calibration = OrderBook(
+        book.ids, book.code[early], book.day[early], book.cents[early], cal_day, refunded
+    )
     inputs = value.inputs_from_book(calibration)
     histories = value.distinct_histories(inputs)
     model = value.fit_value_model(inputs, histories=histories, near=near)

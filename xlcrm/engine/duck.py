@@ -126,10 +126,13 @@ class DuckBackend:
             lang=self.lang,
         )
         roles = ", ".join(f"{_q(name)} AS {role}_raw" for role, name in columns.names.items())
-        self.con.execute(
-            f"CREATE OR REPLACE VIEW xlcrm_raw AS SELECT {roles}, xlcrm_file, xlcrm_row "
-            f"FROM {relation}"
-        )
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE VIEW xlcrm_raw AS SELECT {roles}, xlcrm_file, xlcrm_row "
+                f"FROM {relation}"
+            )
+        except Exception as exc:  # duckdb.Error: a CSV it cannot parse
+            raise _input_error(exc, source) from None
         rows: int | None = None
         if source.kind == "csv":  # an estimate from the bytes per line of the first 64 KB
             with source.files[0].open("rb") as fh:

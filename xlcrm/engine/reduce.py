@@ -24,7 +24,8 @@ from xlcrm.core.reduced import REDUCED_COLUMNS, Reduced
 from xlcrm.core.settings import Settings
 from xlcrm.engine import sql
 from xlcrm.engine.sources import Columns, Source
-from xlcrm.xlsx import reader
+from xlcrm.xlsx import quality as qual
+from xlcrm.xlsx.tables import RowCounts
 
 __all__ = ["Backend", "Progress", "Reduction", "reduce_orders"]
 
@@ -75,7 +76,7 @@ class Reduction:
     """
 
     reduced: Reduced
-    counts: reader.RowCounts
+    counts: RowCounts
     future: int
     problems: pd.DataFrame
     quality: pd.DataFrame
@@ -119,7 +120,7 @@ def reduce_orders(
     quality = (
         _listing(backend, source, columns, list_limit)
         if _has_problems(problems)
-        else (reader._empty_quality())
+        else qual.empty_quality()
     )
 
     bar.stage("reducing", good)
@@ -140,6 +141,7 @@ def reduce_orders(
             as_of_day=as_of_day,
             window_days=settings.window_days,
             loyal_windows=settings.loyal_windows,
+            history_days=settings.value_horizon_days,
             order_ids="order_id" in columns.names,
         )
         pieces.append(backend.fetch(statement))
@@ -197,7 +199,7 @@ _REASON_COLUMNS: Final = ("customer_id", "order_date", "amount", "order_id")
 
 def _count(
     backend: Backend, columns: Columns, as_of_day: int
-) -> tuple[reader.RowCounts, int, pd.DataFrame, int]:
+) -> tuple[RowCounts, int, pd.DataFrame, int]:
     reasons = ", ".join(f"{c}_reason" for c in _REASON_COLUMNS)
     table = backend.fetch(
         f"SELECT skipped, {reasons}, COUNT(*) AS n, "
@@ -209,7 +211,7 @@ def _count(
     bad = table[required].notna().any(axis=1) & ~skipped
     good = ~bad & ~skipped
     n = table["n"].astype(np.int64)
-    counts = reader.RowCounts(
+    counts = RowCounts(
         read=int(n[good].sum()), left_out=int(n[bad].sum()), skipped=int(n[skipped].sum())
     )
     future = int(table.loc[good, "future"].astype(np.int64).sum())
@@ -234,7 +236,7 @@ def _has_problems(problems: pd.DataFrame) -> bool:
 def _listing(backend: Backend, source: Source, columns: Columns, limit: int) -> pd.DataFrame:
     """The first ``limit`` rows with a problem, one quality row per problem cell."""
     if source.kind == "frame":  # rows of a workbook: the reader listed them already
-        return reader._empty_quality()
+        return qual.empty_quality()
     reasons = ", ".join(f"{c}_reason" for c in _REASON_COLUMNS)
     raws = ", ".join(f"{role}_raw" for role in columns.names)
     problem = " OR ".join(f"{c}_reason IS NOT NULL" for c in _REASON_COLUMNS)
@@ -265,13 +267,14 @@ LIMIT {int(limit)}
                     "sheet": file_name,
                     "row": number,
                     "column": columns.headers.get(role, role),
-                    "value": reader._display(value),
+                    "value": qual.display(value),
                     "reason": reason,
                     "left_out": required_bad,
+                    "detail": None,
                 }
             )
     if not out:
-        return reader._empty_quality()
+        return qual.empty_quality()
     frame = pd.DataFrame(out)
     frame["sheet"] = frame["sheet"].astype("str")
     frame["row"] = frame["row"].astype("Int64")
@@ -279,6 +282,7 @@ LIMIT {int(limit)}
     frame["value"] = frame["value"].astype("str")
     frame["reason"] = frame["reason"].astype("str")
     frame["left_out"] = frame["left_out"].astype(bool)
+    frame["detail"] = frame["detail"].astype("str")
     return frame
 
 
@@ -310,4 +314,11 @@ def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> R
             columns[name] = (
                 column.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             )
-    return Reduced(ids, columns, as_of_day, settings.window_days, settings.loyal_windows)
+    return Reduced(
+        ids,
+        columns,
+        as_of_day,
+        settings.window_days,
+        settings.loyal_windows,
+        settings.value_horizon_days,
+    )

@@ -42,27 +42,9 @@ __all__ = ["TOP_PER_CLASS", "Written", "write_outputs"]
 TOP_PER_CLASS: Final = 100
 #: Rows converted to Arrow at a time when writing the full table.
 CHUNK_ROWS: Final = 500_000
-#: The columns the Dashboard, the key figures and the command's summary read (kept for
-#: every customer when the rest goes to Parquet in slices); the text ones as categories.
-LEAN_COLUMNS: Final = tuple(
-    c
-    for c in (
-        "owner",
-        "frequency",
-        "monetary",
-        "rfm_class",
-        "segment",
-        "tier",
-        "urgency",
-        "grade",
-        "needs_followup",
-        "overdue_days",
-        "churn_warning",
-        "pool",
-        "requalify",
-    )
-    if c in COLUMNS
-)
+#: The columns kept for every customer while the slices stream to Parquet, for the
+#: Dashboard, the key figures, the call plan and the command's summary (text as categories).
+LEAN_COLUMNS: Final = tuple(COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -257,13 +239,20 @@ def _csv_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     ):
         codes = out[column].dropna().unique().tolist()
         out[column] = out[column].map({c: fn(str(c), lang) for c in codes})
-    out.columns = [columns.header(c, lang) if c in columns.HEADERS else c for c in out.columns]
+    out.columns = [_header(c, lang) for c in out.columns]
     return out
 
 
 def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     yield first
     yield from rest
+
+
+def _header(key: str, lang: str) -> str:
+    try:
+        return columns.header(key, lang)
+    except KeyError:  # a column no sheet shows keeps its canonical name
+        return key
 
 
 def _write_csv(frames: Iterable[pd.DataFrame], path: Path, lang: str) -> Path:
@@ -290,30 +279,47 @@ def _write_csv(frames: Iterable[pd.DataFrame], path: Path, lang: str) -> Path:
 def write_summary_workbook(
     analysis: Analysis, summary: pd.DataFrame, data: Any, target: Path, *, lang: str
 ) -> Path:
-    """Dashboard over all customers; RFM = top customers per class; Follow-ups = the plan."""
+    """Dashboard and Call plan over all customers; RFM = top customers per class;
+    Follow-ups = the follow-ups due now; Data quality; Settings (as the writer lays
+    them out, :func:`xlcrm.xlsx.layout.add_result_sheets`)."""
     from openpyxl import Workbook
 
+    from xlcrm.core.currency import Currency
+    from xlcrm.core.plan import build_plan
+    from xlcrm.locale import t
+    from xlcrm.xlsx.dashsheet import add_dashboard
+    from xlcrm.xlsx.printing import use_font
+
     quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
+    settings = analysis.settings
     settings_name = columns.settings_sheet_name(lang, in_place=False)
+    plan = build_plan(analysis.customers, as_of=analysis.as_of, settings=settings)
     top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
-    plan = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
-    tops = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name)
-    plans = build_result_sheets(plan, quality, lang=lang, settings_sheet=settings_name)
-    rfm_sheet = next(sheet for sheet in tops if sheet.key == "rfm")
-    follow = next(sheet for sheet in plans if sheet.key == "followups")
-    quality_sheet = next(sheet for sheet in plans if sheet.key == "quality")
+    due = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
+    tops = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name, plan=plan)
+    plans = build_result_sheets(due, quality, lang=lang, settings_sheet=settings_name, plan=plan)
+    keyed = {sheet.key: sheet for sheet in plans}
+    chosen = [keyed[k] for k in ("callplan", "followups", "quality") if k in keyed]
+    chosen.insert(min(1, len(chosen)), next(sheet for sheet in tops if sheet.key == "rfm"))
     wb = Workbook()
     if wb.active is not None:
         wb.remove(wb.active)
-    dash_name = columns.SHEET_NAMES["dashboard"][lang]
-    layout._add_dashboard(wb, build_dashboard(analysis, lang=lang), dash_name, lang, 0)
+    use_font(wb, lang)
+    company = str(getattr(settings, "company", "") or "")
+    money = getattr(settings, "money", Currency())
+    as_of_text = f"{t('Analysis date', lang)} {pd.Timestamp(analysis.as_of).date().isoformat()}"
+    dash = build_dashboard(analysis, lang=lang, plan=plan)
+    name = columns.SHEET_NAMES["dashboard"][lang]
+    add_dashboard(wb, dash, name, lang, 0, company=company, as_of_text=as_of_text)
     pending = [
-        layout._add_result_sheet(wb, sheet, k)
-        for k, sheet in enumerate((rfm_sheet, follow, quality_sheet), start=1)
+        layout._add_result_sheet(wb, sheet, k, lang, money, company, as_of_text)
+        for k, sheet in enumerate(chosen, start=1)
     ]
-    layout._add_settings_sheet(wb, analysis, settings_name, lang, None)
+    layout._add_settings_sheet(wb, analysis, settings_name, lang, None, company)
+    hidden = wb[columns.CHART_DATA_NAMES[lang]]
+    wb.move_sheet(hidden, offset=len(wb.sheetnames) - 1 - wb.index(hidden))
     wb.active = 0
-    return writer.save_workbook(wb, pending, target, lang=lang)
+    return writer.save_workbook(wb, pending, target)
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:

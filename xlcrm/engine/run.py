@@ -18,11 +18,12 @@ import pandas as pd
 
 from xlcrm.core import rfm
 from xlcrm.core.analysis import Analysis, prepare
-from xlcrm.core.parts import Parts, analyze_in_parts, finish
+from xlcrm.core.parts import Parts, analyze_in_parts, run_all
 from xlcrm.core.schema import ORDER_COLUMNS
 from xlcrm.engine.reduce import LIST_LIMIT, Progress, Reduction, reduce_orders
 from xlcrm.engine.sources import Source, parse_source
 from xlcrm.engine.tables import SettingsBook, Table, read_settings_book, read_table
+from xlcrm.xlsx import quality as qual
 from xlcrm.xlsx import reader
 
 __all__ = ["ENGINES", "EngineJob", "open_backend", "run_engine"]
@@ -165,7 +166,7 @@ def run_engine(
     run = prepare(reduction.reduced, customer_frame, activity_frame, as_of=stamp, settings=settings)
     # up to the sheet limit one frame, as for a workbook; above it slices of customers
     result: Analysis | Parts = (
-        finish(run)
+        run_all(run)
         if run.n <= settings.sheet_customer_limit
         else analyze_in_parts(run, rows=part_rows)
     )
@@ -192,7 +193,7 @@ def run_engine(
         settings_values=dict(given.values),
         as_of=given.as_of,
         owners=given.owners,
-        quality=reader._collect([q for q in quality if q is not None]),
+        quality=qual.collect([q for q in quality if q is not None]),
         counts=counts,
         sheet_names=names,
         unknown_settings=list(given.unknown),
@@ -223,12 +224,12 @@ def _unknown_rows(
         if unknown.size:
             shown = np.sort(unknown.astype(str))[:limit]
             out.append(
-                reader._quality_rows(
+                qual.quality_rows(
                     sheet,
                     np.zeros(len(shown), dtype=np.int64),
                     reduction.columns.headers.get("customer_id", "customer_id"),
                     shown.astype(object),
-                    np.full(len(shown), reader.UNKNOWN_CUSTOMER, dtype=object),
+                    np.full(len(shown), qual.UNKNOWN_CUSTOMER, dtype=object),
                     np.zeros(len(shown), dtype=bool),
                 ).assign(row=pd.array([pd.NA] * len(shown), dtype="Int64"))
             )
@@ -241,12 +242,12 @@ def _unknown_rows(
         if first.size:
             keep = first[~ids.iloc[first].duplicated().to_numpy()][:limit]
             out.append(
-                reader._quality_rows(
+                qual.quality_rows(
                     contacts.name,
                     np.asarray(contacts.rows)[keep],
                     contacts.id_header,
                     ids.to_numpy(dtype=object)[keep],
-                    np.full(len(keep), reader.UNKNOWN_CONTACT, dtype=object),
+                    np.full(len(keep), qual.UNKNOWN_CONTACT, dtype=object),
                     np.zeros(len(keep), dtype=bool),
                 )
             )

@@ -20,7 +20,8 @@ import pandas as pd
 
 from xlcrm.core.errors import InputError
 from xlcrm.locale import N_
-from xlcrm.xlsx import reader
+from xlcrm.xlsx import grid
+from xlcrm.xlsx import headers as header_rows
 
 __all__ = ["Columns", "Source", "find_columns", "is_engine_source", "parse_source"]
 
@@ -29,6 +30,8 @@ CSV_SUFFIXES: Final = frozenset({".csv", ".tsv", ".txt"})
 WORKBOOK_SUFFIXES: Final = frozenset({".xlsx", ".xlsm", ".xls"})
 DUCKDB_SUFFIXES: Final = (".duckdb", ".ddb", ".db")
 _GLOB_CHARS: Final = frozenset("*?[")
+#: The order columns the engine reads (the reader knows more: status, currency ...).
+ROLES: Final = ("customer_id", "order_date", "amount", "order_id")
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,8 @@ def _csv_layout(path: Path, lang: str) -> tuple[str, str, int]:
     best: tuple[tuple[int, int, int], str, int] | None = None
     for delimiter in dict.fromkeys((sniffed, ",", ";", "\t", "|")):
         rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
-        header, _ = reader._find_header(reader._Sheet(path.name, rows, 1, 0), "orders", {})
-        required = sum(c in header.columns for c in reader.REQUIRED["orders"])
+        header, _ = header_rows.find_header(grid.Sheet(path.name, rows, 1, 0), "orders", {})
+        required = sum(c in header.columns for c in header_rows.REQUIRED["orders"])
         score = (required, len(header.columns), delimiter == sniffed)
         if best is None or score > best[0]:
             best = (score, delimiter, header.index)
@@ -214,12 +217,13 @@ def find_columns(
     """
     shown = list(headers) if headers is not None else list(names)
     column_map = dict(column_map or {})
-    positions = reader._match_columns(shown, table, column_map)
-    found = [str(h).strip() for h in shown if not reader._is_blank(h)]
-    for role in (*reader.REQUIRED[table], *column_map):
-        if role in reader.COLUMNS[table] and role not in positions:
-            raise reader._missing_column_error(
-                table, role, found, Path(where).name, Path(where), column_map, lang
+    positions = header_rows.match_columns(shown, table, column_map)
+    positions = {role: i for role, i in positions.items() if role in ROLES}
+    found = [str(h).strip() for h in shown if not grid.is_blank(h)]
+    for role in (*header_rows.REQUIRED[table], *column_map):
+        if role in ROLES and role not in positions:
+            raise header_rows.missing_column_error(
+                table, role, found, Path(where).name, Path(where), column_map
             )
     return Columns(
         names={role: str(names[i]) for role, i in positions.items()},

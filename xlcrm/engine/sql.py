@@ -248,11 +248,13 @@ def checked_sql(raws: tuple[str, ...] = ()) -> str:
     raw = "".join(f"c.{role}_raw, " for role in raws)
     day = "CAST(DATE_DIFF('day', DATE '1970-01-01', c.order_date) AS INTEGER)"
     finite = "ABS(c.amount) < 1e15"
+    # whole cents, halves away from zero: the same float steps as core.rfm.to_cents
+    cents = "CAST(SIGN(c.amount * 100) * FLOOR(ABS(c.amount * 100) + 0.5) AS BIGINT)"
     return f"""
 SELECT
   c.xlcrm_file, c.xlcrm_row, {raw}c.customer_id, c.order_id, c.skipped,
   {day} AS day,
-  CASE WHEN {finite} THEN CAST(ROUND(c.amount * 100) AS BIGINT) END AS cents,
+  CASE WHEN {finite} THEN {cents} END AS cents,
   CASE
     WHEN c.customer_id_problem IS NOT NULL THEN c.customer_id_problem
     WHEN c.customer_id IS NULL THEN 'missing'
@@ -296,31 +298,40 @@ def lines_sql(partition: tuple[int, int] | None = None) -> str:
 
 
 def reduction_sql(
-    lines: str, *, as_of_day: int, window_days: int, loyal_windows: int, order_ids: bool
+    lines: str,
+    *,
+    as_of_day: int,
+    window_days: int,
+    loyal_windows: int,
+    history_days: int,
+    order_ids: bool,
 ) -> str:
     """One row per customer of ``lines`` (customer_id, order_id, day, cents): the
     columns of :data:`xlcrm.core.reduced.REDUCED_COLUMNS`.
 
     Lines sharing a customer and an order id are one order (cents added,
     dated on the earliest line); a line without an order id is an order of
-    its own. One window pass over each customer's orders, purchases and
+    its own. An order whose lines include a refund and add up to 0 or less
+    is fully refunded: not a purchase. One window pass over each customer's orders, purchases and
     refunds apart, gives the gap to the previous purchase and the first
     purchase day; one aggregation gives every column.
     """
-    a, w = as_of_day, window_days
+    a, w, h = as_of_day, window_days, history_days
     if order_ids:
         orders = """
-  SELECT customer_id, day, cents FROM lines WHERE order_id IS NULL
+  SELECT customer_id, day, cents, cents < 0 AS refund FROM lines WHERE order_id IS NULL
   UNION ALL
-  SELECT customer_id, MIN(day) AS day, SUM(cents) AS cents
+  SELECT customer_id, MIN(day) AS day, SUM(cents) AS cents, BOOL_OR(cents < 0) AS refund
   FROM lines WHERE order_id IS NOT NULL GROUP BY customer_id, order_id"""
     else:
-        orders = "SELECT customer_id, day, cents FROM lines"
+        orders = "SELECT customer_id, day, cents, cents < 0 AS refund FROM lines"
     return f"""
 WITH lines AS ({lines}),
 orders AS ({orders}),
 marked AS (
-  SELECT customer_id, day, cents, cents >= 0 AS buy, {a} - day AS age FROM orders
+  SELECT customer_id, day, cents, cents >= 0 AND NOT (refund AND cents <= 0) AS buy,
+    {a} - day AS age
+  FROM orders
 ),
 paced AS (
   SELECT customer_id, day, cents, buy, age,
@@ -331,11 +342,12 @@ paced AS (
 SELECT
   customer_id,
   MIN(day) AS first_order_day,
+  COUNT(*) AS orders,
   COUNT(*) FILTER (WHERE buy) AS frequency,
   CAST(SUM(cents) AS BIGINT) AS net_cents,
   MIN(day) FILTER (WHERE buy) AS first_day,
   MAX(day) FILTER (WHERE buy) AS last_day,
-  CAST(MEDIAN(gap) FILTER (WHERE buy) AS DOUBLE) AS median_gap_days,
+  CAST(MEDIAN(gap) FILTER (WHERE buy AND gap > 0) AS DOUBLE) AS median_gap_days,
   COUNT(*) FILTER (
     WHERE buy AND age < {w * loyal_windows}
     AND (gap IS NULL OR ({a} - (day - gap)) // {w} <> age // {w})
@@ -344,7 +356,12 @@ SELECT
   COUNT(*) FILTER (WHERE buy AND age >= {w} AND age < {2 * w}) AS prior_purchases,
   COUNT(*) FILTER (WHERE buy AND (gap IS NULL OR gap > 0)) AS purchase_days,
   CAST(SUM(cents) FILTER (WHERE buy AND day = first_buy) AS BIGINT) AS first_day_cents,
-  CAST(SUM(cents) FILTER (WHERE buy) AS BIGINT) AS purchase_cents
+  CAST(SUM(cents) FILTER (WHERE buy) AS BIGINT) AS purchase_cents,
+  MAX(({a} - first_buy) // {h}) FILTER (WHERE buy) AS history_windows,
+  COUNT(*) FILTER (
+    WHERE buy AND age // {h} < ({a} - first_buy) // {h}
+    AND (gap IS NULL OR ({a} - (day - gap)) // {h} <> age // {h})
+  ) AS history_active
 FROM paced
 GROUP BY customer_id
 """

@@ -10,8 +10,6 @@ sheet would be.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,8 @@ from xlcrm.core.errors import InputError
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.engine.sources import Source, parse_source
 from xlcrm.locale import N_
-from xlcrm.xlsx import reader
+from xlcrm.xlsx import csvfile, grid, headers, settings_sheet, sniff
+from xlcrm.xlsx import tables as sheet_tables
 
 __all__ = ["SettingsBook", "Table", "read_settings_book", "read_table"]
 
@@ -45,24 +44,30 @@ class SettingsBook:
 def read_settings_book(path: str | Path, *, lang: str = "en") -> SettingsBook:
     """The Settings sheet of the workbook at ``path`` (exit 2 when there is none)."""
     file = Path(path)
-    book = reader._open_workbook(file, lang)
+    book = sniff.open_workbook(file)
+    xml = None if sniff.is_legacy(file) else file
     try:
-        names = list(book.sheet_names)
-        name = reader._sheet_for("settings", names, set())
+        names = [str(n) for n in book.sheet_names]
+        name = headers.sheet_for("settings", names, set())
         if name is None:
             raise InputError(
                 N_("no Settings sheet in {file} (sheets found: {found})"),
                 file=str(file),
                 args={"file": file.name, "found": ", ".join(map(str, names)) or "-"},
             )
-        read = reader._read_settings_sheet(reader._load_sheet(book, name, file))
+        read = settings_sheet.read_settings_sheet(grid.load_sheet(book, name, xml))
     finally:
         book.close()
-    settings, as_of, column_maps, unknown = reader._apply_settings(
-        read, file=file, sheet=name, lang=lang
-    )
+    applied = settings_sheet.apply_settings(read, file=file, sheet=name)
     return SettingsBook(
-        settings, as_of, column_maps, read.values, read.owners, unknown, read.quality, name
+        applied.settings,
+        applied.as_of,
+        applied.column_maps,
+        read.values,
+        read.owners,
+        applied.unknown,
+        read.quality,
+        name,
     )
 
 
@@ -72,7 +77,7 @@ class Table:
 
     frame: pd.DataFrame
     quality: list[pd.DataFrame]
-    counts: reader.RowCounts
+    counts: sheet_tables.RowCounts
     name: str  # what quality rows call the sheet
     ids: pd.Series  # customer ids as read (for the unknown-customer check)
     rows: Any  # row numbers of the frame's rows
@@ -89,18 +94,17 @@ def read_table(
 ) -> Table:
     """Read ``table`` ("customers" or "activities") from a file, folder or DuckDB table."""
     source = parse_source(spec, lang=lang)
-    sheet = _sheet_of(source, table, lang)
-    read = reader._read_table(
+    sheet, early = _sheet_of(source, table, lang)
+    read = sheet_tables.read_table(
         sheet,
         table,
         file=Path(source.label),
         column_map=dict(column_map or {}),
         day_first=day_first,
-        lang=lang,
     )
     return Table(
         read.frame,
-        read.quality,
+        [*early, *read.quality],
         read.counts,
         sheet.name,
         read.frame["customer_id"],
@@ -109,28 +113,32 @@ def read_table(
     )
 
 
-def _sheet_of(source: Source, table: str, lang: str) -> Any:
+def _sheet_of(source: Source, table: str, lang: str) -> tuple[Any, list[pd.DataFrame]]:
+    """The table's cells as a sheet, and quality rows found while reading them."""
     if source.kind == "workbook":
         path = source.files[0]
-        book = reader._open_workbook(path, lang)
+        book = sniff.open_workbook(path)
+        xml = None if sniff.is_legacy(path) else path
         try:
-            names = list(book.sheet_names)
-            name = reader._sheet_for(table, names, set()) or (names[0] if names else None)
+            names = [str(n) for n in book.sheet_names]
+            name = headers.sheet_for(table, names, set()) or (names[0] if names else None)
             if name is None:
                 raise InputError(N_("the workbook has no sheets"), file=str(path))
-            return reader._load_sheet(book, name, path)
+            found: list[pd.DataFrame] = []
+            return grid.load_sheet(book, name, xml, found), found
         finally:
             book.close()
     if source.kind == "csv":
         rows: list[list[Any]] = []
+        early: list[pd.DataFrame] = []
         for path in source.files:
-            text = path.read_bytes().decode(source.encoding)
-            part = list(csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter))
+            part, problems = csvfile.read_rows(path)
+            early.extend(problems)
             rows.extend(part if not rows else part[source.header_row + 1 :])
         width = max(map(len, rows), default=0)
         rows = [row + [""] * (width - len(row)) for row in rows]
-        return reader._Sheet(source.files[0].name, rows, 1, 0)
-    return reader._Sheet(Path(source.label).name, _rows_via_duckdb(source), 1, 0)
+        return grid.Sheet(source.files[0].name, rows, 1, 0), early
+    return grid.Sheet(Path(source.label).name, _rows_via_duckdb(source), 1, 0), []
 
 
 def _rows_via_duckdb(source: Source) -> list[list[Any]]:

@@ -24,23 +24,25 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from xlcrm import jobs
 from xlcrm.core.errors import XlcrmError
-from xlcrm.excel.book import Book, XlwingsBook, dashboard_rows, table_rows
+from xlcrm.core.rfm import DateLike
+from xlcrm.excel.book import Book, XlwingsBook
 from xlcrm.excel.versions import version_problem
-from xlcrm.jobs import Job, run_job
+from xlcrm.jobs import RESULT_SHEETS, AnalyzeOutcome, Job, Step, analyze_book, run_job
 from xlcrm.locale import LANGS, t, tn, tp
+from xlcrm.xlsx.columns import SHEET_NAMES
 
 __all__ = ["analyze", "dashboard", "email_brief", "followup_plan", "pdf_brief", "show_help"]
 
 _F = TypeVar("_F", bound=Callable[..., str])
 
 
-def _analyse(book: Book, *, as_of: Any = None, lang: str | None = None) -> Job:
+def _analyse(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> Job:
     hint = lang or book.ui_lang
     book.progress(t("xlcrm: reading the workbook…", hint))
     data = book.read_data(lang=hint)
@@ -97,7 +99,7 @@ def _action(f: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-def user_lang(value: Any) -> str:
+def user_lang(value: object) -> str:
     """A language passed from Excel: "en" or "zh", else "en"."""
     text = str(value or "").strip().lower()
     return text if text in LANGS else "en"
@@ -112,62 +114,101 @@ def _where(book: Book, path: Path, lang: str) -> str:
     return f"{path}{note}"
 
 
+def _analyze_book(
+    book: Book, sheets: Sequence[str], as_of: DateLike | None, lang: str | None
+) -> AnalyzeOutcome:
+    """The use case on ``book``, its steps shown in Excel's status bar."""
+
+    def show(step: Step, lang: str) -> None:
+        if step == "read":
+            book.progress(t("xlcrm: reading the workbook…", lang))
+        elif step == "analyse":
+            book.progress(t("xlcrm: analysing…", lang))
+        elif len(sheets) == 1:
+            book.progress(t("xlcrm: writing {sheet}…", lang, sheet=SHEET_NAMES[sheets[0]][lang]))
+        else:
+            book.progress(t("xlcrm: writing the result sheets…", lang))
+
+    return analyze_book(
+        book,
+        today=dt.date.today(),
+        as_of=as_of,
+        lang=lang,
+        sheets=sheets,
+        ui_lang=book.ui_lang,
+        on_step=show,
+    )
+
+
 @_action
-def analyze(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
-    """Write the result sheets (RFM, Lifecycle, Follow-ups, Dashboard, Data quality)."""
-    ctx = _analyse(book, as_of=as_of, lang=lang)
-    where = book.write_analysis(ctx.analysis, ctx.data, lang=ctx.lang)
-    n = len(ctx.analysis.customers)
-    return tn(
+def analyze(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
+    """Write the result sheets (Dashboard, Call plan, RFM, Lifecycle, Follow-ups, …).
+
+    What reps typed on the Call plan and Follow-ups is logged first (or kept).
+    """
+    done = _analyze_book(book, RESULT_SHEETS, as_of, lang)
+    message = tn(
         "Analysed {n} customer as of {as_of}: {where}",
         "Analysed {n} customers as of {as_of}: {where}",
-        n,
-        ctx.lang,
-        as_of=ctx.analysis.as_of.strftime("%Y-%m-%d"),
-        where=where,
+        done.customers,
+        done.lang,
+        as_of=done.as_of.strftime("%Y-%m-%d"),
+        where=done.written,
     )
+    return _with_logged(message, done)
+
+
+def _with_logged(message: str, done: AnalyzeOutcome) -> str:
+    if not done.logged:
+        return message
+    logged = tn(
+        "{n} done call logged in Activities.",
+        "{n} done calls logged in Activities.",
+        done.logged,
+        done.lang,
+    )
+    return f"{message}\n{logged}"
 
 
 @_action
-def followup_plan(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
-    """Write the follow-up plan sheet: whom to contact and when, soonest first."""
-    from xlcrm.xlsx.writer import build_result_sheets
+def followup_plan(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
+    """Log the calls marked Done on the Call plan, then write the new Call plan and Follow-ups.
 
-    ctx = _analyse(book, as_of=as_of, lang=lang)
-    sheets = build_result_sheets(ctx.analysis, lang=ctx.lang)
-    plan = next(s for s in sheets if s.key == "followups")
-    rows, formats = table_rows(plan)
-    due = int((ctx.analysis.customers["overdue_days"] > 0).sum())
-    book.progress(t("xlcrm: writing {sheet}…", ctx.lang, sheet=plan.name))
-    where = book.write_rows(plan.name, rows, formats)
-    return tn(
-        "Follow-up plan for {n} customer ({due} overdue): {where}",
-        "Follow-up plan for {n} customers ({due} overdue): {where}",
-        plan.n_rows,
-        ctx.lang,
-        due=due,
-        where=where,
+    Done calls go to the Activities sheet (created when absent), grades
+    changed on Follow-ups to the Customers sheet; then the analysis runs
+    again, so the new plan starts from those contacts. Notes of calls not
+    done yet stay on the new plan.
+    """
+    done = _analyze_book(book, ("callplan", "followups"), as_of, lang)
+    plan = done.job.plan
+    today = int((plan.calls["date"] == plan.days[0]).sum()) if len(plan.days) else 0
+    message = tn(
+        "Call plan: {today} call today, {n} in {days} working days, {backlog} not planned: {where}",
+        "Call plan: {today} calls today, {n} in {days} working days, {backlog} not planned: "
+        "{where}",
+        today,
+        done.lang,
+        today=today,
+        n=len(plan.calls),
+        days=len(plan.days),
+        backlog=len(plan.backlog),
+        where=done.written,
     )
+    return _with_logged(message, done)
 
 
 @_action
-def dashboard(book: Book, *, as_of: Any = None, lang: str | None = None) -> str:
+def dashboard(book: Book, *, as_of: DateLike | None = None, lang: str | None = None) -> str:
     """Write the dashboard sheet: key figures, classes, segments, tiers, Pareto curve."""
-    from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard
-
-    ctx = _analyse(book, as_of=as_of, lang=lang)
-    dash = build_dashboard(ctx.analysis, lang=ctx.lang)
-    name = SHEET_NAMES["dashboard"][ctx.lang]
-    book.progress(t("xlcrm: writing {sheet}…", ctx.lang, sheet=name))
-    where = book.write_rows(name, dashboard_rows(dash))
-    return t("Dashboard: {where}", ctx.lang, where=where)
+    done = _analyze_book(book, ("dashboard",), as_of, lang)
+    return t("Dashboard: {where}", done.lang, where=done.written)
 
 
 @_action
 def pdf_brief(
     book: Book,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     output: str | Path | None = None,
 ) -> str:
@@ -187,7 +228,7 @@ def pdf_brief(
 def email_brief(
     book: Book,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     lang: str | None = None,
     eml_dir: str | Path | None = None,
     dry_run: bool = False,

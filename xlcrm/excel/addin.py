@@ -127,12 +127,21 @@ def addin_bytes(template: Path | None = None, lang: str = "en") -> bytes:
     """The add-in package, built from xlwings' template and xlcrm's sources."""
     template = template or vbamodules.template_path()
     if not template.is_file():
-        raise OutputError(f"xlwings' add-in template is missing: {template}")
+        raise OutputError(
+            N_("xlwings' add-in template is missing"),
+            file=str(template),
+            hint=N_("reinstall xlwings"),
+        )
     with zipfile.ZipFile(template) as zin:
         parts = {name: zin.read(name) for name in zin.namelist()}
     workbook_xml = parts["xl/workbook.xml"].decode("utf-8")
     if f'name="{TEMPLATE_CONF_SHEET}"' not in workbook_xml:
-        raise OutputError(f"unexpected add-in template (no sheet {TEMPLATE_CONF_SHEET!r})")
+        raise OutputError(
+            N_("unexpected add-in template (no sheet {sheet!r})"),
+            file=str(template),
+            hint=N_("reinstall xlwings"),
+            args={"sheet": TEMPLATE_CONF_SHEET},
+        )
     workbook_xml = workbook_xml.replace(f'name="{TEMPLATE_CONF_SHEET}"', f'name="{CONF_SHEET}"')
     # The template records the folder it was saved in on its author's PC.
     workbook_xml = re.sub(r"<mc:AlternateContent .*?</mc:AlternateContent>", "", workbook_xml)
@@ -153,7 +162,7 @@ def with_ribbon_language(addin: bytes, lang: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(addin)) as zin:
         parts = {name: zin.read(name) for name in zin.namelist()}
     if CUSTOMUI_PART not in parts:
-        raise OutputError("not an xlcrm add-in (no ribbon)")
+        raise OutputError(N_("not an xlcrm add-in (no ribbon)"))
     parts[CUSTOMUI_PART] = ribbon.customui_xml(lang).encode("utf-8")
     return _zip(parts)
 

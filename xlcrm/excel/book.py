@@ -23,29 +23,35 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from xlcrm import files
-from xlcrm.core.errors import OutputError
+from xlcrm.xlsx.columns import NUMBER_FORMATS
 
-Rows = list[list[Any]]
-#: column index (0-based) -> Excel number format
+if TYPE_CHECKING:
+    import xlwings as xw
+
+    from xlcrm.jobs import Job
+    from xlcrm.xlsx.carryover import Edits, Typed
+    from xlcrm.xlsx.dashboard import Dashboard
+    from xlcrm.xlsx.reader import WorkbookData
+    from xlcrm.xlsx.sheets import ResultSheet
+
+#: A cell value as the books hand it over (``None`` for an empty cell).
+CellValue: TypeAlias = (
+    str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
+)
+Rows = list[list[CellValue]]
+#: column index (0-based) -> Excel number format (from ``xlsx.columns.NUMBER_FORMATS``)
 Formats = Mapping[int, str]
 
-_FORMAT_KINDS = {
-    "int": "#,##0",
-    "money": "#,##0.00",
-    "pct": "0.0%",
-    "text": "@",
-    "date": "yyyy-mm-dd",
-}
-TEXT_FORMAT: Final = "@"
+TEXT_FORMAT: Final = NUMBER_FORMATS["text"]
 #: Excel shows a text-formatted cell of more than 255 characters as ####;
 #: such long text is never read as a number or a date anyway.
 TEXT_FORMAT_MAX: Final = 255
@@ -85,16 +91,28 @@ class Book(Protocol):
         """The sheet's used range as rows of cell values (``None`` for empty)."""
         ...
 
-    def read_data(self, lang: str = "en") -> Any:
+    def check(self, lang: str) -> None:
+        """Refuse, before anything is read, results that could not be written."""
+        ...
+
+    def read_data(self, lang: str = "en") -> WorkbookData:
         """The workbook as :class:`xlcrm.xlsx.reader.WorkbookData`."""
         ...
 
-    def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
-        """Write every result sheet of ``analysis``; return where."""
+    def write_results(self, job: Job, sheets: Sequence[str]) -> str:
+        """Write the result sheets ``sheets`` (keys of ``jobs.RESULT_SHEETS``); return where."""
         ...
 
     def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
         """Replace (or add) sheet ``name`` with ``rows``; return where."""
+        ...
+
+    def typed(self) -> Typed:
+        """What reps typed into xlcrm's sheets there (Call plan, Follow-ups)."""
+        ...
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits | None:
+        """Log done calls and typed grades into the workbook's own sheets (None: cannot)."""
         ...
 
     def notify(self, message: str) -> None:
@@ -105,7 +123,7 @@ class Book(Protocol):
 # --- layout shared by both implementations -----------------------------------------
 
 
-def cell_value(value: Any) -> Any:
+def cell_value(value: object) -> CellValue:
     """A frame value as a plain Python cell value (None for missing)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -119,19 +137,19 @@ def cell_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else float(value)
-    return value
+    return value  # type: ignore[return-value]  # str, int, bool, date and time stay as they are
 
 
-def table_rows(sheet: Any) -> tuple[Rows, dict[int, str]]:
+def table_rows(sheet: ResultSheet) -> tuple[Rows, dict[int, str]]:
     """Header + values of a :class:`xlcrm.xlsx.writer.ResultSheet`, and its number formats."""
-    header = [c.header for c in sheet.columns]
+    header: list[CellValue] = [c.header for c in sheet.columns]
     frame = sheet.frame[[c.key for c in sheet.columns]]
     body = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     formats = {i: c.number_format for i, c in enumerate(sheet.columns)}
     return [header, *body], formats
 
 
-def dashboard_rows(dashboard: Any) -> Rows:
+def dashboard_rows(dashboard: Dashboard) -> Rows:
     """Title, subtitle, key figures and the summary tables of a writer ``Dashboard``."""
     rows: Rows = [[dashboard.title], [dashboard.subtitle], []]
     rows += [[label, cell_value(value)] for label, value, _kind in dashboard.figures]
@@ -141,7 +159,30 @@ def dashboard_rows(dashboard: Any) -> Rows:
     return rows
 
 
-def wants_text(value: Any) -> bool:
+def result_rows(job: Job, sheets: Sequence[str]) -> list[tuple[str, Rows, Formats | None]]:
+    """Name, rows and number formats of the result sheets ``sheets`` of ``job``, in order."""
+    from xlcrm.jobs import RESULT_SHEETS, extra_sheets
+    from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard, build_result_sheets
+
+    lang = job.lang
+    built = build_result_sheets(
+        job.analysis, job.data.quality, lang=lang, plan=job.plan, kept=job.kept
+    )
+    tables = {s.key: s for s in built}
+    if tuple(sheets) == RESULT_SHEETS:  # Analyze: the Funnel and Changes sheets too
+        sheets = (*sheets, *extra_sheets(job))
+    out: list[tuple[str, Rows, Formats | None]] = []
+    for key in sheets:
+        if key == "dashboard":
+            rows = dashboard_rows(build_dashboard(job.analysis, lang=lang, plan=job.plan))
+            out.append((SHEET_NAMES["dashboard"][lang], rows, None))
+        else:
+            rows, formats = table_rows(tables[key])
+            out.append((tables[key].name, rows, formats))
+    return out
+
+
+def wants_text(value: object) -> bool:
     """A value Excel must receive into a text-formatted cell to keep it as it is."""
     return isinstance(value, str) and len(value) <= TEXT_FORMAT_MAX
 
@@ -188,14 +229,26 @@ class FileBook:
     """A workbook file: read with the reader, results written to ``output``.
 
     ``output`` defaults to ``BOOK.xlcrm.xlsx`` beside the file, as ``xlcrm
-    analyze`` writes; the input file is never changed.
+    analyze`` writes (the same :class:`~xlcrm.jobs.WorkbookFile`); the input
+    file is never changed. With ``in_place`` the file plays the workbook open
+    in Excel: the results go into it, and done calls and typed grades are
+    written back into its own sheets.
     """
 
-    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None):
-        from xlcrm.xlsx.writer import default_output
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        output: str | os.PathLike[str] | None = None,
+        *,
+        in_place: bool = False,
+    ):
+        from xlcrm.jobs import WorkbookFile
 
-        self.path = Path(path)
-        self.output = Path(output) if output else default_output(self.path)
+        self.file = WorkbookFile(
+            Path(path), None if in_place or not output else Path(output), in_place
+        )
+        self.path = self.file.source
+        self.output = self.file.target
         self.messages: list[str] = []
         self.progress_log: list[str] = []
         self.ui_lang = "en"
@@ -229,18 +282,33 @@ class FileBook:
         sheet = CalamineWorkbook.from_path(str(self.path)).get_sheet_by_name(name)
         return [[None if v == "" else v for v in row] for row in sheet.to_python()]
 
-    def read_data(self, lang: str = "en") -> Any:
-        from xlcrm.xlsx.reader import read_workbook
+    def check(self, lang: str) -> None:
+        self.file.check(lang)
 
-        return read_workbook(self.path, lang=lang)
+    def read_data(self, lang: str = "en") -> WorkbookData:
+        return self.file.read_data(lang)
 
-    def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
-        from xlcrm.xlsx.writer import write_results
+    def typed(self) -> Typed:
+        return self.file.typed()
 
-        return str(write_results(analysis, data, self.output, lang=lang))
+    def write_back(self, typed: Typed, *, lang: str) -> Edits | None:
+        return self.file.write_back(typed, lang=lang)
+
+    def write_results(self, job: Job, sheets: Sequence[str]) -> str:
+        """Every result sheet: a new workbook, as ``xlcrm analyze``; some: into ``output``."""
+        from xlcrm.jobs import RESULT_SHEETS
+
+        if tuple(sheets) == RESULT_SHEETS:
+            return self.file.write_results(job, sheets)
+        return ", ".join(self.write_rows(*sheet) for sheet in result_rows(job, sheets))
 
     def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
         from openpyxl import Workbook, load_workbook
+
+        from xlcrm.xlsx.package import lock_file, locked_error, write_error
+
+        if lock_file(self.output).exists():
+            raise locked_error(self.output)
 
         if self.output.exists():
             wb = load_workbook(self.output)
@@ -271,7 +339,7 @@ class FileBook:
             with files.replacing(self.output) as handle:
                 wb.save(handle)
         except files.WriteFailed as exc:
-            raise OutputError(f"cannot write ({exc.reason})", file=str(self.output)) from None
+            raise write_error(self.output, exc) from None
         return f"{self.output} › {name}"
 
     def notify(self, message: str) -> None:
@@ -284,7 +352,7 @@ class FileBook:
 class XlwingsBook:
     """The workbook open in Excel, through xlwings (``xw.Book.caller()`` in a ribbon action)."""
 
-    def __init__(self, book: Any):
+    def __init__(self, book: xw.Book):
         self.book = book
         self.ui_lang = "en"
 
@@ -339,7 +407,10 @@ class XlwingsBook:
         value = self.book.sheets[name].used_range.options(ndim=2).value
         return [list(row) for row in (value or [])]
 
-    def read_data(self, lang: str = "en") -> Any:
+    def check(self, lang: str) -> None:
+        """Sheets of the open workbook can always be written."""
+
+    def read_data(self, lang: str = "en") -> WorkbookData:
         """Read the open sheets' values through the same reader as a file.
 
         The values are copied into a temporary .xlsx (the reader works on
@@ -360,19 +431,41 @@ class XlwingsBook:
             wb.save(copy)
             return read_workbook(copy, lang=lang)
 
-    def write_analysis(self, analysis: Any, data: Any, *, lang: str) -> str:
-        from xlcrm.xlsx.writer import SHEET_NAMES, build_dashboard, build_result_sheets
+    def write_results(self, job: Job, sheets: Sequence[str]) -> str:
+        return ", ".join(self.write_rows(*sheet) for sheet in result_rows(job, sheets))
 
-        quality = getattr(data, "quality", None)
-        written = [
-            self.write_rows(
-                SHEET_NAMES["dashboard"][lang], dashboard_rows(build_dashboard(analysis, lang=lang))
-            )
-        ]
-        for sheet in build_result_sheets(analysis, quality, lang=lang):
-            rows, formats = table_rows(sheet)
-            written.append(self.write_rows(sheet.name, rows, formats))
-        return ", ".join(written)
+    def typed(self) -> Typed:
+        from xlcrm.xlsx.carryover import read_typed
+        from xlcrm.xlsx.columns import SHEET_NAMES
+
+        own = {n for key in ("callplan", "followups") for n in SHEET_NAMES[key].values()}
+        return read_typed({n: self.read_sheet(n) for n in self.sheet_names() if n in own})
+
+    def write_back(self, typed: Typed, *, lang: str) -> Edits:
+        """Done calls below the Activities rows (a new sheet when there is none), grades
+        into the Customers sheet; an Excel table around the rows grows with them."""
+        from xlcrm.xlsx.carryover import write_back_edits
+
+        sheets = {n: self.read_sheet(n) for n in self.sheet_names()}
+        found = self.read_data(lang=lang).sheet_names
+        edits = write_back_edits(sheets, typed, lang=lang, found=found)
+        for name, rows in edits.new_sheets:
+            self.write_rows(name, rows, {1: "yyyy-mm-dd"})
+        for name, row, col, value in edits.cells:
+            cell = self.book.sheets[name].range((row, col))
+            if isinstance(value, str) and wants_text(value):
+                cell.number_format = TEXT_FORMAT
+            cell.value = value
+        for name, last in edits.tables.items():
+            sheet = self.book.sheets[name]
+            added = [c for n, _, c, _ in edits.cells if n == name]
+            with contextlib.suppress(Exception):  # a table is a nicety; the rows are written
+                for table in sheet.tables:
+                    first = table.range[0, 0]
+                    right = first.column + table.range.columns.count - 1
+                    right = max([right, *(c for c in added if c == right + 1)])
+                    table.resize(sheet.range((first.row, first.column), (last, right)))
+        return edits
 
     def write_rows(self, name: str, rows: Rows, formats: Formats | None = None) -> str:
         names = self.sheet_names()
@@ -398,7 +491,7 @@ class XlwingsBook:
         self.book.app.alert(message, title="xlcrm")
 
 
-def _screen_value(value: Any) -> Any:
+def _screen_value(value: CellValue) -> CellValue:
     """Long text that looks like a formula gets Excel's text prefix (an apostrophe).
 
     Shorter text is protected by the text format instead (:func:`text_runs`).
@@ -408,7 +501,7 @@ def _screen_value(value: Any) -> Any:
     return value
 
 
-def _file_value(value: Any) -> Any:
+def _file_value(value: object) -> CellValue:
     """A cell value openpyxl can store (Excel hands over dates as datetime)."""
     if (
         isinstance(value, dt.time | dt.datetime | dt.date | int | float | str | bool)

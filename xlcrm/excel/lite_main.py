@@ -161,6 +161,27 @@ def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en
     return udfs.customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang)
 
 
+@func
+@arg("satisfaction", ndim=2)
+@arg("repurchase", ndim=2)
+@arg("recommend", ndim=2)
+def loyalty_level(satisfaction, repurchase, recommend, lang="en"):
+    """Loyalty level (advocate, steady, at risk) from up to three indicators; names the missing."""
+    return udfs.loyalty_level(satisfaction, repurchase, recommend, lang)
+
+
+@func
+@arg("share", ndim=2)
+@arg("margin", ndim=2)
+def relationship_level(
+    share, margin, lang="en", few_share=None, many_share=None, low_margin=None, high_margin=None
+):
+    """Kotler's relationship level (basic ... partnership) from customer share and margin."""
+    return udfs.relationship_level(
+        share, margin, lang, few_share, many_share, low_margin, high_margin
+    )
+
+
 # --- the ribbon's buttons as scripts (xlwings Lite task pane) -----------------------
 
 

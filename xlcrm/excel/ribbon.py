@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Final
 from xml.sax.saxutils import quoteattr
 
+from xlcrm.locale import N_, t, tp
+
 CUSTOMUI_NS: Final = "http://schemas.microsoft.com/office/2009/07/customui"
 TAB_ID: Final = "xlcrmTab"
-TAB_LABEL: Final = {"en": "xlcrm", "zh": "xlcrm 客户分层"}
 GROUP_ID: Final = "xlcrmGroup"
-GROUP_LABEL: Final = {"en": "Customers", "zh": "客户"}
 VBA_MODULE_NAME: Final = "XlcrmRibbon"
 ACTIONS_MODULE: Final = "xlcrm.excel.actions"
 #: The config key (xlwings config file or the add-in's config sheet) holding
@@ -34,21 +34,20 @@ class Button:
 
     ``action`` is the name of a function in :mod:`xlcrm.excel.actions` that
     takes no required argument (it finds the workbook through xlwings).
+    ``label`` and ``supertip`` are English catalogue strings.
     """
 
     id: str
     label: str
-    label_zh: str
     action: str
     image_mso: str
     supertip: str
-    supertip_zh: str
 
     def label_in(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label
+        return t(self.label, lang)
 
     def supertip_in(self, lang: str) -> str:
-        return self.supertip_zh if lang == "zh" else self.supertip
+        return t(self.supertip, lang)
 
     @property
     def callback(self) -> str:
@@ -80,62 +79,68 @@ class Button:
 BUTTONS: Final[tuple[Button, ...]] = (
     Button(
         "xlcrmAnalyze",
-        "Analyze",
-        "分析",
+        N_("Analyze"),
         "analyze",
         "PivotTableInsert",
-        "Read Customers, Orders and Activities and write the result sheets "
-        "(RFM classes, tiers, churn warnings, follow-ups).",
-        "读取客户、订单、跟进记录并写入分析结果表。",
+        N_(
+            "Read Customers, Orders and Activities and write the result sheets "
+            "(call plan, RFM classes, tiers, churn warnings, follow-ups)."
+        ),
     ),
     Button(
         "xlcrmFollowup",
-        "Follow-up plan",
-        "跟进计划",
+        N_("Follow-up plan"),
         "followup_plan",
         "CalendarInsert",
-        "Write the follow-up plan: whom to contact, when, sorted by urgency.",
-        "生成跟进计划：联系谁、何时联系，按紧急程度排序。",
+        N_(
+            "Log the calls marked Done on the Call plan into Activities, then plan again: "
+            "whom each owner calls on each working day, most important first."
+        ),
     ),
     Button(
         "xlcrmDashboard",
-        "Dashboard",
-        "仪表板",
+        N_("Dashboard"),
         "dashboard",
         "ChartInsert",
-        "Write the dashboard sheet: class, tier and Pareto summaries.",
-        "生成仪表板：客户分类、生命周期和帕累托汇总。",
+        N_("Write the dashboard sheet: class, tier and Pareto summaries."),
     ),
     Button(
         "xlcrmPdf",
-        "PDF brief",
-        "PDF简报",
+        N_("PDF brief"),
         "pdf_brief",
         "FileSaveAsPdfOrXps",
-        "Write the segment strategy brief as a PDF next to the workbook "
-        "(in Documents while the workbook is not saved yet).",
-        "在工作簿旁边生成客户分层策略 PDF 简报（工作簿未保存时放在“文档”文件夹）。",
+        N_(
+            "Write the segment strategy brief as a PDF next to the workbook "
+            "(in Documents while the workbook is not saved yet)."
+        ),
     ),
     Button(
         "xlcrmEmail",
-        "Email brief",
-        "邮件简报",
+        N_("Email brief"),
         "email_brief",
         "FileSendAsAttachment",
-        "Send the brief by email (SMTP settings from the Settings sheet), or save "
-        ".eml drafts when no SMTP server is set.",
-        "通过邮件发送简报（SMTP 设置来自设置表），未配置 SMTP 服务器时保存为 .eml 草稿。",
+        N_(
+            "Send the brief by email (SMTP settings from the Settings sheet), or save "
+            ".eml drafts when no SMTP server is set."
+        ),
     ),
     Button(
         "xlcrmHelp",
-        "Help",
-        "帮助",
+        N_("Help"),
         "show_help",
         "Help",
-        "What the buttons and the worksheet functions do.",
-        "说明各按钮和工作表函数的作用。",
+        N_("What the buttons and the worksheet functions do."),
     ),
 )
+
+
+def tab_label(lang: str) -> str:
+    """The tab's name: a product name in English, with its purpose in Chinese."""
+    return tp("ribbon", "xlcrm", lang)
+
+
+def group_label(lang: str) -> str:
+    return tp("ribbon", "Customers", lang)
 
 
 def customui_xml(lang: str = "en", buttons: tuple[Button, ...] = BUTTONS) -> str:
@@ -145,8 +150,8 @@ def customui_xml(lang: str = "en", buttons: tuple[Button, ...] = BUTTONS) -> str
         f'<customUI xmlns="{CUSTOMUI_NS}">',
         "  <ribbon>",
         "    <tabs>",
-        f"      <tab id={quoteattr(TAB_ID)} label={quoteattr(TAB_LABEL[lang])}>",
-        f"        <group id={quoteattr(GROUP_ID)} label={quoteattr(GROUP_LABEL[lang])}>",
+        f"      <tab id={quoteattr(TAB_ID)} label={quoteattr(tab_label(lang))}>",
+        f"        <group id={quoteattr(GROUP_ID)} label={quoteattr(group_label(lang))}>",
     ]
     for b in buttons:
         lines.append(

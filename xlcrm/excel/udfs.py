@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import inspect
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import xlwings as xw
 from xlcrm.core import cells, followup, lifecycle, pareto, rfm, schema, value
 from xlcrm.core.errors import XlcrmError
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
+from xlcrm.locale import LANGS, N_, t
 
 __all__ = [
     "churn_risk",
@@ -43,9 +45,11 @@ __all__ = [
     "followup_cadence",
     "followup_grade",
     "lifecycle_tier",
+    "loyalty_level",
     "next_followup",
     "p_alive",
     "pareto_class",
+    "relationship_level",
     "rfm_class",
     "rfm_score",
     "rfm_segment",
@@ -61,7 +65,19 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class ArgumentError(ValueError):
-    """A whole argument is unusable; the function returns ``#VALUE! <reason>``."""
+    """A whole argument is unusable; the function returns ``#VALUE! <reason>``.
+
+    ``message`` is a catalogue id with ``{fields}`` filled from ``args``,
+    rendered in the function's language (:meth:`render`).
+    """
+
+    def __init__(self, message: str, **args: Any) -> None:
+        super().__init__(message.format(**args) if args else message)
+        self.message = message
+        self.args_ = args
+
+    def render(self, lang: str) -> str:
+        return t(self.message, lang, **self.args_)
 
 
 @dataclass(frozen=True)
@@ -70,8 +86,9 @@ class Column:
 
     values: np.ndarray
     bad: np.ndarray  # bool per row
-    reason: str
+    reason: str  # catalogue id of why a cell is bad; {name} is the argument
     single: bool  # one cell (per-cell form)
+    name: str = ""
 
     def __len__(self) -> int:
         return len(self.values)
@@ -87,7 +104,7 @@ def _flat(value: Any) -> tuple[np.ndarray, bool]:
         if arr.ndim == 2 and arr.shape[1] != 1 and arr.shape[0] == 1:
             arr = arr.T  # a row given where a column is expected
         if arr.ndim == 2 and arr.shape[1] != 1:
-            raise ArgumentError("give one column, not a block of several columns")
+            raise ArgumentError(N_("give one column, not a block of several columns"))
         flat = arr.reshape(-1)
         return flat, flat.size == 1
     return np.array([value], dtype=object), True
@@ -99,7 +116,7 @@ def numbers(value: Any, name: str) -> Column:
         try:
             # fast path: a column of numbers, as xlwings hands it over ([[1.0], [2.0], ...])
             flat = np.fromiter(map(_first, value), np.float64, len(value))
-            return Column(flat, np.zeros(flat.size, dtype=bool), "", flat.size == 1)
+            return Column(flat, np.zeros(flat.size, dtype=bool), "", flat.size == 1, name)
         except (TypeError, ValueError):
             pass  # blanks or text: parsed cell by cell below
     raw, single = _flat(value)
@@ -107,8 +124,9 @@ def numbers(value: Any, name: str) -> Column:
     return Column(
         parsed.values.to_numpy(dtype=np.float64),
         parsed.bad,
-        f"{name} must be a number",
+        N_("{name} must be a number"),
         single,
+        name,
     )
 
 
@@ -117,7 +135,11 @@ def dates(value: Any, name: str) -> Column:
     raw, single = _flat(value)
     parsed = cells.parse_dates(raw)
     return Column(
-        parsed.values.to_numpy(dtype="datetime64[ns]"), parsed.bad, f"{name} must be a date", single
+        parsed.values.to_numpy(dtype="datetime64[ns]"),
+        parsed.bad,
+        N_("{name} must be a date"),
+        single,
+        name,
     )
 
 
@@ -125,14 +147,16 @@ def texts(value: Any, name: str) -> Column:
     """A text argument; empty cells become missing."""
     raw, single = _flat(value)
     parsed = cells.parse_text(raw)
-    return Column(parsed.values.to_numpy(dtype=object), parsed.bad, f"{name} is an error", single)
+    return Column(
+        parsed.values.to_numpy(dtype=object), parsed.bad, N_("{name} is an error"), single, name
+    )
 
 
 def same_length(*columns: Column) -> int:
     """Rows of the columns; one-cell arguments broadcast to the others' length."""
     lengths = {len(c) for c in columns if not c.single}
     if len(lengths) > 1:
-        raise ArgumentError("the columns must have the same number of rows")
+        raise ArgumentError(N_("the columns must have the same number of rows"))
     return lengths.pop() if lengths else 1
 
 
@@ -140,7 +164,11 @@ def spread(column: Column, n: int) -> Column:
     if len(column) == n:
         return column
     return Column(
-        np.repeat(column.values, n), np.repeat(column.bad, n), column.reason, column.single
+        np.repeat(column.values, n),
+        np.repeat(column.bad, n),
+        column.reason,
+        column.single,
+        column.name,
     )
 
 
@@ -154,7 +182,7 @@ def optional_number(value: Any, name: str) -> float | None:
         return float(value)
     col = numbers(value, name)
     if len(col) != 1 or col.bad[0] or np.isnan(col.values[0]):
-        raise ArgumentError(f"{name} must be a number")
+        raise ArgumentError(N_("{name} must be a number"), name=name)
     return float(col.values[0])
 
 
@@ -167,14 +195,14 @@ def cut_points(value: Any, name: str) -> np.ndarray | None:
         return None
     cuts = col.values
     if col.bad.any() or len(cuts) != 4 or np.isnan(cuts).any() or (np.diff(cuts) < 0).any():
-        raise ArgumentError(f"{name} must be 4 ascending numbers")
+        raise ArgumentError(N_("{name} must be 4 ascending numbers"), name=name)
     return cuts
 
 
 def check_lang(lang: Any) -> str:
     text = "en" if lang is None else str(lang).strip().lower()
-    if text not in schema.LANGS:
-        raise ArgumentError('lang must be "en" or "zh"')
+    if text not in LANGS:
+        raise ArgumentError(N_('lang must be "en" or "zh"'))
     return text
 
 
@@ -184,7 +212,7 @@ def as_of_day(value: Any) -> pd.Timestamp:
         return pd.Timestamp.today().normalize()
     col = dates(value, "as_of")
     if len(col) != 1 or col.bad[0] or np.isnat(col.values[0]):
-        raise ArgumentError("as_of must be a date")
+        raise ArgumentError(N_("{name} must be a date"), name="as_of")
     return pd.Timestamp(col.values[0])
 
 
@@ -199,7 +227,7 @@ def whole_number(value: Any, name: str) -> int | None:
     if number is None:
         return None
     if not float(number).is_integer():
-        raise ArgumentError(f"{name} must be a whole number")
+        raise ArgumentError(N_("{name} must be a whole number"), name=name)
     return int(number)
 
 
@@ -221,42 +249,46 @@ def _shape(out: np.ndarray, inputs: tuple[Column, ...]) -> Any:
             gc.enable()
 
 
-def _mark_bad(out: np.ndarray, inputs: tuple[Column, ...]) -> np.ndarray:
+def _mark_bad(out: np.ndarray, inputs: tuple[Column, ...], lang: str) -> np.ndarray:
     """Rows where an input cell was unusable get ``#VALUE! <reason>`` (first argument wins)."""
     for column in reversed(inputs):
         if column.bad.any():
             bad = np.broadcast_to(column.bad, out.shape) if len(column) == 1 else column.bad
             if out.dtype != object:
                 out = out.astype(object)
-            out[bad] = f"{ERROR} {column.reason}"
+            out[bad] = f"{ERROR} {t(column.reason, lang, name=column.name)}"
     return out
 
 
-def labels(codes: Any, label: Callable[[str], str], *inputs: Column) -> Any:
+def labels(codes: Any, label: Callable[[str], str], *inputs: Column, lang: str = "en") -> Any:
     """Codes -> labels; missing -> empty text (Excel shows an empty array element as 0)."""
     arr = np.asarray(codes, dtype=object).reshape(-1)
     index, uniques = pd.factorize(arr, use_na_sentinel=True)
     table = np.array([*(label(code) for code in uniques), ""], dtype=object)
     out = table[index]  # index -1 (missing) picks the trailing ""
-    return _shape(_mark_bad(out, inputs), inputs)
+    return _shape(_mark_bad(out, inputs, lang), inputs)
 
 
 def indexed_labels(
-    index: np.ndarray, codes: tuple[str, ...], label: Callable[[str], str], *inputs: Column
+    index: np.ndarray,
+    codes: tuple[str, ...],
+    label: Callable[[str], str],
+    *inputs: Column,
+    lang: str = "en",
 ) -> Any:
     """Positions in ``codes`` (-1: none) -> labels; a table lookup, no per-row Python."""
     table = np.array([*(label(code) for code in codes), ""], dtype=object)
-    return _shape(_mark_bad(table[index], inputs), inputs)
+    return _shape(_mark_bad(table[index], inputs, lang), inputs)
 
 
-def numbers_out(values: Any, *inputs: Column) -> Any:
+def numbers_out(values: Any, *inputs: Column, lang: str = "en") -> Any:
     """Numbers; whole numbers as int, missing as empty text."""
     arr = np.asarray(values, dtype=np.float64).reshape(-1)
     out = arr.astype(object)
     whole = np.isfinite(arr) & (arr == np.round(arr))
     out[whole] = arr[whole].astype(np.int64).astype(object)
     out[np.isnan(arr)] = ""
-    return _shape(_mark_bad(out, inputs), inputs)
+    return _shape(_mark_bad(out, inputs, lang), inputs)
 
 
 def dates_out(values: Any, *inputs: Column) -> Any:
@@ -264,20 +296,31 @@ def dates_out(values: Any, *inputs: Column) -> Any:
     stamps = pd.Series(np.asarray(values, dtype="datetime64[ns]").reshape(-1))
     out = np.array(stamps.dt.to_pydatetime(), dtype=object)
     out[stamps.isna().to_numpy()] = ""
-    return _shape(_mark_bad(out, inputs), inputs)
+    return _shape(_mark_bad(out, inputs, "en"), inputs)
 
 
 def excel_errors(f: _F) -> _F:
-    """Turn any failure into ``#VALUE! <reason>``: a cell never shows a traceback."""
+    """Turn any failure into ``#VALUE! <reason>``: a cell never shows a traceback.
+
+    The reason is in the function's ``lang`` argument when it has one (English
+    otherwise, and when ``lang`` itself is wrong).
+    """
+    parameters = inspect.signature(f).parameters
+    at = list(parameters).index("lang") if "lang" in parameters else None
+
+    def language(args: tuple[Any, ...]) -> str:
+        given = args[at] if at is not None and at < len(args) else None
+        text = str(given).strip().lower() if given is not None else "en"
+        return text if text in LANGS else "en"
 
     @functools.wraps(f)
     def wrapper(*args: Any) -> Any:
         try:
             return f(*args)
         except XlcrmError as exc:
-            return f"{ERROR} {exc.message}"
+            return f"{ERROR} {exc.what(language(args))}"
         except ArgumentError as exc:
-            return f"{ERROR} {exc}"
+            return f"{ERROR} {exc.render(language(args))}"
         except Exception as exc:  # a bug must still not leak a traceback into a cell
             return f"{ERROR} {type(exc).__name__}: {exc}"
 
@@ -306,7 +349,7 @@ def _rfm_frame(r: Column, f: Column, m: Column) -> pd.DataFrame:
 
 def _need_columns(*columns: Column) -> None:
     if all(c.single for c in columns):
-        raise ArgumentError("give the cut points, or whole columns to compute them from")
+        raise ArgumentError(N_("give the cut points, or whole columns to compute them from"))
 
 
 def _scores(
@@ -327,14 +370,17 @@ def _scores(
         r_s[missing] = f_s[missing] = m_s[missing] = np.nan
         return r_s, f_s, m_s, (r, f, m)
     if any(c is None for c in cuts):
-        raise ArgumentError("give all three of r_cuts, f_cuts, m_cuts, or none")
-    r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values, cuts=cuts)
+        raise ArgumentError(
+            N_("give all three of {names}, or none"), names="r_cuts, f_cuts, m_cuts"
+        )
+    r_cut, f_cut, m_cut = (c for c in cuts if c is not None)
+    r_s, f_s, m_s = rfm.rfm_scores(r.values, f.values, m.values, cuts=(r_cut, f_cut, m_cut))
     return r_s, f_s, m_s, (r, f, m)
 
 
 # --- the worksheet functions ------------------------------------------------------------
 
-_RFM_DOCS: Final = {
+_RFM_DOCS: Final[dict[str, str]] = {
     "recency": "Days since the last purchase: one cell, or a column",
     "frequency": "Number of purchases: one cell, or a column",
     "monetary": "Net revenue: one cell, or a column",
@@ -370,14 +416,16 @@ def rfm_class(
         _need_columns(r, f, m)
         thresholds = rfm.rfm_thresholds(_rfm_frame(r, f, m), method=str(method or "mean"))
     elif any(c is None for c in cuts):
-        raise ArgumentError("give all three of r_cut, f_cut, m_cut, or none")
+        raise ArgumentError(N_("give all three of {names}, or none"), names="r_cut, f_cut, m_cut")
     else:
         thresholds = {
             k: float(c or 0)
             for k, c in zip(("recency_days", "frequency", "monetary"), cuts, strict=True)
         }
     index = rfm.class_index(r.values, f.values, m.values, thresholds=thresholds)
-    return indexed_labels(index, schema.RFM_CLASSES, lambda c: schema.label(c, lang), r, f, m)
+    return indexed_labels(
+        index, schema.RFM_CLASSES, lambda c: schema.label(c, lang), r, f, m, lang=lang
+    )
 
 
 @xw.func(category=CATEGORY)
@@ -409,7 +457,7 @@ def rfm_segment(recency, frequency, monetary, r_cuts=None, f_cuts=None, m_cuts=N
     lang = check_lang(lang)
     r_s, f_s, m_s, inputs = _scores(recency, frequency, monetary, r_cuts, f_cuts, m_cuts)
     codes = rfm.segment_codes(r_s, f_s, m_s)
-    return labels(codes, lambda c: schema.label(c, lang), *inputs)
+    return labels(codes, lambda c: schema.label(c, lang), *inputs, lang=lang)
 
 
 @xw.func(category=CATEGORY)
@@ -441,19 +489,19 @@ def lifecycle_tier(
     )
     f, r = numbers(frequency, "frequency"), numbers(recency, "recency")
     given = [f, r]
-    t = numbers(tenure, "tenure") if tenure is not None else None
+    ten = numbers(tenure, "tenure") if tenure is not None else None
     w = numbers(active_windows, "active_windows") if active_windows is not None else None
-    given += [c for c in (t, w) if c is not None]
+    given += [c for c in (ten, w) if c is not None]
     n = same_length(*given)
     f, r = spread(f, n), spread(r, n)
     codes = lifecycle.assign_tiers(
         f.values,
         r.values,
-        spread(t, n).values if t is not None else None,
+        spread(ten, n).values if ten is not None else None,
         spread(w, n).values if w is not None else None,
         settings=settings,
     )
-    return labels(codes, lambda c: schema.tier_label(c, lang), *given)
+    return labels(codes, lambda c: schema.tier_label(c, lang), *given, lang=lang)
 
 
 @xw.func(category=CATEGORY)
@@ -515,7 +563,7 @@ def churn_risk(
     if len(warned):
         text = lifecycle.describe_churn(warned, lang, settings=settings)
         words[warned.index.to_numpy()] = text.to_numpy(dtype=object)
-    return labels(words, str, *given)
+    return labels(words, str, *given, lang=lang)
 
 
 # Volatile: with as_of left out the answer changes every day, not only when
@@ -562,7 +610,9 @@ def followup_grade(
 def _grades(grade: Any) -> Column:
     raw, single = _flat(grade)
     parsed = cells.parse_grades(raw)
-    return Column(parsed.values.to_numpy(dtype=object), parsed.bad, "grade must be A-E", single)
+    return Column(
+        parsed.values.to_numpy(dtype=object), parsed.bad, N_("{name} must be A-E"), single, "grade"
+    )
 
 
 @xw.func(category=CATEGORY)
@@ -627,7 +677,7 @@ def pareto_class(monetary, a_min=None, b_min=None):
         _need_columns(m)
         return labels(pareto.abc_classes(m.values), str, m)
     if any(x is None for x in floors):
-        raise ArgumentError("give both a_min and b_min, or neither")
+        raise ArgumentError(N_("give both a_min and b_min, or neither"))
     a, b = (x for x in floors if x is not None)
     return labels(pareto.abc_from_floors(m.values, a_min=a, b_min=b), str, m)
 
@@ -650,7 +700,7 @@ def _value_inputs(*args: Any) -> tuple[dict[str, np.ndarray], tuple[Column, ...]
     names = ("repeat_days", "span_days", "age_days", "mean_repeat_spend")
     columns = [numbers(a, name) for a, name in zip(args, names, strict=False)]
     if all(c.single for c in columns):
-        raise ArgumentError("give whole columns: the model learns from all customers")
+        raise ArgumentError(N_("give whole columns: the model learns from all customers"))
     n = same_length(*columns)
     columns = [spread(c, n) for c in columns]
     x, span, age = (c.values for c in columns[:3])
@@ -660,7 +710,7 @@ def _value_inputs(*args: Any) -> tuple[dict[str, np.ndarray], tuple[Column, ...]
     unreadable = np.any([c.bad for c in columns], axis=0)
     odd = ~fits & ~blank & ~unreadable
     if odd.any():  # after the cells' own reasons, which win
-        reason = "repeat_days, span_days and age_days do not fit together"
+        reason = N_("repeat_days, span_days and age_days do not fit together")
         columns.append(Column(np.zeros(n), odd, reason, False))
     use = fits & ~unreadable
     spend = columns[3].values if len(args) > 3 else np.full(n, np.nan)
@@ -698,7 +748,7 @@ def p_alive(repeat_days, span_days, age_days, lang="en"):
     """Chance that each customer still buys (BG/NBD P(alive)), fitted on whole columns."""
     lang = check_lang(lang)
     inputs, columns = _value_inputs(repeat_days, span_days, age_days)
-    return numbers_out(_value_scores(inputs, lang)["p_alive"], *columns)
+    return numbers_out(_value_scores(inputs, lang)["p_alive"], *columns, lang=lang)
 
 
 @xw.func(category=CATEGORY)
@@ -715,4 +765,9 @@ def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en
     scores = _value_scores(inputs, lang)
     if scores["reason"][0] is not None:
         raise ArgumentError(value.describe_reason(str(scores["reason"][0]), lang) or "")
-    return numbers_out(scores["expected_value"], *columns)
+    return numbers_out(scores["expected_value"], *columns, lang=lang)
+
+
+# The loyalty and relationship levels live in a module of their own (this one is
+# long enough); imported last because they use the helpers above.
+from xlcrm.excel.udfs_levels import loyalty_level, relationship_level  # noqa: E402

@@ -19,14 +19,22 @@ import pandas as pd
 
 from xlcrm.core import schema
 from xlcrm.core.owners import owner_key, owner_keys
-from xlcrm.core.settings import DEFAULT_SETTINGS
+from xlcrm.core.plan import build_plan, describe_calls
+from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import N_, t, tn
 from xlcrm.mail.addresses import one_line
-from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, fmt_number, fmt_pct
+from xlcrm.report.format import (
+    DASH,
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_money_short,
+    fmt_number,
+    fmt_pct,
+)
 from xlcrm.report.render import render_template
 
 __all__ = [
-    "FOLLOWUP_DAYS",
     "MAX_FOLLOWUPS_IN_BODY",
     "FollowUp",
     "body_context",
@@ -36,7 +44,6 @@ __all__ = [
     "plain_body",
 ]
 
-FOLLOWUP_DAYS: Final = 7
 MAX_FOLLOWUPS_IN_BODY: Final = 15
 
 # Summary keys with a fixed label (the brief's words); top_share and
@@ -58,7 +65,12 @@ _SHARE_WORDS: Final = ("share", "pct", "percent", "rate", "ratio")
 
 @dataclass(frozen=True)
 class FollowUp:
-    """One customer to contact, for the message body."""
+    """One planned call, for the message body.
+
+    ``due`` is the day of the call in the plan, ``overdue_days`` counted to
+    that day; ``why`` says why it is planned; ``today`` marks the calls of
+    the first plan day.
+    """
 
     customer_id: str
     name: str
@@ -67,54 +79,61 @@ class FollowUp:
     overdue_days: int
     urgency: str | None
     grade: str | None
+    why: str = ""
+    today: bool = False
 
 
 def followups_due(
     customers: pd.DataFrame,
     *,
     as_of: dt.date | pd.Timestamp,
-    days: int = FOLLOWUP_DAYS,
     owner: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    lang: str = "en",
 ) -> list[FollowUp]:
-    """Customers whose next follow-up falls before ``as_of + days`` (overdue included).
+    """The calls of the daily call plan (:func:`xlcrm.core.plan.build_plan`): the first
+    plan day's calls first, by priority, then the rest of the plan's days.
 
     Parameters
     ----------
     customers
-        ``Analysis.customers`` (needs ``customer_id`` and ``next_followup``;
-        ``name``, ``owner``, ``overdue_days``, ``urgency``, ``grade`` are used
-        when present).
+        ``Analysis.customers``.
     as_of
-        The analysis date; "this week" is ``as_of`` and the six days after it.
+        The analysis date; the plan starts on it, or on the next working day.
     owner
-        Only this owner's customers (matched by :func:`~xlcrm.core.owners.owner_key`).
+        Only this owner's calls (matched by :func:`~xlcrm.core.owners.owner_key`).
+    settings
+        The plan's settings (working days, calls a day, horizon).
+    lang
+        Language of ``why``.
     """
     if customers.empty or "next_followup" not in customers.columns:
         return []
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=days)
-    frame = customers[pd.to_datetime(customers["next_followup"]) < end]
-    if owner is not None and "owner" in frame.columns:
-        mine = owner_keys(frame["owner"]) == owner_key(owner)
-        frame = frame[mine.fillna(False).to_numpy(dtype=bool)]
-    frame = frame.assign(_name=frame.get("name", frame["customer_id"]))
-    frame = frame.sort_values(["next_followup", "customer_id"], kind="stable")
+    plan = build_plan(customers, as_of=as_of, settings=settings)
+    calls = plan.calls
+    if owner is not None:
+        mine = owner_keys(calls["owner"]) == owner_key(owner)
+        calls = calls[mine.fillna(False).to_numpy(dtype=bool)]
+    why: list[str] = describe_calls(calls, lang)["why"].tolist() if len(calls) else []
+    first = plan.days[0] if len(plan.days) else None
 
     def value(row: Mapping[Any, Any], column: str) -> Any:
         got = row.get(column)
         return None if got is None or pd.isna(got) else got
 
     result = []
-    for row in frame.to_dict("records"):
-        name = value(row, "_name") or row["customer_id"]
+    for row, reason in zip(calls.to_dict("records"), why, strict=True):  # capped by the plan
         result.append(
             FollowUp(
                 customer_id=str(row["customer_id"]),
-                name=str(name),
+                name=str(value(row, "name") or row["customer_id"]),
                 owner=None if value(row, "owner") is None else str(row["owner"]),
-                due=pd.Timestamp(row["next_followup"]).date(),
+                due=pd.Timestamp(row["date"]).date(),
                 overdue_days=int(value(row, "overdue_days") or 0),
-                urgency=value(row, "urgency"),
+                urgency=None,
                 grade=value(row, "grade"),
+                why=str(reason),
+                today=pd.Timestamp(row["date"]) == first,
             )
         )
     return result
@@ -155,8 +174,12 @@ def _figure(key: str, value: object, *, lang: str, currency: str) -> str:
         lowered = key.casefold()
         if any(w in lowered for w in _SHARE_WORDS):
             return fmt_pct(number)
-        if any(w in lowered for w in _MONEY_WORDS):
-            return fmt_money(number, currency, 2)
+        if any(w in lowered for w in _MONEY_WORDS):  # a sum: no cents; 万 for Chinese
+            return (
+                fmt_money_short(number, currency, lang)
+                if lang == "zh"
+                else fmt_money(number, currency)
+            )
         return fmt_int(number) if number.is_integer() else fmt_number(number, 2)
     return DASH if value is None else one_line(value)
 
@@ -190,7 +213,9 @@ def key_figures(
 
 def _status(item: FollowUp, lang: str) -> str:
     parts = []
-    if item.overdue_days > 0:
+    if item.why:
+        parts.append(one_line(item.why))
+    elif item.overdue_days > 0:
         parts.append(t("overdue {n} d", lang, n=fmt_int(item.overdue_days)))
     if item.urgency and item.urgency in schema.LABELS:
         parts.append(schema.label(item.urgency, lang))
@@ -207,11 +232,19 @@ def body_context(
     figures: Sequence[tuple[str, str]],
     followups: Sequence[FollowUp],
 ) -> dict[str, Any]:
-    """What the body says, formatted: greeting, figures, follow-up rows, notes."""
+    """What the body says, formatted: greeting, figures, today's calls, the week's count.
+
+    ``followups`` is the call plan (:func:`followups_due`): the calls marked
+    ``today`` are listed (at most :data:`MAX_FOLLOWUPS_IN_BODY`), the later
+    ones counted.
+    """
     date = fmt_date(as_of)
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=FOLLOWUP_DAYS - 1)
-    shown = followups[:MAX_FOLLOWUPS_IN_BODY]
-    left = len(followups) - len(shown)
+    today = [f for f in followups if f.today]
+    later = len(followups) - len(today)
+    end = max((f.due for f in followups), default=pd.Timestamp(as_of).date())
+    day = today[0].due if today else pd.Timestamp(as_of).date()
+    shown = today[:MAX_FOLLOWUPS_IN_BODY]
+    left = len(today) - len(shown)
     return {
         "lang": lang,
         "owner": owner,
@@ -224,12 +257,22 @@ def body_context(
         if owner
         else t("Attached is the customer strategy brief as of {date}.", lang, date=date),
         "figures": [{"label": label, "value": text} for label, text in figures],
-        "followups_title": t(
-            "Follow-ups due this week (up to {end}): {n}",
+        "followups_title": tn(
+            "Calls planned for {day}: {n}",
+            "Calls planned for {day}: {n}",
+            len(today),
+            lang,
+            day=fmt_date(day),
+        ),
+        "week": tn(
+            "Later this week: {n} more call planned, up to {end} (all on the Call plan sheet).",
+            "Later this week: {n} more calls planned, up to {end} (all on the Call plan sheet).",
+            later,
             lang,
             end=fmt_date(end),
-            n=fmt_int(len(followups)),
-        ),
+        )
+        if later
+        else "",
         "rows": [
             {
                 "due": fmt_date(item.due),
@@ -240,7 +283,7 @@ def body_context(
             for item in shown
         ],
         "more": t("… and {n} more in the attached PDF.", lang, n=fmt_int(left)) if left else "",
-        "none_due": t("No follow-ups due this week.", lang),
+        "none_due": t("No calls planned this week.", lang),
         "sign": t("Sent by xlcrm.", lang),
         "figures_title": t("Key figures", lang),
     }
@@ -266,10 +309,12 @@ def plain_body(context: Mapping[str, Any]) -> str:
         lines.append(context["followups_title"])
         for row in context["rows"]:
             extra = [row["status"]] + ([row["owner"]] if not context["owner"] else [])
-            lines.append(f"  {row['due']}  {row['customer']}  " + " · ".join(e for e in extra if e))
+            lines.append(f"  {row['customer']}  " + " · ".join(e for e in extra if e))
         if context["more"]:
             lines.append("  " + context["more"])
-    else:
+    if context["week"]:
+        lines.append(context["week"])
+    if not context["rows"] and not context["week"]:
         lines.append(context["none_due"])
     lines += ["", "-- ", context["sign"], ""]
     return "\n".join(line.rstrip() for line in lines)

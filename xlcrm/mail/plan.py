@@ -15,6 +15,7 @@ import pandas as pd
 
 from xlcrm.core import analysis as core
 from xlcrm.core.errors import SettingsError
+from xlcrm.core.insights import with_insights
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.locale import N_, t, tn
 from xlcrm.mail.addresses import one_line, parse_addresses
@@ -274,13 +275,19 @@ def prepare_batch(
                 to=brief.to,
                 as_of=as_of,
                 summary=summarize(analysis, owner=brief.owner),
-                followups=followups_due(analysis.customers, as_of=as_of, owner=brief.owner),
+                followups=followups_due(
+                    with_insights(analysis),
+                    as_of=as_of,
+                    owner=brief.owner,
+                    settings=settings,
+                    lang=lang,
+                ),
                 pdf=pdf,
                 lang=lang,
                 sender=sender,
                 owner=brief.owner,
                 company=company,
-                currency=settings.currency,
+                currency=settings.money.symbol,
                 urgent_days=settings.urgent_days,
                 message_id=make_message_id(batch_id, brief.key, sender),
             )

@@ -1,7 +1,13 @@
-"""The brief's lists of customers to act on: the follow-up agenda and the churn warnings.
+"""The brief's lists of customers to act on: the call plan, the pool, the churn warnings.
 
-Both are capped (:data:`AGENDA_ROWS`, :data:`CHURN_ROWS`) and say how many
-were left out, so the brief's length never follows the number of customers.
+:func:`build_agenda` turns a :class:`~xlcrm.core.plan.CallPlan` into plain,
+formatted values. The agenda is short by design, whatever the number of
+customers: per owner the :data:`AGENDA_CALLS` most important calls of the
+first plan day and a count per later day; then the backlog by grade per
+owner and the :data:`BACKLOG_ROWS` most valuable overdue follow-ups that did
+not fit. The whole plan is on the Call plan sheet. :func:`build_pool` lists
+the customers to return to the pool, :func:`build_churn` those with a churn
+warning; every list is capped and says how many were left out.
 """
 
 from __future__ import annotations
@@ -11,15 +17,16 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core import lifecycle, playbook, schema
+from xlcrm.core import lifecycle, schema
+from xlcrm.core.followup import describe_pool
 from xlcrm.core.owners import owner_keys, owner_spellings
-from xlcrm.locale import t, tn
-from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, is_missing
+from xlcrm.core.plan import CallPlan, describe_calls
+from xlcrm.locale import N_, t, tn
+from xlcrm.report.format import DASH, fmt_date, fmt_int, fmt_money, fmt_name, is_missing
 from xlcrm.report.sections import (
     code_label,
     customer_name,
     days_text,
-    floats,
     more_text,
     owner_name,
     spend_order,
@@ -28,14 +35,30 @@ from xlcrm.report.sections import (
 if TYPE_CHECKING:
     from xlcrm.core.settings import Settings
 
-__all__ = ["AGENDA_OWNERS", "AGENDA_ROWS", "CHURN_ROWS", "Due", "build_agenda", "build_churn"]
+__all__ = [
+    "AGENDA_CALLS",
+    "AGENDA_OWNERS",
+    "BACKLOG_ROWS",
+    "CHURN_ROWS",
+    "POOL_ROWS",
+    "Due",
+    "build_agenda",
+    "build_churn",
+    "build_pool",
+]
 
-#: Rows in the follow-up agenda over all owners (each owner gets a fair part).
-AGENDA_ROWS: Final = 48
-#: Owners shown in the agenda and the owner chart; the rest are summed up.
+#: Calls of the first plan day listed per owner.
+AGENDA_CALLS: Final = 10
+#: Owners with a list of their own (and bars in the owner chart); the rest are summed up.
 AGENDA_OWNERS: Final = 12
+#: Most valuable overdue follow-ups of the backlog listed.
+BACKLOG_ROWS: Final = 10
+#: Customers to return to the pool listed (the most valuable first).
+POOL_ROWS: Final = 10
 #: Rows in the churn-warning list.
 CHURN_ROWS: Final = 25
+#: Short weekday names, Monday first.
+WEEKDAYS: Final = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 class Due:
@@ -58,136 +81,234 @@ class Due:
         self.shown = [int(i) for i in busiest if self.counts[i] > 0]
 
 
-def _status(days_until_due: int, lang: str) -> str:
-    if days_until_due < 0:
-        return t("{n} d overdue", lang, n=fmt_int(-days_until_due))
-    if days_until_due == 0:
-        return t("today", lang)
-    return t("in {n} d", lang, n=fmt_int(days_until_due))
+#: Month names as the agenda's day headings show them (zh: 7月).
+MONTHS: Final = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
 
 
-def _action_texts(keys: pd.Series, lang: str) -> list[str]:
-    """Recommended action per row (a handful of distinct keys, looked up once each)."""
-    texts = {key: playbook.action_text(key, lang) for key in keys.dropna().unique()}
-    return [DASH if is_missing(key) else texts[key] for key in keys]
+def _day(value: Any, lang: str) -> str:
+    """A plan day as "Wed 2026-07-01" / "2026-07-01 周三": the brief's one date style,
+    with the weekday a call plan needs."""
+    stamp = pd.Timestamp(value)
+    weekday = t(WEEKDAYS[stamp.day_of_week], lang)
+    return t("{weekday} {date}", lang, weekday=weekday, date=fmt_date(stamp))
 
 
-def agenda_title(days: int, lang: str) -> str:
-    return tn("Follow-up agenda: next {n} day", "Follow-up agenda: next {n} days", days, lang)
+def _owners(frame: pd.DataFrame, no_owner: str) -> tuple[np.ndarray, list[str]]:
+    """Owner code per row (sorted by name, no owner last) and the owners' names."""
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64), [no_owner]
+    spelled = owner_spellings(frame["owner"])
+    names = sorted(spelled, key=lambda k: spelled[k].casefold())
+    where = pd.Series(np.arange(len(names)), index=pd.Index(names, dtype=object))
+    found = owner_keys(frame["owner"]).astype(object).map(where)
+    codes = found.fillna(len(names)).to_numpy(dtype=np.int64)
+    return codes, [spelled[k] for k in names] + [no_owner]
 
 
-def _priority(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Within an urgency and grade: the higher expected value first when the value
-    model gave one, else the nearer due date, then the bigger spender."""
-    days = frame["days_until_due"].to_numpy(dtype="int64")
-    rows = np.arange(len(frame))
-    if "expected_value" in frame and frame["expected_value"].notna().any():
-        return rows, days, -floats(frame["expected_value"], -np.inf)
-    return rows, -floats(frame["monetary"], -np.inf), days
+def build_agenda(plan: CallPlan, *, lang: str, currency: str = "") -> dict[str, Any]:
+    """The agenda of ``plan`` (already limited to one owner's customers, or the team's).
 
-
-def _agenda_order(due: Due) -> np.ndarray:
-    """Per owner: urgency, then grade (A first), then :func:`_priority`."""
-    frame = due.frame
-    urgency = pd.Categorical(frame["urgency"], categories=schema.URGENCIES).codes
-    grade = pd.Categorical(frame["grade"], categories=schema.GRADES).codes
-    return np.lexsort(
-        (
-            *_priority(frame),
-            np.where(grade < 0, len(schema.GRADES), grade),
-            np.where(urgency < 0, len(schema.URGENCIES), urgency),
-            due.owner,
-        )
-    )
-
-
-def build_agenda(due: Due, *, days: int, lang: str, as_of: pd.Timestamp) -> dict[str, Any]:
-    """The follow-ups due in the next ``days`` days, grouped by owner and urgency."""
-    frame = due.frame
-    no_owner = len(due.names) - 1
-    shown = sorted(due.shown, key=lambda i: (i == no_owner, due.names[i].casefold()))
-    per_owner = max(8, AGENDA_ROWS // max(len(shown), 1))
+    Returns
+    -------
+    dict
+        ``title``, ``intro``, ``day`` (the first plan day), ``groups`` (per
+        owner: ``owner``, ``count`` of calls on the first day, ``rows`` of up
+        to :data:`AGENDA_CALLS` calls: ``priority``, ``name``, ``id``,
+        ``grade``, ``why``, ``value``; ``more`` and ``week``: the later days
+        with their counts), ``more_owners``, ``backlog`` (``intro``,
+        ``grades`` header, ``rows`` per owner, ``top`` most valuable overdue).
+    """
+    days = plan.days
+    calls = plan.calls
+    no_owner = t("(no owner)", lang)
+    first = days[0] if len(days) else pd.Timestamp(plan.as_of)
+    today = calls[calls["date"] == first]
+    owner_of, names = _owners(calls, no_owner)
+    counts = np.bincount(owner_of, minlength=len(names)) if len(calls) else np.zeros(len(names))
+    shown = [int(i) for i in np.flatnonzero(counts)[:AGENDA_OWNERS]]
+    first_rows = (calls["date"] == first).to_numpy()
     groups = []
-    if len(frame):
-        order = _agenda_order(due)
-        ranked = due.owner[order]
-        picks = {i: order[ranked == i][:per_owner] for i in shown}
-        chosen = frame.iloc[np.concatenate([picks[i] for i in shown])] if shown else frame
-        actions = iter(_action_texts(chosen["action_key"], lang))
-        records = iter(chosen.to_dict("records"))
-        for i in shown:
-            urgencies: list[dict[str, Any]] = []
-            for _ in range(len(picks[i])):
-                rec, action = next(records), next(actions)
-                code = str(rec["urgency"])
-                if not urgencies or urgencies[-1]["code"] != code:
-                    urgencies.append({"code": code, "label": schema.label(code, lang), "rows": []})
-                segment = (
-                    code_label(rec["rfm_class"], "class", lang)
-                    if not is_missing(rec["rfm_class"])
-                    else code_label(rec["tier"], "tier", lang)
-                )
-                urgencies[-1]["rows"].append(
+    for i in shown:
+        mine = owner_of == i
+        rows = today.loc[mine[first_rows]] if len(today) else today
+        top = rows.head(AGENDA_CALLS)
+        why = describe_calls(top, lang)["why"] if len(top) else pd.Series([], dtype=object)
+        later = [
+            {
+                "day": _day(day, lang),
+                "count": fmt_int(int(((calls["date"] == day).to_numpy() & mine).sum())),
+            }
+            for day in days[1:]
+        ]
+        groups.append(
+            {
+                "owner": fmt_name(names[i]),
+                "count": fmt_int(len(rows)),
+                "rows": [
                     {
-                        "due": fmt_date(rec["next_followup"]),
-                        "status": _status(int(rec["days_until_due"]), lang),
-                        "overdue": bool(rec["days_until_due"] < 0),
-                        "name": customer_name(rec),
+                        "priority": fmt_int(rec["priority"]),
+                        "name": fmt_name(customer_name(rec)),
                         "id": str(rec["customer_id"]),
-                        "grade": str(rec["grade"]),
-                        "segment": segment,
-                        "last_contact": fmt_date(rec["last_contact"]),
-                        "action": action,
+                        "grade": DASH if is_missing(rec["grade"]) else str(rec["grade"]),
+                        "why": str(reason),
+                        "value": fmt_money(rec["value"], currency),
                     }
+                    for rec, reason in zip(top.to_dict("records"), why, strict=True)
+                ],
+                "more": tn(
+                    "… and {n} more call today",
+                    "… and {n} more calls today",
+                    len(rows) - len(top),
+                    lang,
                 )
-            total = int(due.counts[i])
-            groups.append(
-                {
-                    "owner": due.names[i],
-                    "count": fmt_int(total),
-                    "urgencies": urgencies,
-                    "more": more_text(total, len(picks[i]), lang),
-                }
-            )
-    hidden = [int(c) for i, c in enumerate(due.counts) if c > 0 and i not in shown]
-    until = as_of + pd.Timedelta(days=days)
-    if len(frame):
-        intro = tn(
-            "{n} follow-up is overdue or due by {date}; within each urgency, "
-            "grade A (closest to closing) comes first.",
-            "{n} follow-ups are overdue or due by {date}; within each urgency, "
-            "grade A (closest to closing) comes first.",
-            len(frame),
-            lang,
-            n=fmt_int(len(frame)),
-            date=fmt_date(until, lang, True),
+                if len(rows) > len(top)
+                else "",
+                "week": later,
+            }
         )
-    else:
-        intro = tn(
-            "No follow-ups are due in the next {n} day.",
-            "No follow-ups are due in the next {n} days.",
-            days,
+    hidden = [int(c) for i, c in enumerate(counts) if c > 0 and i not in shown]
+    last = days[-1] if len(days) else first
+    intro = (
+        t(
+            "{today} calls on {day}, {week} in the {days} working days to {last} "
+            "(at most {calls} a day per owner, most important first).",
             lang,
+            today=fmt_int(len(today)),
+            day=_day(first, lang),
+            week=fmt_int(len(calls)),
+            days=len(days),
+            last=_day(last, lang),
+            calls=fmt_int(plan.capacity["calls"].max()) if len(plan.capacity) else DASH,
         )
-    more_owners = ""
-    if hidden:
-        more_owners = t(
-            "… and {followups} for {owners}",
-            lang,
-            followups=tn(
-                "{n} more follow-up",
-                "{n} more follow-ups",
-                sum(hidden),
-                lang,
-                n=fmt_int(sum(hidden)),
-            ),
-            owners=tn("{n} other owner", "{n} other owners", len(hidden), lang),
-        )
+        if len(calls)
+        else t("No follow-ups are due in the next {days} working days.", lang, days=len(days))
+    )
     return {
-        "title": agenda_title(days, lang),
+        "title": t("Call plan: {day} and the week", lang, day=_day(first, lang)),
         "intro": intro,
+        "day": _day(first, lang),
         "groups": groups,
-        "more_owners": more_owners,
+        "more_owners": tn(
+            "… and {calls} calls for {n} other owner",
+            "… and {calls} calls for {n} other owners",
+            len(hidden),
+            lang,
+            calls=fmt_int(sum(hidden)),
+        )
+        if hidden
+        else "",
+        "backlog": _backlog(plan, lang=lang, currency=currency, no_owner=no_owner),
+    }
+
+
+def _backlog(plan: CallPlan, *, lang: str, currency: str, no_owner: str) -> dict[str, Any]:
+    backlog = plan.backlog
+    grades = [*schema.GRADES, ""]
+    if not len(backlog):
+        return {
+            "intro": t("Every follow-up due this week fits in the plan.", lang),
+            "grades": [],
+            "rows": [],
+            "total": [],
+            "top_title": "",
+            "top": [],
+        }
+    owner_of, names = _owners(backlog, no_owner)
+    grade = pd.Index(grades).get_indexer(pd.Index(backlog["grade"].fillna("").astype(str)))
+    grade = np.where(grade < 0, len(grades) - 1, grade)
+    table = np.bincount(owner_of * len(grades) + grade, minlength=len(names) * len(grades))
+    table = table.reshape(len(names), len(grades))
+    used = [j for j in range(len(grades)) if table[:, j].any()]
+    rows = [
+        {
+            "owner": fmt_name(names[i]),
+            "counts": [fmt_int(table[i, j]) for j in used],
+            "total": fmt_int(table[i].sum()),
+        }
+        for i in range(len(names))
+        if table[i].sum()
+    ]
+    overdue = backlog[backlog["overdue_days"].to_numpy() > 0]
+    order = np.lexsort((-overdue["overdue_days"].to_numpy(), -overdue["value"].to_numpy()))
+    top = overdue.iloc[order[:BACKLOG_ROWS]]
+    return {
+        "intro": t(
+            "{n} follow-ups are due by {last} but do not fit in the plan; {overdue} of them are "
+            "overdue. By grade:",
+            lang,
+            n=fmt_int(len(backlog)),
+            last=_day(plan.days[-1], lang),
+            overdue=fmt_int(len(overdue)),
+        ),
+        "grades": [grades[j] or t("no grade", lang) for j in used],
+        "rows": rows,
+        "total": [fmt_int(table[:, j].sum()) for j in used] + [fmt_int(table.sum())],
+        "top_title": t("The most valuable overdue follow-ups not planned", lang),
+        "top": [
+            {
+                "name": fmt_name(customer_name(rec)),
+                "id": str(rec["customer_id"]),
+                "owner": no_owner
+                if is_missing(rec["owner"])
+                else fmt_name(" ".join(str(rec["owner"]).split())),
+                "grade": DASH if is_missing(rec["grade"]) else str(rec["grade"]),
+                "overdue": tn("{n} day", "{n} days", int(rec["overdue_days"]), lang),
+                "value": fmt_money(rec["value"], currency),
+            }
+            for rec in top.to_dict("records")
+        ],
+    }
+
+
+def build_pool(
+    frame: pd.DataFrame, *, as_of: Any, lang: str, settings: Settings, currency: str = ""
+) -> dict[str, Any]:
+    """Customers to return to the pool: how many, and the most valuable with the reason."""
+    flagged = frame["pool"].fillna(False).astype(bool) if "pool" in frame.columns else None
+    if flagged is None or not flagged.any():
+        return {"count": 0, "intro": "", "rows": [], "more": ""}
+    pooled = frame.loc[flagged.to_numpy()]
+    spend = pooled["monetary"].to_numpy(dtype="float64", na_value=-np.inf)
+    top = pooled.iloc[np.argsort(-spend, kind="stable")[:POOL_ROWS]]
+    since = (pd.Timestamp(as_of) - top["last_contact"]).dt.days
+    reasons = describe_pool(top["recency_days"], since, lang, settings=settings)
+    rows = [
+        {
+            "name": fmt_name(customer_name(rec)),
+            "id": str(rec["customer_id"]),
+            "owner": fmt_name(" ".join(str(rec["owner"]).split())),
+            "value": fmt_money(rec["monetary"], currency),
+            "reason": str(reason),
+        }
+        for rec, reason in zip(top.to_dict("records"), reasons, strict=True)
+    ]
+    return {
+        "count": len(pooled),
+        "intro": tn(
+            "{n} customer has an owner who neither sold to nor contacted them for long: "
+            "return them to the shared pool (公海) or work them now.",
+            "{n} customers have an owner who neither sold to nor contacted them for long: "
+            "return them to the shared pool (公海) or work them now.",
+            len(pooled),
+            lang,
+        ),
+        "rows": rows,
+        "more": tn("… and {n} more", "… and {n} more", len(pooled) - len(rows), lang)
+        if len(pooled) > len(rows)
+        else "",
     }
 
 

@@ -18,21 +18,25 @@ from typing import Final
 
 from markupsafe import Markup
 
-#: CJK-capable sans-serif faces on Linux, Windows and macOS, then generic.
-FONT_STACK: Final = (
-    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
-    "'DejaVu Sans', Arial, sans-serif"
-)
+# the house palette, shared with the workbook and report.css
+from xlcrm.palette import ACCENT, GREY, GRID, INK, MUTED, WARN
+from xlcrm.palette import ACCENT_2 as ACCENT_2  # re-exported for the brief's context
+from xlcrm.palette import AMBER as AMBER
 
-#: Palette shared with report.css (keep the two in step).
-INK: Final = "#1f2933"
-MUTED: Final = "#6b7785"
-GRID: Final = "#d9dee4"
-ACCENT: Final = "#1f6f8b"
-ACCENT_2: Final = "#99c1b9"
-WARN: Final = "#d1495b"
-AMBER: Final = "#edae49"
-GREY: Final = "#a9b4c0"
+#: The brief's body font per language (templates/report.css): charts use the same
+#: family as the text around them. WeasyPrint draws SVG text with the first family
+#: of the list (no fallback along it), so the first is the one the text uses.
+FONT_STACKS: Final = {
+    "en": (
+        "'Noto Sans CJK SC', 'Source Han Sans SC', 'Noto Sans', 'Segoe UI', "
+        "'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif"
+    ),
+    "zh": (
+        "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
+        "'Noto Sans', 'DejaVu Sans', sans-serif"
+    ),
+}
+FONT_STACK: Final = FONT_STACKS["en"]
 
 
 @dataclass(frozen=True)
@@ -85,19 +89,25 @@ def _text(
     )
 
 
-def _svg(width: float, height: float, body: list[str], title: str) -> Markup:
+def _svg(width: float, height: float, body: list[str], title: str, lang: str = "en") -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'width="{_num(width)}" height="{_num(height)}" '
         f'viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'font-family="{escape(FONT_STACK)}"><title>{escape(title)}</title>'
+        f'font-family="{escape(FONT_STACKS.get(lang, FONT_STACK))}"><title>{escape(title)}</title>'
         + "".join(body)
         + "</svg>"
     )
 
 
 def bar_chart(
-    bars: Sequence[Bar], *, title: str, width: float = 300, label_width: float = 96, row: float = 17
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    width: float = 300,
+    label_width: float = 96,
+    row: float = 17,
+    lang: str = "en",
 ) -> Markup:
     """Horizontal bars, one per label, longest = widest; values written at the end."""
     value_room = 58.0
@@ -116,7 +126,7 @@ def bar_chart(
         body.append(_text(label_width + length + 4, y + row * 0.62, b.shown, fill=MUTED))
     if not bars:
         body.append(_text(width / 2, 16, "–", anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def stacked_bar_chart(
@@ -127,6 +137,7 @@ def stacked_bar_chart(
     width: float = 620,
     label_width: float = 120,
     row: float = 17,
+    lang: str = "en",
 ) -> Markup:
     """Horizontal stacked bars (e.g. follow-ups per owner split by urgency) with a legend."""
     value_room = 40.0
@@ -155,11 +166,11 @@ def stacked_bar_chart(
         body.append(_text(x + 4, y + row * 0.62, shown, fill=MUTED))
     if not rows:
         body.append(_text(width / 2, legend_h + 12, "–", anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def funnel_chart(
-    stages: Sequence[Bar], *, title: str, width: float = 300, row: float = 19
+    stages: Sequence[Bar], *, title: str, width: float = 300, row: float = 19, lang: str = "en"
 ) -> Markup:
     """Centred bars whose width follows the value, top to bottom, label and value inside."""
     top = max((s.value for s in stages), default=0.0)
@@ -184,7 +195,7 @@ def funnel_chart(
                 size=8.5,
             )
         )
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def pareto_chart(
@@ -197,6 +208,7 @@ def pareto_chart(
     marker_label: str = "",
     width: float = 300,
     height: float = 170,
+    lang: str = "en",
 ) -> Markup:
     """Cumulative revenue share (y) against share of customers (x), both 0..1.
 
@@ -247,7 +259,7 @@ def pareto_chart(
         f'<text x="9" y="{_num(top + ph / 2)}" font-size="8" text-anchor="middle" '
         f'fill="{MUTED}" transform="rotate(-90 9 {_num(top + ph / 2)})">{escape(y_label)}</text>'
     )
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
 
 
 def line_chart(
@@ -257,6 +269,7 @@ def line_chart(
     x_label: str,
     width: float = 460,
     height: float = 170,
+    lang: str = "en",
 ) -> Markup:
     """Lines over the same steps 1..n (e.g. weeks), y from 0 to the largest value, with a legend."""
     left, right, top, bottom = 40.0, 8.0, 18.0, 28.0
@@ -295,4 +308,62 @@ def line_chart(
         body.append(_text(x + 13, 9, series.name, size=8))
         x += 26 + 5.5 * len(series.name)
     body.append(_text(left + pw / 2, height - 3, x_label, size=8, anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title)
+    return _svg(width, height, body, title, lang)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of a conversion funnel: its name, deals reached, the text shown on
+    the bar, the conversion from it to the next stage (text, empty for the last)."""
+
+    label: str
+    value: float
+    shown: str
+    conversion: str = ""
+    colour: str = ACCENT
+
+
+def conversion_funnel(
+    steps: Sequence[Step],
+    *,
+    title: str,
+    width: float = 300,
+    row: float = 18,
+    gap: float = 11,
+    legend: Sequence[Series] = (),
+    lang: str = "en",
+) -> Markup:
+    """A sales funnel: centred bars as wide as the deals that reached each stage,
+    the stage and its figures on the left, the conversion to the next stage written
+    in the gap below each bar (``↓ 75%``)."""
+    label_width = 86.0
+    plot = width - label_width - 4
+    top = max((s.value for s in steps), default=0.0)
+    min_w = 6.0
+    legend_h = 14.0 if legend else 0.0
+    height = legend_h + max(len(steps) * row + max(len(steps) - 1, 0) * gap + 2, 24)
+    centre = label_width + plot / 2
+    body: list[str] = []
+    x = label_width
+    for item in legend:
+        body.append(f'<rect x="{_num(x)}" y="2" width="8" height="8" fill="{item.colour}"/>')
+        body.append(_text(x + 11, 9.5, item.name, size=7.5, fill=MUTED))
+        x += 11 + 6.5 * max(len(item.name), 4) + 10
+    for i, s in enumerate(steps):
+        y = legend_h + 1 + i * (row + gap)
+        w = min_w if top <= 0 else max(plot * s.value / top, min_w)
+        body.append(_text(label_width - 5, y + row * 0.45, _clip(s.label, 16), anchor="end"))
+        body.append(
+            _text(label_width - 5, y + row * 0.92, s.shown, anchor="end", size=7, fill=MUTED)
+        )
+        body.append(
+            f'<rect x="{_num(centre - w / 2)}" y="{_num(y)}" width="{_num(w)}" '
+            f'height="{_num(row)}" rx="1.5" fill="{s.colour}"/>'
+        )
+        if s.conversion and i < len(steps) - 1:
+            body.append(
+                _text(centre, y + row + gap * 0.78, f"↓ {s.conversion}", anchor="middle", size=7.5)
+            )
+    if not steps:
+        body.append(_text(width / 2, 16, "–", anchor="middle", fill=MUTED))
+    return _svg(width, height, body, title, lang)

@@ -23,13 +23,28 @@ import pandas as pd
 from xlcrm.core import analysis as core
 from xlcrm.core import schema
 from xlcrm.core.errors import SettingsError, XlcrmError
+from xlcrm.core.insights import with_insights
 from xlcrm.core.owners import owner_key, owner_keys, owner_spellings
 from xlcrm.core.pareto import ParetoSummary, pareto_summary
+from xlcrm.core.plan import CallPlan, build_plan
 from xlcrm.locale import LANGS, N_, t, tn
+from xlcrm.palette import CLASS_COLOURS, TIER_COLOURS
 from xlcrm.report import charts
-from xlcrm.report.agenda import Due, agenda_title, build_agenda, build_churn
-from xlcrm.report.format import fmt_date, fmt_int, fmt_money, fmt_pct, is_missing
+from xlcrm.report.agenda import Due, build_agenda, build_churn, build_pool
+from xlcrm.report.format import (
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_money_short,
+    fmt_name,
+    fmt_pct,
+    is_missing,
+)
+from xlcrm.report.funnel import funnel_context
+from xlcrm.report.loyalty import feedback_context, loyalty_context, referrals_context
+from xlcrm.report.prospects import prospect_section
 from xlcrm.report.sections import Stats, build_sections, cut_texts, group_stats, spend_order
+from xlcrm.report.strategy import changes_context, relationship_context, tail_context
 from xlcrm.report.value import value_context
 
 if TYPE_CHECKING:
@@ -37,26 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["build_context", "check_lang"]
 
-_CLASS_COLOURS: Final = {
-    "important_value": charts.ACCENT,
-    "important_retain": charts.ACCENT,
-    "important_develop": charts.ACCENT,
-    "important_winback": charts.WARN,
-    "general_value": charts.ACCENT_2,
-    "general_retain": charts.ACCENT_2,
-    "general_develop": charts.ACCENT_2,
-    "general_winback": charts.AMBER,
-}
-
-_TIER_COLOURS: Final = {
-    "potential": charts.GREY,
-    "new": charts.ACCENT_2,
-    "repeat": charts.ACCENT_2,
-    "mature": charts.ACCENT,
-    "loyal": charts.ACCENT,
-    "sleeping": charts.AMBER,
-    "lost": charts.WARN,
-}
+# the Dashboard's charts use the same colours
+_CLASS_COLOURS: Final = CLASS_COLOURS
+_TIER_COLOURS: Final = TIER_COLOURS
 
 
 def check_lang(lang: str) -> None:
@@ -89,7 +87,7 @@ def _scope(customers: pd.DataFrame, owner: str | None) -> tuple[pd.DataFrame, st
             args={"owner": owner, "owners": found},
         )
     mask = (keys == wanted).fillna(False).to_numpy(dtype=bool)
-    return customers.loc[mask], names[wanted]
+    return customers.loc[mask], fmt_name(names[wanted])
 
 
 def _figures(
@@ -104,7 +102,14 @@ def _figures(
             "value": fmt_int(figures["purchasing_customers"]),
             "note": "",
         },
-        {"label": t("Revenue", lang), "value": fmt_money(figures["revenue"], money), "note": ""},
+        {
+            "label": t("Revenue", lang),
+            # Chinese readers count large sums in 万; the workbook keeps the exact figure
+            "value": fmt_money_short(figures["revenue"], money, lang)
+            if lang == "zh"
+            else fmt_money(figures["revenue"], money),
+            "note": "",
+        },
         {
             "label": t("Revenue from the top {pct} of buyers", lang, pct=fmt_pct(top_share, 0)),
             "value": fmt_pct(figures["top_share"]),
@@ -145,6 +150,7 @@ def _bars(
 ) -> list[charts.Bar]:
     """One bar per code: customer count, or revenue when ``money`` is given."""
     label = schema.tier_label if kind == "tier" else schema.label
+    top = max((abs(float(stats[c]["revenue"])) for c in codes if c in stats), default=0.0)
     bars = []
     for code in codes:
         if kind == "class" and code not in stats:
@@ -152,8 +158,9 @@ def _bars(
         s = stats.get(code, {"count": 0.0, "revenue": 0.0})
         if money is None:
             value, shown = float(s["count"]), fmt_int(s["count"])
-        else:
-            value, shown = max(float(s["revenue"]), 0.0), fmt_money(s["revenue"], money)
+        else:  # one short unit for all bars: $15.4M, ¥1,540万
+            value = max(float(s["revenue"]), 0.0)
+            shown = fmt_money_short(s["revenue"], money, lang, top=top)
         bars.append(charts.Bar(label(code, lang), value, shown, colours[code]))
     return bars
 
@@ -168,13 +175,15 @@ def _charts(
     days: int,
     lang: str,
     money: str,
+    team: bool = True,
 ) -> list[dict[str, Any]]:
     classes = tuple(schema.RFM_CLASSES)
     left = due.frame["days_until_due"].to_numpy()
     band = np.select([left < 0, left <= 7], [0, 1], default=2)
     table = np.bincount(due.owner * 3 + band, minlength=3 * len(due.names)).reshape(-1, 3)
     owner_rows = [
-        (due.names[i], [float(v) for v in table[i]], fmt_int(table[i].sum())) for i in due.shown
+        (fmt_name(due.names[i]), [float(v) for v in table[i]], fmt_int(table[i].sum()))
+        for i in due.shown
     ]
     series = [
         charts.Series(t("overdue", lang), charts.WARN),
@@ -209,22 +218,60 @@ def _charts(
         y_label=t("share of revenue", lang),
         marker=marker,
         marker_label=marker_label,
+        lang=lang,
     )
-    return [
-        {"title": sizes, "svg": charts.bar_chart(class_bars, title=sizes), "wide": False},
-        {"title": revenue, "svg": charts.bar_chart(revenue_bars, title=revenue), "wide": False},
-        {"title": concentration, "svg": pareto_svg, "wide": False},
-        {"title": funnel, "svg": charts.funnel_chart(stages, title=funnel), "wide": False},
+    out = [
         {
-            "title": owners,
-            "svg": charts.stacked_bar_chart(owner_rows, series, title=owners),
-            "wide": True,
+            "title": sizes,
+            "svg": charts.bar_chart(class_bars, title=sizes, lang=lang),
+            "wide": False,
         },
+        {
+            "title": revenue,
+            "svg": charts.bar_chart(revenue_bars, title=revenue, lang=lang),
+            "wide": False,
+        },
+        {"title": concentration, "svg": pareto_svg, "wide": False},
+        {
+            "title": funnel,
+            "svg": charts.funnel_chart(stages, title=funnel, lang=lang),
+            "wide": False,
+        },
+    ]
+    if team and len(owner_rows) > 1:  # one owner's brief: a one-bar chart says nothing
+        out.append(
+            {
+                "title": owners,
+                "svg": charts.stacked_bar_chart(owner_rows, series, title=owners, lang=lang),
+                "wide": True,
+            }
+        )
+    return out
+
+
+def _plan_figures(plan: CallPlan, pool: int, day: str, lang: str) -> list[dict[str, str]]:
+    """Today's calls (and the backlog), and the customers to return to the pool."""
+    today = int((plan.calls["date"] == plan.days[0]).sum()) if len(plan.days) else 0
+    backlog = len(plan.backlog)
+    return [
+        {
+            "label": t("Calls planned for {day}", lang, day=day),
+            "value": fmt_int(today),
+            "note": tn("{n} due but not planned", "{n} due but not planned", backlog, lang)
+            if backlog
+            else "",
+        },
+        {"label": t("Return to the pool (公海)", lang), "value": fmt_int(pool), "note": ""},
     ]
 
 
 def build_context(
-    analysis: Analysis, *, lang: str, owner: str | None = None, company: str | None = None
+    analysis: Analysis,
+    *,
+    lang: str,
+    owner: str | None = None,
+    company: str | None = None,
+    insights: bool = False,
 ) -> dict[str, Any]:
     """Everything the brief shows, as plain sorted and formatted values.
 
@@ -240,19 +287,26 @@ def build_context(
         :class:`~xlcrm.core.errors.XlcrmError` listing the owners found.
     company
         Company name for the cover; default ``analysis.settings.company``.
+    insights
+        Add the sections of :mod:`xlcrm.core.insights` (keys ``funnel``,
+        ``loyalty``, ``feedback``, ``referrals``, ``relationship``, ``tail``,
+        ``changes``, each None when there is nothing to show).
+        :func:`xlcrm.report.render_pdf` turns them on.
 
     Returns
     -------
     dict
-        Keys ``lang``, ``contents``, ``meta``, ``company``, ``brief``,
+        Keys ``lang``, ``contents``, ``meta``, ``company``, ``team`` (False
+        for one owner's brief: no owner columns), ``brief``,
         ``as_of``, ``footer``, ``audience``, ``figures``, ``cuts``,
-        ``charts``, ``class_sections``, ``tier_sections``, ``agenda``,
+        ``charts``, ``class_sections``, ``tier_sections``, ``agenda``
+        (:func:`xlcrm.report.agenda.build_agenda`), ``pool``,
         ``churn``, ``value`` (``None`` without the value model). Never mutates
         ``analysis``.
     """
     check_lang(lang)
     settings = analysis.settings
-    money = settings.currency
+    money = settings.money.symbol
     company = company if company is not None else settings.company
     as_of = pd.Timestamp(analysis.as_of)
     frame, owner_name = _scope(analysis.customers, owner)
@@ -286,14 +340,37 @@ def build_context(
         lang=lang,
         money=money,
     )
+    plan = build_plan(with_insights(analysis).loc[frame.index], as_of=as_of, settings=settings)
+    agenda = build_agenda(plan, lang=lang, currency=money)
+    pool = {
+        **build_pool(frame, as_of=as_of, lang=lang, settings=settings, currency=money),
+        "title": t("Return to the pool (公海)", lang),
+    }
     contents = [
         {"href": "#overview", "title": t("Overview", lang), "sub": False},
         {"href": "#classes", "title": t("RFM value classes", lang), "sub": False},
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in class_sections),
         {"href": "#tiers", "title": t("Lifecycle tiers", lang), "sub": False},
         *({"href": f"#{s['id']}", "title": s["title"], "sub": True} for s in tier_sections),
-        {"href": "#agenda", "title": agenda_title(days, lang), "sub": False},
+        {"href": "#agenda", "title": agenda["title"], "sub": False},
+        *([{"href": "#pool", "title": pool["title"], "sub": False}] if pool["count"] else []),
         {"href": "#churn", "title": t("Churn warnings", lang), "sub": False},
+    ]
+    team = owner_name is None
+    for section in (*class_sections, *tier_sections):
+        section["prospects"] = None
+        # the list may go to the next page: its heading says whose it is
+        section["top_title"] = t("Top customers: {name}", lang, name=section["title"])
+    for section in tier_sections:
+        if section["code"] == "potential":  # no purchases: counts by grade instead of dashes
+            section["prospects"] = prospect_section(frame, settings, lang=lang, team=team)
+            section["top"] = []
+            section["top_more"] = ""
+    extra = _insights(analysis, frame, owner_name, lang=lang, money=money) if insights else {}
+    contents += [
+        {"href": f"#{key}", "title": extra[key]["title"], "sub": False}
+        for key in ("funnel", "loyalty", "relationship", "changes")
+        if extra.get(key)
     ]
     value = value_context(analysis, frame, lang=lang, money=money)
     if value:
@@ -311,17 +388,21 @@ def build_context(
             "description": brief,
         },
         "company": str(company),
+        "team": team,
         "brief": brief,
-        "as_of": fmt_date(as_of, lang, long=True),
+        "as_of": fmt_date(as_of),  # one date style throughout: 2026-06-30
         "footer": t("as of {date}", lang, date=fmt_date(as_of)),
         "audience": owner_name if owner_name is not None else t("the whole sales team", lang),
-        "figures": _figures(
-            core.summary(analysis, owner=owner_name),
-            urgent_days=settings.urgent_days,
-            top_share=settings.pareto_top_share,
-            money=money,
-            lang=lang,
-        ),
+        "figures": [
+            *_figures(
+                core.summary(analysis, owner=owner_name),
+                urgent_days=settings.urgent_days,
+                top_share=settings.pareto_top_share,
+                money=money,
+                lang=lang,
+            ),
+            *_plan_figures(plan, pool["count"], agenda["day"], lang),
+        ],
         "cuts": cut_texts(analysis.thresholds, money, lang),
         "charts": _charts(
             class_stats=class_stats,
@@ -332,10 +413,44 @@ def build_context(
             days=days,
             lang=lang,
             money=money,
+            team=team,
         ),
         "class_sections": class_sections,
         "tier_sections": tier_sections,
-        "agenda": build_agenda(due, days=days, lang=lang, as_of=as_of),
+        "agenda": agenda,
+        "pool": pool,
         "churn": build_churn(frame, lang=lang, money=money, settings=settings),
         "value": value,
+        **extra,
+    }
+
+
+def _insights(
+    analysis: Analysis, frame: pd.DataFrame, owner: str | None, *, lang: str, money: str
+) -> dict[str, Any]:
+    """The sections of :mod:`xlcrm.core.insights` for the customers in ``frame``:
+    ``funnel``, ``loyalty``, ``feedback``, ``referrals``, ``relationship``,
+    ``tail`` and ``changes`` (each None when there is nothing to show)."""
+    found = getattr(analysis, "insights", None)
+    keys = ("funnel", "loyalty", "feedback", "referrals", "relationship", "tail", "changes")
+    if found is None:
+        return dict.fromkeys(keys)
+    settings = analysis.settings
+    scoped = with_insights(analysis).loc[frame.index]
+    names = dict(
+        zip(
+            scoped["customer_id"].tolist(),
+            scoped["name"].where(scoped["name"].notna(), scoped["customer_id"]).astype(str),
+            strict=True,
+        )
+    )
+    edges = (settings.urgent_days, settings.soon_days, settings.not_urgent_days)
+    return {
+        "funnel": funnel_context(analysis, owner=owner, names=names, lang=lang, money=money),
+        "loyalty": loyalty_context(scoped, lang=lang, money=money),
+        "feedback": feedback_context(found.feedback, scoped, edges=edges, lang=lang),
+        "referrals": referrals_context(analysis, scoped, lang=lang, money=money),
+        "relationship": relationship_context(analysis, lang=lang),
+        "tail": tail_context(analysis, scoped, lang=lang, money=money),
+        "changes": changes_context(found.changes, scoped, lang=lang),
     }

@@ -11,20 +11,33 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
+from xlcrm.core.currency import Currency, format_amount, format_short, money_scale
 from xlcrm.locale import N_, t
 
 __all__ = [
     "DASH",
     "FILTERS",
+    "NAME_LIMIT",
     "fmt_date",
     "fmt_int",
     "fmt_money",
+    "fmt_money_short",
+    "fmt_name",
     "fmt_number",
     "fmt_pct",
     "is_missing",
 ]
 
 DASH: Final = "—"
+#: Names (customers, owners) are cut to this many characters in the brief's tables
+#: and charts; the workbook keeps them whole. A 32,000-character name would make
+#: the PDF layout take minutes.
+NAME_LIMIT: Final = 60
+
+
+def fmt_name(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def is_missing(value: object) -> bool:
@@ -52,19 +65,28 @@ def fmt_number(value: object, decimals: int = 2) -> str:
 
 
 def fmt_money(value: object, currency: str = "", decimals: int = 0) -> str:
-    """An amount with thousands separators and an optional currency sign.
+    """An amount with thousands separators and an optional currency symbol.
 
-    ``fmt_money(-1234.5, "¥") -> '-¥1,235'``; a word currency gets a space:
-    ``fmt_money(10, "RMB") -> 'RMB 10'``. Missing -> ``'—'``.
+    ``fmt_money(-1234.5, "¥") -> '-¥1,235'`` (rounded half up); a letter code
+    gets a space: ``fmt_money(10, "RMB") -> 'RMB 10'``; a CJK symbol follows:
+    ``fmt_money(10, "元") -> '10元'``. Missing -> ``'—'``.
+    """
+    if is_missing(value):
+        return DASH
+    return format_amount(float(value), Currency(currency, decimals))  # type: ignore[arg-type]
+
+
+def fmt_money_short(value: object, currency: str = "", lang: str = "en", top: float = 0.0) -> str:
+    """A sum in the unit readers of ``lang`` expect: ``$16.4M``, ``¥1,640万``.
+
+    ``top`` (default: the value itself) picks the unit, so figures shown
+    together share one. Missing -> ``'—'``.
     """
     if is_missing(value):
         return DASH
     number = float(value)  # type: ignore[arg-type]
-    text = f"{abs(number):,.{decimals}f}"
-    if currency:
-        text = f"{currency} {text}" if currency[-1].isalpha() else f"{currency}{text}"
-    sign = "-" if number < 0 and text.strip("0.,¥$€£ RMBCNYUSD") else ""
-    return f"{sign}{text}"
+    scale = money_scale(max(abs(top), abs(number)) if top else number, lang)
+    return format_short(number, Currency(currency, 0), lang, scale)
 
 
 def fmt_pct(value: object, decimals: int = 1) -> str:
@@ -105,6 +127,7 @@ def fmt_date(value: object, lang: str = "en", long: bool = False) -> str:
 FILTERS: Final = {
     "fmt_int": fmt_int,
     "fmt_money": fmt_money,
+    "fmt_money_short": fmt_money_short,
     "fmt_number": fmt_number,
     "fmt_pct": fmt_pct,
     "fmt_date": fmt_date,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from xlcrm.core import playbook, schema
 from xlcrm.locale import t, tn
-from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_pct, is_missing
+from xlcrm.report.format import DASH, fmt_int, fmt_money, fmt_name, fmt_pct, is_missing
 
 if TYPE_CHECKING:
     from xlcrm.core.analysis import Analysis
@@ -60,13 +60,14 @@ def spend_order(frame: pd.DataFrame) -> np.ndarray:
 def customer_name(row: Mapping[Any, Any]) -> str:
     """The customer's name, else the id."""
     name = row.get("name")
-    return str(row["customer_id"]) if is_missing(name) or not str(name).strip() else str(name)
+    text = str(row["customer_id"]) if is_missing(name) or not str(name).strip() else str(name)
+    return fmt_name(text)
 
 
 def owner_name(row: Mapping[Any, Any]) -> str:
     """The owner as written (whitespace runs shown as one space, as HTML would), else a dash."""
     owner = row.get("owner")
-    return DASH if is_missing(owner) else " ".join(str(owner).split())
+    return DASH if is_missing(owner) else fmt_name(" ".join(str(owner).split()))
 
 
 def code_label(code: object, kind: str, lang: str) -> str:
@@ -162,28 +163,43 @@ def _customer_rows(part: pd.DataFrame, *, other: str, lang: str, money: str) -> 
 # --- definitions -----------------------------------------------------------------------
 
 
+def whole_cuts(thresholds: Mapping[str, float]) -> tuple[int, int]:
+    """The cut points in whole days and orders, as the classes apply them.
+
+    Days since the last purchase and orders are whole numbers, so R is high
+    (days < cut) up to ``days`` = the largest whole number below the cut, and
+    F is high (orders > cut) from ``orders`` = the smallest whole number above
+    it: a mean of 12.2 orders reads "at least 13 orders".
+    """
+    days = max(math.ceil(float(thresholds["recency_days"])) - 1, 0)
+    orders = math.floor(float(thresholds["frequency"])) + 1
+    return days, orders
+
+
 def cut_texts(thresholds: Mapping[str, float], money: str, lang: str) -> list[str]:
     """The three cut points in words: when R, F and M count as high (none without purchases)."""
     if _no_cuts(thresholds):
         return []
-    recency, frequency = round(thresholds["recency_days"]), float(thresholds["frequency"])
+    days, orders = whole_cuts(thresholds)
+    recent = (
+        tn(
+            "R high: bought in the last {n} day",
+            "R high: bought in the last {n} days",
+            days,
+            lang,
+            n=fmt_int(days),
+        )
+        if days
+        else t("R high: bought today", lang)
+    )
     return [
+        recent,
         tn(
-            "R high: last purchase fewer than {n} day ago",
-            "R high: last purchase fewer than {n} days ago",
-            recency,
-            lang,
-            n=fmt_int(recency),
+            "F high: at least {n} order", "F high: at least {n} orders", orders, lang,
+            n=fmt_int(orders),
         ),
-        tn(
-            "F high: more than {n} purchase",
-            "F high: more than {n} purchases",
-            plural_n(round(frequency, 1)),
-            lang,
-            n=_frequency_text(frequency),
-        ),
-        t("M high: more than {n} spent", lang, n=fmt_money(thresholds["monetary"], money)),
-    ]
+        t("M high: spent more than {n}", lang, n=fmt_money(thresholds["monetary"], money)),
+    ]  # fmt: skip
 
 
 def _no_cuts(thresholds: Mapping[str, float]) -> bool:
@@ -192,27 +208,40 @@ def _no_cuts(thresholds: Mapping[str, float]) -> bool:
     )
 
 
-def _frequency_text(value: float) -> str:
-    return f"{float(value):,.1f}".removesuffix(".0")
-
-
 def _class_definition(code: str, thresholds: Mapping[str, float], money: str, lang: str) -> str:
     if _no_cuts(thresholds):
         return ""
     r_high, f_high, m_high = _CLASS_PATTERN[code]
-    days, orders = round(thresholds["recency_days"]), float(thresholds["frequency"])
+    days, orders = whole_cuts(thresholds)
     spent = fmt_money(thresholds["monetary"], money)
-    d, o, k = fmt_int(days), _frequency_text(orders), plural_n(round(orders, 1))
-    if r_high:
-        r = tn("bought in the last {n} day", "bought in the last {n} days", days, lang, n=d)
+    if r_high and not days:
+        r = t("bought today", lang)
+    elif r_high:
+        r = tn(
+            "bought in the last {n} day",
+            "bought in the last {n} days",
+            days,
+            lang,
+            n=fmt_int(days),
+        )
     else:
         r = tn(
-            "no purchase for {n} day or more", "no purchase for {n} days or more", days, lang, n=d
+            "no purchase for {n} day or more",
+            "no purchase for {n} days or more",
+            days + 1,
+            lang,
+            n=fmt_int(days + 1),
         )
     if f_high:
-        f = tn("more than {n} order", "more than {n} orders", k, lang, n=o)
+        f = tn("at least {n} order", "at least {n} orders", orders, lang, n=fmt_int(orders))
     else:
-        f = tn("{n} order or fewer", "{n} orders or fewer", k, lang, n=o)
+        f = tn(
+            "{n} order or fewer",
+            "{n} orders or fewer",
+            orders - 1,
+            lang,
+            n=fmt_int(orders - 1),
+        )
     m = t("spent more than {n}", lang, n=spent) if m_high else t("spent {n} or less", lang, n=spent)
     text = t("{r}, {f}, {m}.", lang, r=r, f=f, m=m)
     return text[:1].upper() + text[1:]

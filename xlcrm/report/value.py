@@ -17,7 +17,7 @@ import pandas as pd
 from xlcrm.core.value import TIME_UNIT, describe_reason, repurchase_band_label
 from xlcrm.locale import t
 from xlcrm.report import charts
-from xlcrm.report.format import fmt_money, fmt_pct
+from xlcrm.report.format import fmt_money, fmt_money_short, fmt_name, fmt_pct
 
 __all__ = ["value_context"]
 
@@ -29,13 +29,18 @@ def _money(value: float, money: str) -> str:
     return fmt_money(value, money)
 
 
+def _card_money(value: float, money: str, lang: str) -> str:
+    """A sum on a figure card: in 万 for Chinese readers (the workbook keeps the exact sum)."""
+    return fmt_money_short(value, money, lang) if lang == "zh" else fmt_money(value, money)
+
+
 def _pct(value: float) -> str:
     return fmt_pct(value, 0)
 
 
 def _name(rec: Mapping[Any, Any]) -> str:
     name = rec.get("name")
-    return str(rec["customer_id"]) if name is None or pd.isna(name) else str(name)
+    return fmt_name(str(rec["customer_id"]) if name is None or pd.isna(name) else str(name))
 
 
 def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) -> dict | None:
@@ -87,12 +92,12 @@ def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) 
         out["figures"] = [
             {
                 "label": t("Expected value, next 12 months", lang),
-                "value": _money(total, money),
+                "value": _card_money(total, money, lang),
                 "note": "",
             },
             {
                 "label": t("Value at risk (customers with a churn warning)", lang),
-                "value": _money(at_risk, money),
+                "value": _card_money(at_risk, money, lang),
                 "note": t("{share} of the expected value", lang, share=_pct(at_risk / total))
                 if total > 0
                 else "",

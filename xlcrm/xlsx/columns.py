@@ -8,39 +8,70 @@ rerun recognises what it wrote.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
+
+from xlcrm.locale import LANGS, tp
 
 # --- names ----------------------------------------------------------------------
 
+
+def _sheet_names(lang: str) -> dict[str, str]:
+    return {
+        "dashboard": tp("sheet", "Dashboard", lang),
+        "rfm": tp("sheet", "RFM", lang),
+        "lifecycle": tp("sheet", "Lifecycle", lang),
+        "followups": tp("sheet", "Follow-ups", lang),
+        "callplan": tp("sheet", "Call plan", lang),
+        "value": tp("sheet", "Value", lang),
+        "quality": tp("sheet", "Data quality", lang),
+        "settings": tp("sheet", "Settings", lang),
+        "funnel": tp("sheet", "Funnel", lang),
+        "changes": tp("sheet", "Changes", lang),
+    }
+
+
+#: Key -> {lang: sheet name} of the result sheets, from the message catalogue.
 SHEET_NAMES: Final[dict[str, dict[str, str]]] = {
-    "dashboard": {"en": "Dashboard", "zh": "仪表盘"},
-    "rfm": {"en": "RFM", "zh": "RFM分析"},
-    "lifecycle": {"en": "Lifecycle", "zh": "生命周期"},
-    "followups": {"en": "Follow-ups", "zh": "跟进计划"},
-    "value": {"en": "Value", "zh": "客户价值"},
-    "quality": {"en": "Data quality", "zh": "数据质量"},
-    "settings": {"en": "Settings", "zh": "设置"},
+    key: {lang: _sheet_names(lang)[key] for lang in LANGS} for key in _sheet_names("en")
 }
 # In the user's own workbook the Settings name is theirs (the reader reads it),
 # so ours gets a prefix there.
-IN_PLACE_SETTINGS_NAME: Final[dict[str, str]] = {"en": "xlcrm Settings", "zh": "xlcrm设置"}
+IN_PLACE_SETTINGS_NAME: Final[dict[str, str]] = {
+    lang: tp("sheet", "xlcrm Settings", lang) for lang in LANGS
+}
+#: The hidden sheet the Dashboard's charts read.
+CHART_DATA_NAMES: Final[dict[str, str]] = {
+    lang: tp("sheet", "xlcrm chart data", lang) for lang in LANGS
+}
 
 TABLE_NAMES: Final[dict[str, str]] = {
     "rfm": "xlcrm_rfm",
     "lifecycle": "xlcrm_lifecycle",
     "followups": "xlcrm_followups",
+    "callplan": "xlcrm_callplan",
     "value": "xlcrm_value",
     "quality": "xlcrm_quality",
     "cadence": "xlcrm_cadence",
+    "funnel": "xlcrm_funnel",
+    "changes": "xlcrm_changes",
 }
 AS_OF_NAME: Final = "xlcrm_as_of"
 TABLE_PREFIX: Final = "xlcrm_"
 
+#: The names of xlcrm's result sheets (not its Settings sheet), in every language.
+RESULT_SHEET_NAMES: Final[frozenset[str]] = frozenset(
+    name for key, names in SHEET_NAMES.items() if key != "settings" for name in names.values()
+)
+
 OWN_SHEET_NAMES: Final[frozenset[str]] = frozenset(
     [n for names in SHEET_NAMES.values() for n in names.values()]
     + list(IN_PLACE_SETTINGS_NAME.values())
+    + list(CHART_DATA_NAMES.values())
 )
 
+#: The one table of Excel number formats, by kind of value (the writer, the
+#: add-in's sheets and the dashboard charts use it).
 NUMBER_FORMATS: Final[dict[str, str]] = {
     "text": "@",
     "int": "#,##0",
@@ -48,117 +79,197 @@ NUMBER_FORMATS: Final[dict[str, str]] = {
     "float": "#,##0.0",
     "money": "#,##0.00",
     "pct": "0.0%",
+    "pct_axis": "0%",
     "date": "yyyy-mm-dd",
-    "bool": "General",
 }
 
-# key: (English header, Chinese header, kind, width)
-HEADERS: Final[dict[str, tuple[str, str, str, float]]] = {
-    "customer_id": ("Customer ID", "客户编号", "text", 14),
-    "name": ("Name", "客户名称", "text", 24),
-    "owner": ("Owner", "负责人", "text", 12),
-    "recency_days": ("Recency", "最近购买间隔(天)", "int", 11),
-    "frequency": ("Frequency", "购买次数", "int", 11),
-    "monetary": ("Monetary", "消费金额", "money", 14),
-    "r_score": ("R score", "R评分", "score", 9),
-    "f_score": ("F score", "F评分", "score", 9),
-    "m_score": ("M score", "M评分", "score", 9),
-    "rfm_class": ("RFM class", "RFM分类", "text", 20),
-    "segment": ("Segment", "客户细分", "text", 18),
-    "abc_class": ("ABC class", "ABC分类", "text", 10),
-    "revenue_share": ("Revenue share", "收入占比", "pct", 13),
-    "tier": ("Tier", "生命周期阶段", "text", 12),
-    "created": ("First seen", "首次记录", "date", 12),
-    "first_purchase": ("First purchase", "首次购买", "date", 14),
-    "last_purchase": ("Last purchase", "最近购买", "date", 14),
-    "median_gap_days": ("Median gap (days)", "购买间隔中位数(天)", "float", 16),
-    "recent_events": ("Recent events", "近期互动", "int", 13),
-    "prior_events": ("Prior events", "前期互动", "int", 12),
-    "churn_warning": ("Churn warning", "流失预警", "bool", 14),
-    "churn_reason": ("Churn reason", "预警原因", "text", 28),
-    "grade": ("Grade", "等级", "text", 8),
-    "grade_source": ("Grade source", "等级来源", "text", 12),
-    "last_contact": ("Last contact", "最近联系", "date", 13),
-    "cadence_days": ("Cadence days", "跟进周期(天)", "int", 13),
-    "next_followup": ("Next follow-up", "下次跟进", "date", 15),
-    "overdue_days": ("Days overdue", "逾期天数", "int", 13),
-    "urgency": ("Urgency", "紧急程度", "text", 11),
-    "action": ("Recommended action", "建议行动", "text", 60),
+#: Column key -> (kind of value, starting width).
+COLUMN_KINDS: Final[dict[str, tuple[str, float]]] = {
+    "customer_id": ("text", 14),
+    "name": ("text", 24),
+    "owner": ("text", 12),
+    "recency_days": ("int", 11),
+    "frequency": ("int", 11),
+    "monetary": ("money", 14),
+    "r_score": ("score", 9),
+    "f_score": ("score", 9),
+    "m_score": ("score", 9),
+    "rfm_class": ("text", 20),
+    "segment": ("text", 18),
+    "abc_class": ("text", 10),
+    "revenue_share": ("pct", 13),
+    "tier": ("text", 12),
+    "created": ("date", 12),
+    "first_purchase": ("date", 14),
+    "last_purchase": ("date", 14),
+    "median_gap_days": ("float", 16),
+    "recent_events": ("int", 13),
+    "prior_events": ("int", 12),
+    "churn_warning": ("text", 14),
+    "churn_reason": ("text", 28),
+    "grade": ("text", 8),
+    "grade_source": ("text", 12),
+    "last_contact": ("date", 13),
+    "cadence_days": ("int", 13),
+    "next_followup": ("date", 15),
+    "overdue_days": ("int", 13),
+    "urgency": ("text", 11),
+    "action": ("text", 60),
+    "contact_source": ("text", 14),
+    "attention": ("text", 34),
+    # what xlcrm wrote, hidden: a typed grade or contact date is told from it
+    "grade_written": ("text", 8),
+    "cadence_written": ("int", 8),
+    "contact_written": ("date", 8),
+    "next_written": ("date", 8),
+    # call plan
+    "date": ("date", 12),
+    "priority": ("int", 5),
+    "why": ("text", 36),
+    "worth": ("money", 13),
+    "done": ("date", 12),
+    "note": ("text", 30),
     # value model
-    "repeat_days": ("Repeat purchase days", "复购天数", "int", 12),
-    "span_days": ("Days first to last purchase", "首末购买相隔天数", "int", 14),
-    "age_days": ("Days since first purchase", "首次购买至今天数", "int", 14),
-    "mean_repeat_spend": ("Mean repeat spend", "复购平均金额", "money", 14),
-    "p_alive": ("P(alive)", "存活概率", "pct", 10),
-    "expected_purchases": ("Expected purchases", "预期购买次数", "float", 12),
-    "repurchase_prob": ("Repurchase chance", "复购概率", "pct", 12),
-    "repurchase_band": ("Repurchase band", "复购概率档", "text", 16),
-    "expected_aov": ("Expected order value", "预期客单价", "money", 14),
-    "expected_value": ("Expected value (12 months)", "预期价值(12个月)", "money", 16),
+    "repeat_days": ("int", 12),
+    "span_days": ("int", 14),
+    "age_days": ("int", 14),
+    "mean_repeat_spend": ("money", 14),
+    "p_alive": ("pct", 10),
+    "expected_purchases": ("float", 12),
+    "repurchase_prob": ("pct", 12),
+    "repurchase_band": ("text", 16),
+    "expected_aov": ("money", 14),
+    "expected_value": ("money", 16),
     # data quality
-    "sheet": ("Sheet", "工作表", "text", 14),
-    "row": ("Row", "行", "int", 8),
-    "column": ("Column", "列", "text", 16),
-    "value": ("Value", "值", "text", 22),
-    "problem": ("Problem", "问题", "text", 40),
-    "effect": ("Effect", "处理", "text", 16),
-}
-
-GRADE_SOURCE_LABELS: Final = {
-    "given": {"en": "given", "zh": "已填写"},
-    "derived": {"en": "derived", "zh": "推算"},
-}
-
-TEXT: Final[dict[str, dict[str, str]]] = {
-    "as_of": {"en": "Analysis date", "zh": "分析日期"},
-    "as_of_note": {
-        "en": "Follow-up formulas count from this date. Type =TODAY() here to follow the calendar.",
-        "zh": "跟进公式以此日期为准；如需随日历更新，可在此输入 =TODAY()。",
-    },
-    "meaning": {"en": "Meaning", "zh": "含义"},
-    "thresholds": {"en": "Thresholds used", "zh": "分类阈值"},
-    "threshold_method": {"en": "Threshold method", "zh": "阈值方法"},
-    "recency_cut": {"en": "Recency cut (days)", "zh": "最近购买间隔阈值(天)"},
-    "frequency_cut": {"en": "Frequency cut", "zh": "购买次数阈值"},
-    "monetary_cut": {"en": "Monetary cut", "zh": "消费金额阈值"},
-    "dashboard_title": {"en": "Customer dashboard", "zh": "客户分析仪表盘"},
-    "key_figures": {"en": "Key figures", "zh": "关键指标"},
-    "customers": {"en": "Customers", "zh": "客户数"},
-    "purchasing": {"en": "Purchasing customers", "zh": "有购买客户数"},
-    "revenue": {"en": "Revenue", "zh": "收入"},
-    "customer_share": {"en": "Share of customers", "zh": "客户占比"},
-    "revenue_share": {"en": "Share of revenue", "zh": "收入占比"},
-    "top_share": {"en": "Revenue share of top {pct} customers", "zh": "前 {pct} 客户的收入占比"},
-    "customers_for_80": {"en": "Customers making 80% of revenue", "zh": "贡献 80% 收入的客户数"},
-    "due_now": {"en": "Follow-ups due now (incl. overdue)", "zh": "需立即跟进（含逾期）"},
-    "overdue": {"en": "Overdue follow-ups", "zh": "逾期跟进"},
-    "churn": {"en": "Churn warnings", "zh": "流失预警"},
-    "rfm_class": {"en": "RFM class", "zh": "RFM分类"},
-    "segment": {"en": "Segment", "zh": "客户细分"},
-    "tier": {"en": "Tier", "zh": "生命周期阶段"},
-    "chart_class_sizes": {"en": "Customers by RFM class", "zh": "各RFM分类客户数"},
-    "chart_class_revenue": {"en": "Revenue by RFM class", "zh": "各RFM分类收入"},
-    "chart_pareto": {"en": "Pareto curve", "zh": "帕累托曲线"},
-    "chart_tiers": {"en": "Customers by tier", "zh": "各生命周期阶段客户数"},
-    "grade_error": {"en": "Choose a grade A to E.", "zh": "请选择 A 到 E 的等级。"},
-    "value_model": {"en": "Value model", "zh": "价值模型"},
-    "expected_value": {"en": "Expected value, next 12 months", "zh": "未来 12 个月预期价值"},
-    "value_at_risk": {
-        "en": "Value at risk (customers with a churn warning)",
-        "zh": "风险价值（有流失预警的客户）",
-    },
+    "sheet": ("text", 14),
+    "row": ("int", 8),
+    "column": ("text", 16),
+    "value": ("text", 22),
+    "problem": ("text", 40),
+    "effect": ("text", 16),
+    # funnel, loyalty, referrals, relationship levels, long tail, changes
+    "margin": ("money", 14),
+    "relationship": ("text", 14),
+    "long_tail": ("text", 10),
+    "loyalty": ("text", 24),
+    "satisfaction": ("float", 12),
+    "repurchase_level": ("text", 12),
+    "recommend_level": ("text", 12),
+    "dissatisfied_loyal": ("text", 14),
+    "referred_by": ("text", 14),
+    "referrals": ("int", 10),
+    "referred_revenue": ("money", 14),
+    "open_complaint": ("text", 14),
+    "open_deals": ("int", 10),
+    "stuck_deal": ("text", 12),
+    "stage": ("text", 14),
+    "phase": ("text", 10),
+    "reached": ("int", 10),
+    "amount": ("money", 14),
+    "conversion": ("pct", 12),
+    "open": ("int", 9),
+    "lost": ("int", 9),
+    "median_days": ("float", 12),
+    "class_before": ("text", 20),
+    "tier_before": ("text", 12),
+    "new_warning": ("text", 12),
+    "became_lost": ("text", 12),
 }
 
 
-def text(key: str, lang: str) -> str:
-    """A fixed phrase of the output sheets in ``lang``."""
-    return TEXT[key][lang]
+@cache
+def _headers(lang: str) -> dict[str, str]:
+    return {
+        "customer_id": tp("column", "Customer ID", lang),
+        "name": tp("column", "Name", lang),
+        "owner": tp("column", "Owner", lang),
+        "recency_days": tp("column", "Recency", lang),
+        "frequency": tp("column", "Frequency", lang),
+        "monetary": tp("column", "Monetary", lang),
+        "r_score": tp("column", "R score", lang),
+        "f_score": tp("column", "F score", lang),
+        "m_score": tp("column", "M score", lang),
+        "rfm_class": tp("column", "RFM class", lang),
+        "segment": tp("column", "Segment", lang),
+        "abc_class": tp("column", "ABC class", lang),
+        "revenue_share": tp("column", "Revenue share", lang),
+        "tier": tp("column", "Tier", lang),
+        "created": tp("column", "First seen", lang),
+        "first_purchase": tp("column", "First purchase", lang),
+        "last_purchase": tp("column", "Last purchase", lang),
+        "median_gap_days": tp("column", "Median gap (days)", lang),
+        "recent_events": tp("column", "Recent events", lang),
+        "prior_events": tp("column", "Prior events", lang),
+        "churn_warning": tp("column", "Churn warning", lang),
+        "churn_reason": tp("column", "Churn reason", lang),
+        "grade": tp("column", "Grade", lang),
+        "grade_source": tp("column", "Grade source", lang),
+        "last_contact": tp("column", "Last contact", lang),
+        "cadence_days": tp("column", "Cadence days", lang),
+        "next_followup": tp("column", "Next follow-up", lang),
+        "overdue_days": tp("column", "Days overdue", lang),
+        "urgency": tp("column", "Urgency", lang),
+        "action": tp("column", "Recommended action", lang),
+        "contact_source": tp("column", "Contact from", lang),
+        "attention": tp("column", "Attention", lang),
+        "grade_written": tp("column", "Grade by xlcrm", lang),
+        "cadence_written": tp("column", "Cadence by xlcrm", lang),
+        "contact_written": tp("column", "Last contact by xlcrm", lang),
+        "next_written": tp("column", "Next follow-up by xlcrm", lang),
+        "date": tp("column", "Date", lang),
+        "priority": tp("column", "#", lang),
+        "why": tp("column", "Why", lang),
+        "worth": tp("call plan column", "Value", lang),
+        "done": tp("column", "Done", lang),
+        "note": tp("column", "Note", lang),
+        "repeat_days": tp("column", "Repeat purchase days", lang),
+        "span_days": tp("column", "Days first to last purchase", lang),
+        "age_days": tp("column", "Days since first purchase", lang),
+        "mean_repeat_spend": tp("column", "Mean repeat spend", lang),
+        "p_alive": tp("column", "P(alive)", lang),
+        "expected_purchases": tp("column", "Expected purchases", lang),
+        "repurchase_prob": tp("column", "Repurchase chance", lang),
+        "repurchase_band": tp("column", "Repurchase band", lang),
+        "expected_aov": tp("column", "Expected order value", lang),
+        "expected_value": tp("column", "Expected value (12 months)", lang),
+        "sheet": tp("column", "Sheet", lang),
+        "row": tp("column", "Row", lang),
+        "column": tp("column", "Column", lang),
+        "value": tp("column", "Value", lang),
+        "problem": tp("column", "Problem", lang),
+        "effect": tp("column", "Effect", lang),
+        "margin": tp("column", "Margin", lang),
+        "relationship": tp("column", "Relationship level", lang),
+        "long_tail": tp("column", "Long tail", lang),
+        "loyalty": tp("column", "Loyalty", lang),
+        "satisfaction": tp("column", "Satisfaction", lang),
+        "repurchase_level": tp("column", "Repurchase", lang),
+        "recommend_level": tp("column", "Recommendation", lang),
+        "dissatisfied_loyal": tp("column", "Loyal but dissatisfied", lang),
+        "referred_by": tp("column", "Referred by", lang),
+        "referrals": tp("column", "Referrals", lang),
+        "referred_revenue": tp("column", "Referred revenue", lang),
+        "open_complaint": tp("column", "Open complaint", lang),
+        "open_deals": tp("column", "Open deals", lang),
+        "stuck_deal": tp("column", "Stuck deal", lang),
+        "stage": tp("column", "Stage", lang),
+        "phase": tp("column", "Phase", lang),
+        "reached": tp("column", "Reached", lang),
+        "amount": tp("column", "Amount", lang),
+        "conversion": tp("column", "To next stage", lang),
+        "open": tp("column", "Open", lang),
+        "lost": tp("column", "Lost here", lang),
+        "median_days": tp("column", "Median days in stage", lang),
+        "class_before": tp("column", "RFM class before", lang),
+        "tier_before": tp("column", "Tier before", lang),
+        "new_warning": tp("column", "New churn warning", lang),
+        "became_lost": tp("column", "Became lost", lang),
+    }
 
 
 def header(key: str, lang: str) -> str:
     """The header of canonical column ``key`` in ``lang``."""
-    en, zh, _, _ = HEADERS[key]
-    return zh if lang == "zh" else en
+    return _headers(lang)[key]
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,17 @@ it would drop, or when Excel has it open.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Final
 
+from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_, t
 from xlcrm.xlsx.columns import OWN_SHEET_NAMES, TABLE_PREFIX
 from xlcrm.xlsx.package import (
     lock_file,
-    output_error,
+    locked_error,
     part_contains,
     part_rels,
     rels_name,
@@ -26,46 +29,28 @@ from xlcrm.xlsx.package import (
 # Package parts openpyxl does not carry over (or only partly): their presence
 # makes --in-place refuse before anything is loaded or written.
 _UNSAFE_PARTS: Final[tuple[tuple[str, str], ...]] = (
-    ("xl/charts/", "charts"),
-    ("xl/chartsheets/", "chart sheets"),
-    ("xl/drawings/", "drawings (charts, images or shapes)"),
-    ("xl/media/", "images"),
-    ("xl/pivotTables/", "pivot tables"),
-    ("xl/pivotCache/", "pivot tables"),
-    ("xl/slicers/", "slicers"),
-    ("xl/slicerCaches/", "slicers"),
-    ("xl/timelines/", "timelines"),
-    ("xl/timelineCaches/", "timelines"),
-    ("xl/ctrlProps/", "form controls"),
-    ("xl/activeX/", "ActiveX controls"),
-    ("xl/embeddings/", "embedded objects"),
-    ("xl/queryTables/", "query tables"),
-    ("xl/connections.xml", "data connections"),
-    ("xl/model/", "a data model"),
-    ("xl/threadedComments/", "threaded comments"),
-    ("customUI/", "a custom ribbon"),
+    ("xl/charts/", N_("charts")),
+    ("xl/chartsheets/", N_("chart sheets")),
+    ("xl/drawings/", N_("drawings (charts, images or shapes)")),
+    ("xl/media/", N_("images")),
+    ("xl/pivotTables/", N_("pivot tables")),
+    ("xl/pivotCache/", N_("pivot tables")),
+    ("xl/slicers/", N_("slicers")),
+    ("xl/slicerCaches/", N_("slicers")),
+    ("xl/timelines/", N_("timelines")),
+    ("xl/timelineCaches/", N_("timelines")),
+    ("xl/ctrlProps/", N_("form controls")),
+    ("xl/activeX/", N_("ActiveX controls")),
+    ("xl/embeddings/", N_("embedded objects")),
+    ("xl/queryTables/", N_("query tables")),
+    ("xl/connections.xml", N_("data connections")),
+    ("xl/model/", N_("a data model")),
+    ("xl/threadedComments/", N_("threaded comments")),
+    ("customUI/", N_("a custom ribbon")),
 )
+_MACROS: Final = N_("macros")
 _EXTENSION_MARK: Final = b"<extLst"
-_EXTENSIONS: Final = "Excel extensions (sparklines, newer conditional formats or validations)"
-_PART_WORDS_ZH: Final[dict[str, str]] = {
-    "charts": "图表",
-    "chart sheets": "图表工作表",
-    "drawings (charts, images or shapes)": "绘图（图表、图片或形状）",
-    "images": "图片",
-    "pivot tables": "数据透视表",
-    "slicers": "切片器",
-    "timelines": "日程表",
-    "form controls": "表单控件",
-    "ActiveX controls": "ActiveX 控件",
-    "embedded objects": "嵌入对象",
-    "query tables": "查询表",
-    "data connections": "数据连接",
-    "a data model": "数据模型",
-    "threaded comments": "批注会话",
-    "a custom ribbon": "自定义功能区",
-    "macros": "宏",
-    _EXTENSIONS: "Excel 扩展功能（迷你图、新版条件格式或数据验证）",
-}
+_EXTENSIONS: Final = N_("Excel extensions (sparklines, newer conditional formats or validations)")
 
 
 def unsafe_parts(path: str | os.PathLike[str], *, lang: str = "en") -> list[str]:
@@ -80,7 +65,9 @@ def unsafe_parts(path: str | os.PathLike[str], *, lang: str = "en") -> list[str]
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise output_error("not_workbook", lang, path) from None
+        raise OutputError(
+            N_("not an Excel workbook (.xlsx/.xlsm)"), file=str(path), hint=N_("save it as .xlsx")
+        ) from None
     found: list[str] = []
     with archive:
         names = archive.namelist()
@@ -96,17 +83,15 @@ def unsafe_parts(path: str | os.PathLike[str], *, lang: str = "en") -> list[str]
             if (
                 name.endswith("vbaProject.bin")
                 and path.suffix.lower() != ".xlsm"
-                and "macros" not in found
+                and _MACROS not in found
             ):
-                found.append("macros")
+                found.append(_MACROS)
         for name in names:
             sheet_part = name.startswith("xl/worksheets/") and name.endswith(".xml")
             if sheet_part and name not in own and part_contains(archive, name, _EXTENSION_MARK):
                 found.append(_EXTENSIONS)
                 break
-    if lang == "zh":
-        return [_PART_WORDS_ZH.get(what, what) for what in found]
-    return found
+    return [t(what, lang) for what in found]
 
 
 def _is_comment_vml(name: str) -> bool:
@@ -142,9 +127,39 @@ def check_in_place(path: str | os.PathLike[str], *, lang: str = "en") -> None:
     """
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise output_error("suffix", lang, path)
+        raise OutputError(
+            N_("--in-place works on .xlsx and .xlsm workbooks only"),
+            file=str(path),
+            hint=N_("write to a new file with -o"),
+        )
     if lock_file(path).exists():
-        raise output_error("locked", lang, path)
+        raise locked_error(path)
     found = unsafe_parts(path, lang=lang)
+    # openpyxl also flattens rich text (runs of differently formatted text in a
+    # cell) and drops dynamic-array metadata, turning =SORT(UNIQUE(...)) into a
+    # legacy array formula
+    words = {
+        "rich": t("rich text (differently formatted words in a cell)", lang),
+        "meta": t("dynamic array formulas (xl/metadata.xml)", lang),
+    }
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/metadata.xml" in names:
+            found.append(words["meta"])
+        rich = "xl/sharedStrings.xml" in names and bool(
+            re.search(rb"<(?:\w+:)?r>", archive.read("xl/sharedStrings.xml"))
+        )
+        rich = rich or any(  # rich text written inline in a sheet
+            re.search(rb"<is>\s*<r>", archive.read(name))
+            for name in names
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+        if rich:
+            found.append(words["rich"])
     if found:
-        raise output_error("lose", lang, path, what=", ".join(found))
+        raise OutputError(
+            N_("--in-place would lose {what}; the file was left unchanged"),
+            file=str(path),
+            hint=N_("run without --in-place to write the results to a new file"),
+            args={"what": t(", ", lang).join(found)},
+        )

@@ -14,11 +14,12 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Final
+from typing import IO
 from xml.etree import ElementTree
 
 from xlcrm import files
 from xlcrm.core.errors import OutputError
+from xlcrm.locale import N_
 from xlcrm.xlsx.layout import Pending
 from xlcrm.xlsx.sheetxml import sheet_data_chunks
 
@@ -169,7 +170,14 @@ def write_filled_sheet(dst: zipfile.ZipFile, name: str, xml: bytes, pending: Pen
     info._compresslevel = 1  # type: ignore[attr-defined]
     with dst.open(info, "w", force_zip64=True) as out:
         out.write(text_xml[: match.start()].encode())
-        chunks = sheet_data_chunks(pending.sheet, pending.styles, pending.header_style)
+        chunks = sheet_data_chunks(
+            pending.sheet,
+            pending.styles,
+            pending.header_style,
+            pending.note_styles,
+            wrap=pending.wrap,
+            line_pt=pending.line_pt,
+        )
         _write_overlapped(out, (chunk.encode() for chunk in chunks))
         out.write(text_xml[match.end() :].encode())
 
@@ -205,76 +213,49 @@ def _write_overlapped(out: IO[bytes], pieces: Iterator[bytes]) -> None:
         raise failed[0]
 
 
-# Messages of the output side, per language: (message, hint).
-_OUTPUT_MESSAGES: Final[dict[str, dict[str, tuple[str, str]]]] = {
-    "locked": {
-        "en": (
-            "the file is open in Excel (its lock file exists)",
-            "close it in Excel and run again",
-        ),
-        "zh": ("文件正在 Excel 中打开（存在锁定文件）", "请在 Excel 中关闭该文件后重新运行"),
-    },
-    "folder": {
-        "en": ("cannot write in folder {folder!r}: {reason}", "choose another output with -o"),
-        "zh": ("无法写入文件夹 {folder!r}：{reason}", "请用 -o 选择其他输出位置"),
-    },
-    "write": {
-        "en": (
-            "cannot write the file: {reason}; nothing was overwritten",
-            "free some disk space or choose another output with -o",
-        ),
-        "zh": (
-            "无法写入文件：{reason}；没有覆盖任何文件",
-            "请腾出磁盘空间，或用 -o 选择其他输出位置",
-        ),
-    },
-    "replace": {
-        "en": (
-            "cannot replace the file: {reason}; it was left unchanged",
-            "close it in any program that has it open, or choose another output with -o",
-        ),
-        "zh": (
-            "无法替换该文件：{reason}；文件未被改动",
-            "请关闭占用该文件的程序，或用 -o 选择其他输出位置",
-        ),
-    },
-    "suffix": {
-        "en": ("--in-place works on .xlsx and .xlsm workbooks only", "write to a new file with -o"),
-        "zh": ("--in-place 只适用于 .xlsx 和 .xlsm 工作簿", "请用 -o 写入新文件"),
-    },
-    "lose": {
-        "en": (
-            "--in-place would lose {what}; the file was left unchanged",
-            "run without --in-place to write the results to a new file",
-        ),
-        "zh": ("--in-place 会丢失{what}；文件未被改动", "请去掉 --in-place，把结果写入新文件"),
-    },
-    "not_workbook": {
-        "en": ("not an Excel workbook (.xlsx/.xlsm)", "save it as .xlsx"),
-        "zh": ("不是 Excel 工作簿（.xlsx/.xlsm）", "请另存为 .xlsx"),
-    },
-}
-
-
-def output_error(code: str, lang: str, file: Path, **fields: object) -> OutputError:
-    table = _OUTPUT_MESSAGES[code]
-    message, hint = table.get(lang, table["en"])
-    return OutputError(message.format(**fields), file=str(file), hint=hint)
-
-
 def lock_file(target: Path) -> Path:
     """Excel's owner file ``~$NAME`` beside a workbook it has open."""
     return target.with_name(f"~${target.name}")
 
 
-def atomic_write(
-    target: Path, write: Callable[[zipfile.ZipFile], None], *, lang: str = "en"
-) -> None:
+def locked_error(target: Path) -> OutputError:
+    """The workbook is open in Excel: Excel would later save its own copy over ours."""
+    return OutputError(
+        N_("the file is open in Excel (its lock file exists)"),
+        file=str(target),
+        hint=N_("close it in Excel and run again"),
+    )
+
+
+def write_error(target: Path, failure: files.WriteFailed) -> OutputError:
+    """What :func:`xlcrm.files.replacing` could not do, in the user's words."""
+    folder = target.parent if str(target.parent) else Path(".")
+    message, hint = {
+        "open": (
+            N_("cannot write in folder {folder!r}: {reason}"),
+            N_("choose another output with -o"),
+        ),
+        "write": (
+            N_("cannot write the file: {reason}; nothing was overwritten"),
+            N_("free some disk space or choose another output with -o"),
+        ),
+        "replace": (
+            N_("cannot replace the file: {reason}; it was left unchanged"),
+            N_("close it in any program that has it open, or choose another output with -o"),
+        ),
+    }[failure.stage]
+    return OutputError(
+        message,
+        file=str(target),
+        hint=hint,
+        args={"folder": str(folder), "reason": failure.reason},
+    )
+
+
+def atomic_write(target: Path, write: Callable[[zipfile.ZipFile], None]) -> None:
     """Write a zip package to ``target`` atomically (:func:`xlcrm.files.replacing`)."""
     if lock_file(target).exists():
-        raise output_error("locked", lang, target)
-    stage_codes = {"open": "folder", "write": "write", "replace": "replace"}
-    folder = target.parent if str(target.parent) else Path(".")
+        raise locked_error(target)
     try:
         with (
             files.replacing(target) as handle,
@@ -282,6 +263,4 @@ def atomic_write(
         ):
             write(dst)
     except files.WriteFailed as exc:
-        raise output_error(
-            stage_codes[exc.stage], lang, target, folder=str(folder), reason=exc.reason
-        ) from None
+        raise write_error(target, exc) from None

@@ -8,14 +8,22 @@ Two steps, kept apart so tests and benchmarks can use the first alone:
 * :func:`write_sample` writes them, with a Settings sheet, as an ``.xlsx``
   workbook in English or Chinese (sheet names, headers and status words).
 
-The book covers every case the analysis distinguishes: prospects who never
-ordered (open leads with expected close dates and grades, lost leads),
-new customers, one-off buyers, regulars, a few big accounts that make most of
-the revenue (a quarter of them gone quiet), project buyers with a few large
-orders, regulars who are slipping (long gap, not yet sleeping), customers
-lapsed for months and for over a year, refunds (negative amounts), 6 sales
-owners (one without an e-mail address) and call/visit/email/meeting logs.
-Nothing reads the clock: the period ends at ``as_of`` (default 2026-06-30).
+The book's kinds of customer are one table, :data:`CUSTOMER_TYPES` (one row
+per kind: share, when they last bought, how many orders, how big, how often
+contacted, open or lost deals): open leads with expected close dates around
+as_of (a few already passed, to re-qualify), lost and cold leads, new
+customers, one-off buyers, regulars, a few big accounts that make most of the
+revenue (a quarter of them gone quiet), project buyers with a few large
+orders, regulars who are slipping, customers lapsed for months and for over a
+year, refunds (negative amounts), 6 sales owners (one without an e-mail
+address) and call/visit/email/meeting logs. The team is a live one: each
+customer's last contact follows its cadence (grade for leads and deals,
+lifecycle tier for buyers), except for about one in five, so that roughly 15 %
+of follow-ups are overdue, as in a real book on a Monday morning. Nothing
+reads the clock: the period ends at ``as_of`` (default 2026-06-30).
+
+Deals with a stage history, Feedback and the loyalty, referral and cost
+columns come from :mod:`xlcrm.xlsx.sample_seeds` (a random stream of their own).
 
 Status words written to the sheets (``deal_status``, ``need_status``,
 activity ``kind``) are in the workbook's language, exactly as a user would
@@ -48,6 +56,8 @@ from xlcrm.core import schema
 from xlcrm.core.errors import OutputError, SettingsError
 from xlcrm.core.schema import ACTIVITY_KINDS
 from xlcrm.core.settings import DEFAULT_SETTINGS, SETTING_ALIASES
+from xlcrm.xlsx.sample_names import COMPANY, OWNER_WEIGHTS, OWNERS, company_names
+from xlcrm.xlsx.sample_seeds import TABLE_HEADERS, seed_parts
 
 DEFAULT_AS_OF: Final = pd.Timestamp("2026-06-30")
 DEFAULT_CUSTOMERS: Final = 2_000
@@ -76,6 +86,10 @@ HEADERS: Final[dict[str, dict[str, str]]] = {
     "amount": {"en": "Amount", "zh": "订单金额"},
     "date": {"en": "Date", "zh": "跟进日期"},
     "kind": {"en": "Kind", "zh": "跟进方式"},
+    "satisfaction": {"en": "Satisfaction", "zh": "满意度"},
+    "recommend": {"en": "Likely to recommend", "zh": "推荐意愿"},
+    "referred_by": {"en": "Referred by", "zh": "推荐人"},
+    "cost": {"en": "Cost", "zh": "成本"},
 }
 
 # Settings sheet: key/value table in A:B, owners table in D:E.
@@ -87,25 +101,51 @@ OWNERS_HEADER: Final[dict[str, tuple[str, str]]] = {
     "en": ("Owner", "Email"),
     "zh": ("负责人", "邮箱"),
 }
-SETTING_KEYS: Final = (
-    "as_of",
-    "company",
-    "language",
-    "threshold_method",
-    "mature_orders",
-    "sleep_days",
-    "lost_days",
-    "cadence_a",
-    "cadence_b",
-    "cadence_c",
-    "cadence_d",
-    "cadence_e",
-    "value_model",
-    "value_horizon_days",
-    "value_monthly_discount",
-    "churn_p_alive",
-    "sheet_customer_limit",
+# The Settings sheet's keys, in order.
+SETTING_KEYS: Final = tuple(
+    """
+    as_of company language currency currency_decimals threshold_method mature_orders
+    sleep_days lost_days cadence_a cadence_b cadence_c cadence_d cadence_e value_model
+    value_horizon_days
+    value_monthly_discount churn_p_alive excluded_statuses cadence_new cadence_repeat
+    cadence_mature cadence_loyal cadence_sleeping cadence_lost cadence_important_value
+    purchase_is_contact pool_no_deal_days pool_no_contact_days plan_days daily_calls
+    owner_calls work_days holidays extra_workdays funnel_stages funnel_in_sale_from
+    funnel_stuck_days default_margin_rate relationship_few_share relationship_many_share
+    relationship_low_margin relationship_high_margin sheet_customer_limit
+    """.split()  # noqa: SIM905 - 44 keys read better as words than as a 44-line tuple
 )
+# The sample's own values where they are not the defaults, or where the
+# default is a list that reads better as words; per language.
+SAMPLE_VALUES: Final[dict[str, dict[str, object]]] = {
+    "en": {
+        "purchase_is_contact": "yes",
+        "pool_no_deal_days": 365,
+        "pool_no_contact_days": 180,
+        "owner_calls": "Farid Haddad: 12",
+        "work_days": "Mon-Fri",
+        "holidays": "2026-07-03; 2026-09-07; 2026-11-26",
+        "extra_workdays": None,
+        "funnel_stages": "Lead; Qualified; Proposal; Negotiation; Won",
+        "funnel_in_sale_from": "Proposal",
+    },
+    "zh": {
+        "purchase_is_contact": "是",
+        "pool_no_deal_days": 365,
+        "pool_no_contact_days": 180,
+        "owner_calls": "赵磊: 12",
+        "work_days": "周一至周五",
+        "holidays": "2026-10-01~2026-10-07",
+        "extra_workdays": "2026-09-27; 2026-10-10",
+        "funnel_stages": "线索; 商机; 报价; 谈判; 成交",
+        "funnel_in_sale_from": "报价",
+    },
+}
+#: Why the sample's lost deals were lost, as a sales rep writes it.
+LOST_REASONS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("Price", "Chose a competitor", "No budget", "No decision"),
+    "zh": ("价格", "选择了竞争对手", "没有预算", "迟迟未决定"),
+}
 
 # Order frames use these in canonical column order.
 CUSTOMER_FRAME_COLUMNS: Final = (
@@ -118,6 +158,10 @@ CUSTOMER_FRAME_COLUMNS: Final = (
     "deal_status",
     "need_status",
     "last_contact",
+    "satisfaction",
+    "recommend",
+    "referred_by",
+    "cost",
 )
 ORDER_FRAME_COLUMNS: Final = ("order_id", "customer_id", "order_date", "amount")
 ACTIVITY_FRAME_COLUMNS: Final = ("customer_id", "date", "kind")
@@ -139,81 +183,77 @@ ACTIVITY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
     "meeting": {"en": "Meeting", "zh": "会议"},
 }
 
-COMPANY: Final[dict[str, str]] = {"en": DEFAULT_SETTINGS.company, "zh": "示例贸易有限公司"}
+#: The sample's money: dollars in English, yuan in Chinese.
+CURRENCY: Final[dict[str, str]] = {"en": "$", "zh": "¥"}
 
-# Six owners with uneven books; the last has no e-mail address on purpose so
-# that `xlcrm mail` has a missing address to report.
-OWNERS: Final[dict[str, tuple[tuple[str, str | None], ...]]] = {
-    "en": (
-        ("Alice Morgan", "alice.morgan@example.com"),
-        ("Ben Carter", "ben.carter@example.com"),
-        ("Chloe Nguyen", "chloe.nguyen@example.com"),
-        ("David Okafor", "david.okafor@example.com"),
-        ("Elena Rossi", "elena.rossi@example.com"),
-        ("Farid Haddad", None),
+# --- the kinds of customer -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerType:
+    """One kind of customer in the book: a row of :data:`CUSTOMER_TYPES`.
+
+    Days count back from as_of; ranges are inclusive. ``last_order`` is the
+    range of the last purchase (None: never buys), ``span`` of the days from
+    the first purchase to the last; ``orders`` the fewest orders and the
+    Poisson mean of more; ``order_value`` the median order and the spread (log
+    standard deviation) of a customer's typical order; ``contacts`` the
+    Poisson mean of older logged contacts; ``open_deal`` and ``lost_deal`` the
+    shares with an open deal (a lead, or an upsell to a buyer) and with a lost
+    one.
+    """
+
+    name: str
+    share: float
+    last_order: tuple[int, int] | None
+    span: tuple[int, int]
+    orders: tuple[int, float]
+    order_value: tuple[float, float]
+    contacts: float
+    open_deal: float = 0.0
+    lost_deal: float = 0.0
+
+
+_SMALL: Final = (250.0, 0.7)  # median order and spread of most customers
+
+#: The book, one row per kind of customer; shares add up to 1. Order counts are
+#: tuned so that the default 2,000 customers place about 20,000 orders.
+CUSTOMER_TYPES: Final = (
+    CustomerType("lead", 0.11, None, (0, 0), (0, 0.0), _SMALL, 4.0, open_deal=1.0),
+    CustomerType("lost_lead", 0.045, None, (0, 0), (0, 0.0), _SMALL, 1.0, lost_deal=1.0),
+    CustomerType("cold_lead", 0.025, None, (0, 0), (0, 0.0), _SMALL, 1.0),
+    CustomerType("new", 0.05, (0, 60), (0, 25), (1, 0.4), _SMALL, 1.5, open_deal=0.1),
+    CustomerType("one_off", 0.17, (0, PERIOD_DAYS), (0, 0), (1, 0.0), _SMALL, 0.5),
+    CustomerType("regular", 0.29, (0, 45), (150, 700), (3, 14.0), _SMALL, 3.0, open_deal=0.1),
+    CustomerType(
+        "big", 0.0375, (0, 20), (480, 720), (20, 35.0), (2500.0, 0.5), 10.0, open_deal=0.1
     ),
-    "zh": (
-        ("王芳", "wang.fang@example.com"),
-        ("李强", "li.qiang@example.com"),
-        ("张伟", "zhang.wei@example.com"),
-        ("刘洋", "liu.yang@example.com"),
-        ("陈静", "chen.jing@example.com"),
-        ("赵磊", None),
-    ),
-}
-OWNER_WEIGHTS: Final = (0.24, 0.20, 0.18, 0.16, 0.12, 0.10)
-
-
-def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
-    return tuple(text.split(sep))
-
-
-_EN_PREFIX: Final = _words(
-    "Acme Alder Apex Arbor Atlas Aurora Beacon Birch Blue Bright Cedar Clear Cobalt "
-    "Coastal Copper Crest Delta Eagle Evergreen Falcon Fern Granite Harbor Highland "
-    "Horizon Iron Juniper Keystone Lake Linden Maple Meadow Metro North Oak Orchid "
-    "Pacific Pine Pioneer Prairie Quartz Redwood Ridge River Sierra Silver Summit "
-    "Sun Terra Union Valley Vista West Willow Zenith Lark Harper Morgan Sterling"
-)
-_EN_TRADE: Final = _words(
-    "Bakery|Builders|Catering|Clinic|Coffee|Dental|Design|Electric|Engineering|"
-    "Farms|Fitness|Florists|Foods|Freight|Furniture|Hardware|Health|Hotels|"
-    "Interiors|Labs|Logistics|Machinery|Marine|Media|Motors|Office Supply|"
-    "Optics|Outfitters|Packaging|Pharmacy|Plumbing|Print|Properties|Retail|"
-    "Software|Solar|Supply|Textiles|Tools|Travel",
-    sep="|",
-)
-_EN_SUFFIX: Final = ("Ltd", "Inc.", "LLC", "Co.", "Group", "& Sons")
-_ZH_CITY: Final = _words(
-    "北京 上海 广州 深圳 杭州 南京 苏州 成都 武汉 西安 重庆 天津 长沙 郑州 青岛 "
-    "厦门 宁波 合肥 福州 济南 昆明 大连 沈阳 无锡 佛山 东莞 温州 南昌 石家庄 哈尔滨"
-)
-_ZH_BRAND: Final = _words(
-    "华信 鼎盛 恒达 瑞丰 金源 宏图 嘉禾 永安 博远 天成 新特 联创 明德 盛世 中泰 "
-    "汇通 安泰 海纳 卓越 百川 东方 鑫源 同创 德润 长城 光华 远航 晨光 和信 锦程 "
-    "润邦 凯达 正泰 九州 华宇 佳美 信达 诚意 优品 青禾"
-)
-_ZH_TRADE: Final = _words(
-    "贸易 科技 电子 机械 食品 建材 物流 医疗器械 服饰 印刷 包装 化工 家具 汽配 "
-    "餐饮 广告 文化传媒 软件 环保 五金 照明 纺织 酒店用品 办公用品 茶业 农业 "
-    "装饰工程 教育咨询 健康管理 母婴用品"
-)
-_ZH_SUFFIX: Final = ("有限公司", "有限公司", "股份有限公司", "商行")
-
-# Archetypes and their share of the customer list. Order counts per type are
-# tuned so that the default 2,000 customers place about 20,000 orders.
-_KINDS: Final = (
-    ("prospect", 0.18),
-    ("new", 0.05),
-    ("one_off", 0.17),
-    ("regular", 0.29),
-    ("big", 0.05),
-    ("project", 0.03),
-    ("slipping", 0.05),
-    ("lapsed_months", 0.10),
-    ("lapsed_year", 0.08),
+    # a quarter of the big accounts went quiet: the ones sales must win back
+    CustomerType("big_quiet", 0.0125, (95, 330), (480, 720), (20, 35.0), (2500.0, 0.5), 8.0),
+    CustomerType("project", 0.03, (0, 500), (0, 200), (1, 2.0), (12000.0, 0.4), 1.5),
+    # frequent buyers whose last order is 2-3 months back
+    CustomerType("slipping", 0.05, (60, 88), (200, 600), (8, 8.0), _SMALL, 3.0),
+    CustomerType("lapsed_months", 0.10, (100, 330), (90, 400), (2, 6.0), _SMALL, 1.5),
+    CustomerType("lapsed_year", 0.08, (370, 640), (30, 300), (1, 4.0), _SMALL, 1.0),
 )
 _REFUND_RATE: Final = 0.015
+
+# A live team: most customers were contacted within their cadence, this share
+# was not (overdue); this share of last contacts is on the Customers sheet only.
+OVERDUE_SHARE: Final = 0.22
+_SHEET_ONLY_CONTACT: Final = 0.08
+# Expected close of open deals, in days from as_of: (share, first day, last day).
+_CLOSE_BANDS: Final = (
+    (0.07, -30, -1),  # passed: the deal needs re-qualifying
+    (0.33, 0, 30),
+    (0.30, 31, 90),
+    (0.20, 91, 180),
+    (0.10, 181, 300),
+)
+# The default cadences the sample's team follows (docs/definitions.md).
+_GRADE_CADENCE: Final = {
+    g: getattr(DEFAULT_SETTINGS, f"cadence_{g.lower()}") for g in ("A", "B", "C", "D", "E")
+}
 
 
 @dataclass(frozen=True)
@@ -231,6 +271,10 @@ class Sample:
     as_of: pd.Timestamp
     lang: str
     company: str
+    # the Deals, stage history and Feedback sheets (xlsx.sample_seeds)
+    deals: pd.DataFrame | None = None
+    stage_history: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
 
     def settings_rows(self) -> list[tuple[str, object]]:
         """(key, value) pairs of the Settings sheet, keys in ``lang``."""
@@ -241,6 +285,8 @@ class Sample:
         }
         for key in SETTING_KEYS[3:]:
             values[key] = getattr(DEFAULT_SETTINGS, key)
+        values.update(SAMPLE_VALUES[self.lang])
+        values["currency"], values["currency_decimals"] = CURRENCY[self.lang], 2
         return [(setting_key(key, self.lang), values[key]) for key in SETTING_KEYS]
 
 
@@ -278,25 +324,6 @@ def _uniform_int(rng: np.random.Generator, low: Any, high: Any, size: int) -> np
     low = np.asarray(low, dtype=np.int64)
     high = np.asarray(high, dtype=np.int64)
     return low + np.floor(rng.random(size) * (high - low + 1)).astype(np.int64)
-
-
-def _company_names(rng: np.random.Generator, n: int, lang: str) -> np.ndarray:
-    parts: tuple[tuple[str, ...], ...]
-    if lang == "zh":
-        parts = (_ZH_CITY, _ZH_BRAND, _ZH_TRADE, _ZH_SUFFIX)
-        sep = ""
-    else:
-        parts = (_EN_PREFIX, _EN_TRADE, _EN_SUFFIX)
-        sep = " "
-    sizes = [len(p) for p in parts]
-    total = int(np.prod(sizes))
-    picks = rng.choice(total, size=n, replace=n > total)
-    names = np.full(n, "", dtype=object)
-    for i, (part, size) in enumerate(zip(parts, sizes, strict=True)):
-        picks, index = np.divmod(picks, size)
-        words = np.asarray(part, dtype=object)[index]
-        names = words if i == 0 else names + sep + words
-    return names
 
 
 def generate_sample(
@@ -337,54 +364,29 @@ def generate_sample(
     rng = np.random.default_rng(seed)
     n = int(customers)
 
-    kinds = np.repeat(np.arange(len(_KINDS)), _allocate(n, [s for _, s in _KINDS]))
+    kinds = np.repeat(
+        np.arange(len(CUSTOMER_TYPES)), _allocate(n, [t.share for t in CUSTOMER_TYPES])
+    )
     kinds = rng.permutation(kinds)
-    kind = np.asarray([name for name, _ in _KINDS], dtype=object)[kinds]
+
+    def per_customer(values: Sequence[Any]) -> np.ndarray:
+        """One parameter of the type table, looked up for every customer."""
+        return np.asarray(values)[kinds]
 
     def is_(*names: str) -> np.ndarray:
-        return np.isin(kind, names)
+        return np.isin(per_customer([t.name for t in CUSTOMER_TYPES]), names)
 
     # --- order windows in "days before as_of": end (last purchase) <= start
-    end = np.zeros(n, dtype=np.int64)
-    span = np.zeros(n, dtype=np.int64)
-    count = np.zeros(n, dtype=np.int64)
-    pois = rng.poisson
-
-    m = is_("new")
-    end[m] = _uniform_int(rng, 0, 60, int(m.sum()))
-    span[m] = _uniform_int(rng, 0, 25, int(m.sum()))
-    count[m] = 1 + (rng.random(int(m.sum())) < 0.4)
-    m = is_("one_off")
-    end[m] = _uniform_int(rng, 0, PERIOD_DAYS, int(m.sum()))
-    count[m] = 1
-    m = is_("regular")
-    end[m] = _uniform_int(rng, 0, 45, int(m.sum()))
-    span[m] = _uniform_int(rng, 150, 700, int(m.sum()))
-    count[m] = 3 + pois(14, int(m.sum()))
-    m = is_("big")
-    end[m] = _uniform_int(rng, 0, 20, int(m.sum()))
-    span[m] = _uniform_int(rng, 480, 720, int(m.sum()))
-    count[m] = 20 + pois(35, int(m.sum()))
-    # a quarter of the big accounts went quiet: the ones sales must win back
-    quiet = m & (rng.random(n) < 0.25)
-    end[quiet] = _uniform_int(rng, 95, 330, n)[quiet]
-    span[quiet] = np.minimum(span[quiet], PERIOD_DAYS - end[quiet])
-    m = is_("project")  # a few large project orders, recent or long ago
-    end[m] = _uniform_int(rng, 0, 500, int(m.sum()))
-    span[m] = _uniform_int(rng, 0, 200, int(m.sum()))
-    count[m] = 1 + pois(2, int(m.sum()))
-    m = is_("slipping")  # frequent buyers whose last order is 2-3 months back
-    end[m] = _uniform_int(rng, 60, 88, int(m.sum()))
-    span[m] = _uniform_int(rng, 200, 600, int(m.sum()))
-    count[m] = 8 + pois(8, int(m.sum()))
-    m = is_("lapsed_months")
-    end[m] = _uniform_int(rng, 100, 330, int(m.sum()))
-    span[m] = _uniform_int(rng, 90, 400, int(m.sum()))
-    count[m] = 2 + pois(6, int(m.sum()))
-    m = is_("lapsed_year")
-    end[m] = _uniform_int(rng, 370, 640, int(m.sum()))
-    span[m] = _uniform_int(rng, 30, 300, int(m.sum()))
-    count[m] = 1 + pois(4, int(m.sum()))
+    buys = per_customer([t.last_order is not None for t in CUSTOMER_TYPES])
+    last_lo, last_hi = (
+        per_customer([(t.last_order or (0, 0))[i] for t in CUSTOMER_TYPES]) for i in (0, 1)
+    )
+    span_lo, span_hi = (per_customer([t.span[i] for t in CUSTOMER_TYPES]) for i in (0, 1))
+    fewest = per_customer([t.orders[0] for t in CUSTOMER_TYPES])
+    more = per_customer([t.orders[1] for t in CUSTOMER_TYPES])
+    end = np.where(buys, _uniform_int(rng, last_lo, last_hi, n), 0)
+    span = np.where(buys, _uniform_int(rng, span_lo, span_hi, n), 0)
+    count = np.where(buys, fewest + rng.poisson(more), 0)
     start = np.minimum(end + span, PERIOD_DAYS)
 
     # --- orders: one block of rows per customer, no Python loop over orders
@@ -395,14 +397,12 @@ def generate_sample(
     ago = b_end + np.floor(rng.random(buyer.size) * (b_start - b_end + 1)).astype(np.int64)
     ago = np.where(pos == 0, b_end, np.where(pos == 1, b_start, ago))
 
-    # Pareto-like value: lognormal per customer, big accounts ten times larger
-    base = np.exp(rng.normal(np.log(250.0), 0.7, n))
-    big = is_("big")
-    base[big] = np.exp(rng.normal(np.log(2500.0), 0.5, int(big.sum())))
-    project = is_("project")
-    base[project] = np.exp(rng.normal(np.log(12000.0), 0.4, int(project.sum())))
-    amount = np.round(np.maximum(base[buyer] * np.exp(rng.normal(0.0, 0.4, buyer.size)), 5), 2)
-
+    # Pareto-like value: a lognormal typical order per customer, orders around it
+    # (spread 0.6: orders vary as much as real ones, and the spend model can fit)
+    median = per_customer([t.order_value[0] for t in CUSTOMER_TYPES])
+    spread = per_customer([t.order_value[1] for t in CUSTOMER_TYPES])
+    base = np.exp(rng.normal(np.log(median), spread))
+    amount = np.round(np.maximum(base[buyer] * np.exp(rng.normal(0.0, 0.6, buyer.size)), 5), 2)
     refund = rng.random(buyer.size) < _REFUND_RATE
     if not refund.any() and buyer.size:
         refund[int(np.argmax(amount))] = True
@@ -418,7 +418,7 @@ def generate_sample(
     # --- customers: created before the first order (prospects: last 18 months)
     first_ago = np.full(n, -1, dtype=np.int64)
     np.maximum.at(first_ago, buyer, ago)
-    prospect = is_("prospect")
+    prospect = ~buys
     created_ago = np.where(
         prospect,
         _uniform_int(rng, 1, 540, n),
@@ -428,88 +428,92 @@ def generate_sample(
     veteran = (first_ago > 600) & (rng.random(n) < 0.5)
     created_ago[veteran] += _uniform_int(rng, 30, 1500, n)[veteran]
 
-    # deal and need status, expected close and given grades
-    deal = np.full(n, "won", dtype=object)
-    need = np.full(n, None, dtype=object)
-    close_in = np.full(n, np.nan)  # days after as_of
-    grade = np.full(n, None, dtype=object)
+    # --- the pipeline: deal and need status, expected close, typed grades
     u = rng.random(n)
-    p_open = prospect & (u < 0.6)
-    p_lost = prospect & (u >= 0.6) & (u < 0.85)
-    p_blank = prospect & (u >= 0.85)
-    upsell = is_("regular", "big", "new") & (rng.random(n) < 0.10)
-    is_open = p_open | upsell
-    deal[p_open | upsell] = "open"
-    deal[p_lost] = "lost"
-    deal[p_blank] = None
-    close_in[is_open] = _uniform_int(rng, -20, 240, n)[is_open]
+    is_open = u < per_customer([t.open_deal for t in CUSTOMER_TYPES])
+    is_lost = ~is_open & (rng.random(n) < per_customer([t.lost_deal for t in CUSTOMER_TYPES]))
+    deal = np.where(is_open, "open", np.where(is_lost, "lost", "won")).astype(object)
+    deal[prospect & ~is_open & ~is_lost] = None
+    band = rng.choice(len(_CLOSE_BANDS), size=n, p=[b[0] for b in _CLOSE_BANDS])
+    close_lo, close_hi = (np.array([b[i] for b in _CLOSE_BANDS])[band] for i in (1, 2))
+    close_in = np.where(is_open, _uniform_int(rng, close_lo, close_hi, n), np.nan)
     v = rng.random(n)
-    need[is_open] = np.where(v < 0.6, "clear", "unclear")[is_open]
-    need[p_lost] = np.where(v < 0.7, "none", "unclear")[p_lost]
-    need[p_blank & (v < 0.5)] = "unclear"
+    need = np.full(n, None, dtype=object)
+    need[is_open] = np.where(v < 0.75, "clear", "unclear")[is_open]
+    need[is_lost] = np.where(v < 0.7, "none", "unclear")[is_lost]
+    need[prospect & ~is_open & ~is_lost & (v < 0.5)] = "unclear"
     need[~prospect & ~is_open & (v < 0.3)] = "clear"
-    derived = np.select(
-        [close_in <= 30, close_in <= 90, close_in <= 180], ["A", "B", "C"], default="D"
+    # the grade of an open deal by its expected close; a passed one was typed
+    # when it still closed soon (A), and is now due for re-qualifying
+    by_close = np.select(
+        [close_in < 0, close_in <= 30, close_in <= 90, close_in <= 180],
+        ["A", "A", "B", "C"],
+        default="D",
     ).astype(object)
-    derived[need == "unclear"] = "D"
-    w = rng.random(n)
-    grade[is_open & (w < 0.7)] = derived[is_open & (w < 0.7)]
-    grade[p_lost & (w < 0.8)] = "E"
-    others = ~prospect & ~is_open & (w < 0.2)
-    grade[others] = rng.choice(
-        np.array(["B", "C", "D", "E"], dtype=object), n, p=[0.2, 0.4, 0.3, 0.1]
-    )[others]
-    grade[others & is_("big")] = "A"
+    by_close[need == "unclear"] = "D"
+    typed = rng.random(n)
+    grade = np.full(n, None, dtype=object)
+    grade[is_open & (typed < 0.7)] = by_close[is_open & (typed < 0.7)]
+    grade[is_lost & (typed < 0.8)] = "E"
+    effective = np.where(grade == None, np.where(close_in < 0, "D", by_close), grade)  # noqa: E711
+    effective[is_lost] = "E"
+    effective[prospect & ~is_open & ~is_lost] = "D"
 
     owner_names = np.asarray([o for o, _ in OWNERS[lang]], dtype=object)
     owner = owner_names[rng.choice(len(owner_names), size=n, p=OWNER_WEIGHTS)]
-    names = _company_names(rng, n, lang)
+    names = company_names(rng, n, lang)
 
-    # --- activities: counts and windows per archetype, dates uniform inside
-    lam = np.select(
+    # --- a live team: the last contact follows each customer's cadence
+    purchases = np.bincount(buyer, minlength=n)  # refunds are added later
+    by_tier = np.select(
+        [end >= DEFAULT_SETTINGS.lost_days, end >= DEFAULT_SETTINGS.sleep_days, purchases == 1],
         [
-            p_open,
-            prospect,
-            is_("new"),
-            is_("one_off"),
-            is_("regular"),
-            big,
-            is_("slipping"),
-            is_("lapsed_months"),
+            DEFAULT_SETTINGS.cadence_lost,
+            DEFAULT_SETTINGS.cadence_sleeping,
+            DEFAULT_SETTINGS.cadence_new,
         ],
-        [5.0, 1.0, 2.5, 1.0, 4.0, 12.0, 4.0, 2.0],
-        default=1.5,
+        default=DEFAULT_SETTINGS.cadence_repeat,
     )
-    a_count = rng.poisson(lam)
-    a_count[p_open] += 1
+    by_grade = pd.Series(effective).map(_GRADE_CADENCE).to_numpy(dtype=np.int64)
+    cadence = np.where(prospect | is_open, by_grade, by_tier)
+    sleeping = (
+        ~prospect
+        & ~is_open
+        & (end >= DEFAULT_SETTINGS.sleep_days)
+        & (end < DEFAULT_SETTINGS.lost_days)
+    )
+    # on time: contacted at most one cadence ago (so due today at the latest);
+    # a sleeping customer was called for a win-back after falling asleep
+    newest = np.where(sleeping, np.minimum(cadence, end - DEFAULT_SETTINGS.sleep_days), cadence)
+    on_time = _uniform_int(rng, 0, np.maximum(newest, 0), n)
+    late = cadence + _uniform_int(rng, 1, np.minimum(cadence, 45), n)
+    late = np.where(sleeping, end - DEFAULT_SETTINGS.sleep_days + _uniform_int(rng, 1, 60, n), late)
+    last_ago = np.where(rng.random(n) < OVERDUE_SHARE, late, on_time)
+    last_ago = np.minimum(last_ago, np.where(prospect, created_ago, PERIOD_DAYS))
+
+    # older contacts before the last one, back to when the customer was created
+    # (or a month after the first order)
+    a_count = rng.poisson(per_customer([t.contacts for t in CUSTOMER_TYPES]))
     a_old = np.where(prospect, created_ago, np.minimum(start + 30, PERIOD_DAYS))
-    a_new = np.where(
-        prospect,
-        np.where(p_open, 0, np.maximum(created_ago - 60, 0)),
-        np.maximum(end - 30, 0),
-    )
-    a_new = np.where(is_("regular") | big | is_open, 0, a_new)
-    a_new = np.minimum(a_new, a_old)
+    a_old = np.maximum(a_old, last_ago + 1)
     who = np.repeat(np.arange(n), a_count)
-    a_ago = a_new[who] + np.floor(rng.random(who.size) * (a_old[who] - a_new[who] + 1)).astype(
-        np.int64
-    )
+    low = last_ago[who] + 1
+    older = low + np.floor(rng.random(who.size) * (a_old[who] - low + 1)).astype(np.int64)
+    sheet_only = rng.random(n) < _SHEET_ONLY_CONTACT
+    logged = np.flatnonzero(~sheet_only)
+    who = np.concatenate([who, logged])
+    a_ago = np.concatenate([older, last_ago[logged]])
     kind_p = [0.45, 0.15, 0.30, 0.10]
     a_kind = rng.choice(len(ACTIVITY_KINDS), size=who.size, p=kind_p)
-    a_kind[np.isin(who, np.flatnonzero(big)) & (rng.random(who.size) < 0.3)] = 3  # meetings
+    big = is_("big", "big_quiet")
+    a_kind[big[who] & (rng.random(who.size) < 0.3)] = 3  # meetings
 
-    # last contact on the Customers sheet: usually the latest activity, sometimes
-    # stale or blank (people forget to update it); some have a date but no log
-    last_ago = np.full(n, PERIOD_DAYS * 10, dtype=np.int64)
-    np.minimum.at(last_ago, who, a_ago)
-    has_log = last_ago < PERIOD_DAYS * 10
+    # last contact on the Customers sheet: usually the latest contact, sometimes
+    # stale or blank (people forget to update it); some contacts are only there
     x = rng.random(n)
-    lc_ago = np.where(
-        has_log,
-        np.where(x < 0.75, last_ago, last_ago + _uniform_int(rng, 5, 60, n)),
-        _uniform_int(rng, a_new, a_old, n),
-    ).astype(float)
-    lc_ago[(has_log & (x > 0.9)) | (~has_log & (x < 0.6))] = np.nan
+    lc_ago = np.where(x < 0.75, last_ago, last_ago + _uniform_int(rng, 5, 60, n)).astype(float)
+    lc_ago[x > 0.9] = np.nan
+    lc_ago[sheet_only] = last_ago[sheet_only]
 
     # --- frames, customers numbered in order of creation
     order = np.lexsort((np.arange(n), -created_ago))
@@ -579,6 +583,18 @@ def generate_sample(
     acts = acts.sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True)
 
     owners = pd.DataFrame(list(OWNERS[lang]), columns=["owner", "email"], dtype=object)
+    type_names = per_customer([t.name for t in CUSTOMER_TYPES])
+    parts = seed_parts(
+        cust,
+        orders,
+        kinds=type_names[order],
+        deal=deal[order],
+        lost_reasons=LOST_REASONS[lang],
+        lang=lang,
+        as_of=as_of,
+        seed=seed,
+    )
+    cust = cust.assign(**parts.customer_columns)
     return Sample(
         customers=cust,
         orders=orders,
@@ -587,6 +603,9 @@ def generate_sample(
         as_of=as_of,
         lang=lang,
         company=COMPANY[lang],
+        deals=parts.deals,
+        stage_history=parts.stage_history,
+        feedback=parts.feedback,
     )
 
 
@@ -618,9 +637,16 @@ _WIDTHS: Final[dict[str, float]] = {
     "kind": 11,
 }
 _DATE_COLUMNS: Final = frozenset(
-    {"created", "expected_close", "last_contact", "order_date", "date"}
+    {"created", "expected_close", "last_contact", "order_date", "date", "closed"}
 )
-_TABLE_NAMES: Final = {"customers": "Customers", "orders": "Orders", "activities": "Activities"}
+_TABLE_NAMES: Final = {
+    "customers": "Customers",
+    "orders": "Orders",
+    "activities": "Activities",
+    "deals": "Deals",
+    "stage_history": "StageHistory",
+    "feedback": "Feedback",
+}
 
 
 def _header_cell(ws: Any, value: str) -> WriteOnlyCell:
@@ -646,13 +672,19 @@ def _column_values(series: pd.Series) -> list[Any]:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
-def _write_table(wb: Workbook, key: str, frame: pd.DataFrame, lang: str) -> None:
+def _write_table(
+    wb: Workbook,
+    key: str,
+    frame: pd.DataFrame,
+    lang: str,
+    headers: dict[str, dict[str, str]] = HEADERS,
+) -> None:
     ws = wb.create_sheet(SHEET_NAMES[key][lang])
     columns = list(frame.columns)
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(col, 14)
     ws.freeze_panes = "A2"
-    ws.append([_header_cell(ws, HEADERS[c][lang]) for c in columns])
+    ws.append([_header_cell(ws, headers[c][lang]) for c in columns])
     values = [_column_values(frame[c]) for c in columns]
     money = columns.index("amount") if "amount" in columns else -1
     for row in zip(*values, strict=True):
@@ -666,7 +698,7 @@ def _write_table(wb: Workbook, key: str, frame: pd.DataFrame, lang: str) -> None
     table = Table(displayName=_TABLE_NAMES[key], ref=f"A1:{last}")
     # write-only sheets cannot read the header back; name the columns here
     table.tableColumns = [
-        TableColumn(id=i, name=HEADERS[c][lang]) for i, c in enumerate(columns, start=1)
+        TableColumn(id=i, name=headers[c][lang]) for i, c in enumerate(columns, start=1)
     ]
     table.autoFilter = AutoFilter(ref=table.ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -734,6 +766,10 @@ def write_sample(sample: Sample, path: str | os.PathLike[str]) -> Path:
     _write_table(wb, "customers", sample.customers.loc[:, list(CUSTOMER_FRAME_COLUMNS)], lang)
     _write_table(wb, "orders", sample.orders.loc[:, list(ORDER_FRAME_COLUMNS)], lang)
     _write_table(wb, "activities", sample.activities.loc[:, list(ACTIVITY_FRAME_COLUMNS)], lang)
+    for key in ("deals", "stage_history", "feedback"):
+        frame = getattr(sample, key)
+        if frame is not None:
+            _write_table(wb, key, frame, lang, TABLE_HEADERS[key])
     _write_settings(wb, sample)
 
     try:

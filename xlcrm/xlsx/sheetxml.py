@@ -12,13 +12,14 @@ here, the cached value written next to each formula
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from xlcrm.xlsx.columns import Column, col_letter
+from xlcrm.xlsx.printing import row_heights
 from xlcrm.xlsx.sheets import ResultSheet
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -60,10 +61,6 @@ def _escaped_texts(values: pd.Series) -> tuple[list[str], str]:
 
 def _number_strings(values: pd.Series, kind: str) -> list[str]:
     """Each value as the text of a ``<v>`` element ("" for a blank cell)."""
-    if kind == "bool":
-        mask = values.isna().to_numpy()
-        text = np.where(values.fillna(False).to_numpy(dtype=bool), "1", "0")
-        return np.where(mask, "", text).tolist()
     if kind == "date":
         arr = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
         mask = np.isnat(arr)
@@ -99,8 +96,6 @@ def _cell_template(column: Column, letter: str, style: int, space: str, arg: int
         return f"{ref}{kind}><f>{formula}</f><v>{{{arg}}}</v></c>"
     if column.kind == "text":
         return f'{ref} t="inlineStr"><is><t{space}>{{{arg}}}</t></is></c>'
-    if column.kind == "bool":
-        return f'{ref} t="b"><v>{{{arg}}}</v></c>'
     return f"{ref}><v>{{{arg}}}</v></c>"
 
 
@@ -108,7 +103,13 @@ _CHUNK_ROWS: Final = 20_000
 
 
 def sheet_data_chunks(
-    sheet: ResultSheet, styles: Sequence[int], header_style: int = 0
+    sheet: ResultSheet,
+    styles: Sequence[int],
+    header_style: int = 0,
+    note_styles: Sequence[int] = (),
+    *,
+    wrap: Mapping[str, float] | None = None,
+    line_pt: float = 15.0,
 ) -> Iterator[str]:
     """The ``<sheetData>`` element of a result sheet, in pieces of up to 20,000 rows.
 
@@ -116,7 +117,10 @@ def sheet_data_chunks(
     cellXfs index carrying column ``i``'s number format. Formula cells hold
     the formula and, as cached value, the frame's value. Each row is one
     ``str.format`` call on a row template; a column with blanks in the chunk
-    passes whole cells ("" for a blank) instead of values.
+    passes whole cells ("" for a blank) instead of values. The sheet's
+    ``note`` follows one row below the table, line ``k`` in ``note_styles[k]``.
+    Rows whose ``wrap`` columns (key -> width) need more than one line get
+    the height of their lines: no program has to measure them on opening.
     """
     head = ['<sheetData><row r="1">']
     for i, column in enumerate(sheet.columns):
@@ -129,8 +133,12 @@ def sheet_data_chunks(
     for start in range(0, sheet.n_rows, _CHUNK_ROWS):
         part = sheet.frame.iloc[start : start + _CHUNK_ROWS]
         rows = list(range(start + 2, start + 2 + len(part)))
-        template = ['<row r="{0}">']
         args: list[list[str]] = []
+        template = ['<row r="{0}">']
+        if wrap:
+            heights = row_heights(part, dict(wrap), line_pt)
+            args.append([f' ht="{h:g}" customHeight="1"' if h else "" for h in heights.tolist()])
+            template = ['<row r="{0}"{1}>']
         for i, column in enumerate(sheet.columns):
             values = part[column.key]
             letter = col_letter(i + 1)
@@ -157,9 +165,22 @@ def sheet_data_chunks(
         template.append("</row>")
         row_format = "".join(template).format
         yield "".join(map(row_format, rows, *args))
+    first = max(sheet.n_rows, 1) + 3
+    for k, line in enumerate(sheet.note):
+        style = note_styles[k] if k < len(note_styles) else 0
+        yield (
+            f'<row r="{first + k}"><c r="A{first + k}" s="{style}" t="inlineStr"><is>'
+            f'<t xml:space="preserve">'
+            f"{_xml_text(line)}</t></is></c></row>"
+        )
     yield "</sheetData>"
 
 
-def sheet_data_xml(sheet: ResultSheet, styles: Sequence[int], header_style: int = 0) -> str:
+def sheet_data_xml(
+    sheet: ResultSheet,
+    styles: Sequence[int],
+    header_style: int = 0,
+    note_styles: Sequence[int] = (),
+) -> str:
     """:func:`sheet_data_chunks` as one string."""
-    return "".join(sheet_data_chunks(sheet, styles, header_style))
+    return "".join(sheet_data_chunks(sheet, styles, header_style, note_styles))

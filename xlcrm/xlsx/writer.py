@@ -18,7 +18,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -35,6 +35,11 @@ from xlcrm.xlsx.package import (
 )
 from xlcrm.xlsx.sheets import AnalysisLike, ResultSheet, build_result_sheets
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+    from xlcrm.xlsx.reader import WorkbookData
+
 __all__ = [
     "SHEET_NAMES",
     "Dashboard",
@@ -50,11 +55,10 @@ __all__ = [
 
 
 def save_workbook(
-    wb: Any,
+    wb: Workbook,
     pending: Sequence[Pending],
     path: str | os.PathLike[str],
     *,
-    lang: str = "en",
     original: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Save ``wb`` to ``path`` atomically, filling in the generated sheet data.
@@ -86,7 +90,7 @@ def save_workbook(
                 else:
                     dst.writestr(info.filename, data, zipfile.ZIP_DEFLATED, compresslevel=6)
 
-        atomic_write(target, write, lang=lang)
+        atomic_write(target, write)
     return target
 
 
@@ -98,11 +102,12 @@ def default_output(book: str | os.PathLike[str]) -> Path:
 
 def write_results(
     analysis: AnalysisLike,
-    data: Any,
+    data: WorkbookData | pd.DataFrame | None,
     path: str | os.PathLike[str],
     *,
     lang: str = "en",
     in_place: bool = False,
+    kept: pd.DataFrame | None = None,
 ) -> Path:
     """Write the result sheets of ``analysis`` to ``path``; return the path.
 
@@ -118,10 +123,13 @@ def write_results(
         existing workbook that gets xlcrm's sheets (replacing older ones).
     lang
         ``"en"`` or ``"zh"``.
+    kept
+        Call plan rows reps typed (Done, Note) to keep in the new plan
+        (:mod:`xlcrm.xlsx.carryover`).
     """
     from openpyxl import Workbook, load_workbook
 
-    quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
+    quality = data if isinstance(data, pd.DataFrame) or data is None else data.quality
     path = Path(path)
     if in_place:
         check_in_place(path, lang=lang)
@@ -129,5 +137,9 @@ def write_results(
     else:
         wb = Workbook()
         wb.remove(wb.active)
-    pending = add_result_sheets(wb, analysis, quality, lang=lang, in_place=in_place)
-    return save_workbook(wb, pending, path, lang=lang, original=path if in_place else None)
+    counts = getattr(data, "counts", None) or {}
+    checked = {table: int(getattr(c, "read", 0)) for table, c in counts.items()}
+    pending = add_result_sheets(
+        wb, analysis, quality, lang=lang, in_place=in_place, kept=kept, checked=checked
+    )
+    return save_workbook(wb, pending, path, original=path if in_place else None)

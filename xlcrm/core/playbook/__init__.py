@@ -29,6 +29,7 @@ __all__ = [
     "ACTION_KEYS",
     "FIELDS",
     "KINDS",
+    "SEED_KINDS",
     "action_keys",
     "action_text",
     "entry",
@@ -41,6 +42,15 @@ KINDS: Final[dict[str, tuple[str, ...]]] = {
     "segment": tuple(SEGMENTS),
     "tier": tuple(TIERS),
     "grade": tuple(GRADES),
+}
+
+#: Entries for the loyalty levels, Kotler's relationship levels, top referrers
+#: and the long tail (titles are the labels of ``seed_title``).
+SEED_KINDS: Final[dict[str, tuple[str, ...]]] = {
+    "loyalty": ("advocate", "steady", "at_risk"),
+    "relationship": ("basic", "reactive", "accountable", "proactive", "partnership"),
+    "referral": ("top_referrers",),
+    "long_tail": ("tail",),
 }
 
 #: Fields of every entry, per language.
@@ -72,8 +82,9 @@ def load() -> dict[str, Any]:
 def entry(kind: str, code: str, lang: str = "en") -> dict[str, Any]:
     """One entry: ``title``, ``who``, ``pitfalls`` (list), ``actions`` (list).
 
-    ``kind`` is ``"class"``, ``"segment"``, ``"tier"`` or ``"grade"``; ``lang``
-    ``"en"`` or ``"zh"``. Raises ``KeyError`` for an unknown kind or code.
+    ``kind`` is ``"class"``, ``"segment"``, ``"tier"`` or ``"grade"`` (or one of
+    :data:`SEED_KINDS`); ``lang`` ``"en"`` or ``"zh"``. Raises ``KeyError``
+    for an unknown kind or code.
     """
     if lang not in LANGS:
         raise KeyError(f"unknown language {lang!r}")
