@@ -23,7 +23,10 @@ class Case:
     ``setup()`` builds the data once (not timed); its result is passed to
     ``baseline`` and ``candidate``. ``ratio = candidate time / baseline time``
     must be ``<= max_ratio`` and/or ``>= min_ratio``. ``max_peak_mb`` bounds
-    the candidate's peak traced memory.
+    the candidate's peak traced memory, or what ``peak_mb(data)`` reports
+    after the timed runs (for a candidate that runs in a child process and
+    measures its resident memory, which tracing Python allocations misses).
+    ``warmup=False`` skips the untimed first run (for cases of minutes).
     """
 
     name: str
@@ -35,6 +38,8 @@ class Case:
     min_ratio: float | None = None
     max_peak_mb: float | None = None
     repeat: int = 5
+    warmup: bool = True
+    peak_mb: Callable[[Any], float] | None = None
 
 
 @dataclass
@@ -72,13 +77,14 @@ def _peak_mb(fn: Callable[[Any], object], data: Any) -> float:
 
 def run_case(case: Case) -> Result:
     data = case.setup()
-    case.candidate(data)  # warm-up: imports, caches
+    if case.warmup:
+        case.candidate(data)  # warm-up: imports, caches
     base: list[float] = []
     cand: list[float] = []
     for _ in range(case.repeat):
         base.append(_time(case.baseline, data))
         cand.append(_time(case.candidate, data))
-    peak = _peak_mb(case.candidate, data)
+    peak = case.peak_mb(data) if case.peak_mb is not None else _peak_mb(case.candidate, data)
     b, c = statistics.median(base), statistics.median(cand)
     ratio = c / b if b else float("inf")
     ok = True

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xlcrm needs when they are missing.
 #   scripts/sysdeps.sh demo   Pango (WeasyPrint) and a CJK font
-#   scripts/sysdeps.sh test   the above plus poppler-utils and LibreOffice Calc
+#   scripts/sysdeps.sh test   the above plus poppler-utils, LibreOffice Calc and a
+#                             Java runtime (the Spark engine test starts Spark)
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 want=()
@@ -15,6 +16,7 @@ if [ "${1:-demo}" = test ]; then
   command -v pdftoppm >/dev/null || want+=(poppler-utils)
   command -v soffice >/dev/null || want+=(libreoffice-calc-nogui)
   command -v openssl >/dev/null || want+=(openssl)
+  command -v java >/dev/null || want+=(default-jre-headless)
   # Calibri's metric twin: LibreOffice then prints our sheets at Excel's widths
   fc-list 2>/dev/null | grep -qi carlito || want+=(fonts-crosextra-carlito)
 fi

@@ -14,6 +14,7 @@ from xlcrm.cli.base import (
     AS_OF_OPTION,
     COMPARE_OPTION,
     LANG_OPTION,
+    check_output,
     cli,
     console,
     progress,
@@ -117,7 +118,7 @@ def demo(
 
 
 @cli.command("analyze")
-@click.argument("book", type=click.Path(exists=True, dir_okay=False))
+@click.argument("book")
 @click.option(
     "-o",
     "--output",
@@ -140,6 +141,24 @@ def demo(
     "tables, images or other parts that would be lost).",
 )
 @click.option("--strict", is_flag=True, help="Exit with 2 if any row cannot be read.")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default=None,
+    help="Reduce the orders in DuckDB (default for Parquet, folders, globs and DuckDB "
+    "tables) or Spark; see docs/engines.md.",
+)
+@click.option(
+    "--spark-master", default=None, help="Spark master URL for --engine spark (default local[*])."
+)
+@click.option(
+    "--customers", default=None, help="Customers table: .xlsx, .csv, .parquet or DB:TABLE."
+)
+@click.option("--activities", default=None, help="Activities table, in any of those formats.")
+@click.option(
+    "--settings", "settings_book", default=None, help="Workbook whose Settings sheet to use."
+)
+@click.option("--csv", "csv_out", is_flag=True, help="Also write the customer table as CSV.")
 @COMPARE_OPTION
 def analyze_command(
     book: str,
@@ -149,6 +168,12 @@ def analyze_command(
     threshold: str | None,
     in_place: bool,
     strict: bool,
+    engine: str | None,
+    spark_master: str | None,
+    customers: str | None,
+    activities: str | None,
+    settings_book: str | None,
+    csv_out: bool,
     compare_as_of: Any,
 ) -> None:
     """Read BOOK's Customers/Orders/Activities/Settings sheets and write the analysis.
@@ -166,11 +191,39 @@ def analyze_command(
       xlcrm analyze shop.xlsx                      # writes shop.xlcrm.xlsx
       xlcrm analyze shop.xlsx --as-of 2025-06-30 --lang zh -o 分析.xlsx
       xlcrm analyze shop.xlsx --in-place --strict
+      xlcrm analyze orders/ --customers customers.csv --settings shop.xlsx
+      xlcrm analyze shop.duckdb:orders --engine spark --spark-master spark://host:7077
       xlcrm analyze shop.xlsx --compare-as-of 2025-03-31   # + what changed since then
     """
     import datetime as dt
     from pathlib import Path
 
+    from xlcrm.engine.sources import is_engine_source
+
+    if engine or customers or activities or settings_book or csv_out or is_engine_source(book):
+        from xlcrm.cli.engine import analyze_engine
+
+        if in_place:
+            raise click.UsageError(
+                t("--in-place works on a workbook analysed without --engine", lang or "en")
+            )
+        if output:
+            check_output(Path(output), lang or "en")
+        analyze_engine(
+            book,
+            output=output,
+            as_of=as_of,
+            lang=lang,
+            threshold=threshold,
+            strict=strict,
+            engine=engine,
+            spark_master=spark_master,
+            customers=customers,
+            activities=activities,
+            settings_book=settings_book,
+            csv=csv_out,
+        )
+        return
     from xlcrm.jobs import WorkbookFile, analyze_book
 
     msg_lang = lang or "en"

@@ -20,6 +20,7 @@ import pandas as pd
 
 from xlcrm.core import followup, insights, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
+from xlcrm.core.reduced import Reduced, reduce_book, value_inputs
 from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
@@ -29,6 +30,7 @@ __all__ = [
     "Analysis",
     "Run",
     "analyze",
+    "finish",
     "prepare",
     "summary",
     "value_summary",
@@ -124,9 +126,7 @@ def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
     return frame[~frame.index.duplicated()]
 
 
-def _universe(
-    book: rfm.OrderBook, sheet: pd.DataFrame
-) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
+def _universe(book: Reduced, sheet: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.DataFrame]:
     """All customers (sorted ids), where each order customer sits in it, and
     the Customers sheet aligned to it (index 0..n-1, rows of missing ones NA)."""
     ids = book.ids
@@ -182,33 +182,42 @@ class Run:
     array a stage returns is aligned to them. ``sheet`` is the Customers
     sheet in that order (rows of customers known only from orders are
     missing); ``activity_at``/``activity_day`` locate the dated activities.
+    ``reduced`` holds the orders reduced to one row per customer
+    (:mod:`xlcrm.core.reduced`: the same table every engine computes);
+    ``book`` the orders themselves when they were given as rows (the value
+    model's holdout check and the long tail's years need them), None for a
+    reduced table.
     """
 
     as_of: pd.Timestamp
     as_of_day: int
     settings: Settings
-    book: rfm.OrderBook
-    stats: rfm.PurchaseStats
+    reduced: Reduced
     ids: pd.Index
-    at: np.ndarray  # position in ``ids`` of each customer of ``book``
+    at: np.ndarray  # position in ``ids`` of each customer of ``reduced``
     sheet: pd.DataFrame
     activity_at: np.ndarray
     activity_day: np.ndarray
     deals: pd.DataFrame | None = None
     stage_history: pd.DataFrame | None = None
     feedback: pd.DataFrame | None = None
+    book: rfm.OrderBook | None = None
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
     def spread(self, values: np.ndarray, fill: float | None) -> np.ndarray:
-        """Per-customer values of ``book`` (customers with an order) aligned to ``ids``."""
+        """Per-customer values of ``reduced`` (customers with an order) aligned to ``ids``."""
         return _spread(values, self.at, self.n, fill)
+
+    def column(self, name: str, fill: float | None) -> np.ndarray:
+        """Column ``name`` of the per-customer table aligned to ``ids``."""
+        return self.spread(self.reduced.columns[name], fill)
 
 
 def prepare(
-    orders: pd.DataFrame,
+    orders: pd.DataFrame | Reduced,
     customers: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     *,
@@ -218,9 +227,16 @@ def prepare(
     stage_history: pd.DataFrame | None = None,
     feedback: pd.DataFrame | None = None,
 ) -> Run:
-    """Orders reduced to purchases, the Customers sheet and activities aligned to all ids."""
+    """Orders reduced to one row per customer (unless ``orders`` already is that table),
+    the Customers sheet and activities aligned to all ids."""
     stamp = rfm.to_timestamp(as_of)
-    book = rfm.prepare_orders(orders, as_of=stamp)
+    order_book = None
+    if isinstance(orders, Reduced):
+        book = orders
+        book.check(rfm.day_number(stamp), settings)
+    else:
+        order_book = rfm.prepare_orders(orders, as_of=stamp)
+        book = reduce_book(order_book, settings)
     sheet = _sheet(customers)
     if activities is not None:
         rfm.require_columns(activities, ("customer_id", "date"), "Activities")
@@ -230,8 +246,7 @@ def prepare(
         as_of=stamp,
         as_of_day=rfm.day_number(stamp),
         settings=settings,
-        book=book,
-        stats=rfm.purchase_stats(book),
+        reduced=book,
         ids=ids,
         at=at,
         sheet=aligned,
@@ -240,6 +255,7 @@ def prepare(
         deals=deals,
         stage_history=stage_history,
         feedback=feedback,
+        book=order_book,
     )
 
 
@@ -262,16 +278,16 @@ def identity(run: Run, found: Found) -> Found:
 
 
 def purchases(run: Run, found: Found) -> Found:
-    """First and last purchase, recency, frequency and monetary value."""
-    columns = rfm.rfm_columns(run.stats, run.as_of_day)
-    frequency = run.spread(columns["frequency"], 0).astype(np.int64)
+    """First and last purchase, recency, frequency and monetary value (net, whole cents)."""
+    frequency = run.column("frequency", 0).astype(np.int64)
     bought = frequency > 0
+    last_day = run.column("last_day", 0)
     return {
-        "first_purchase": rfm.dates_from_days(run.spread(run.stats.first_day, 0), bought),
-        "last_purchase": rfm.dates_from_days(run.spread(run.stats.last_day, 0), bought),
-        "recency_days": run.spread(columns["recency_days"], np.nan),
+        "first_purchase": rfm.dates_from_days(run.column("first_day", 0), bought),
+        "last_purchase": rfm.dates_from_days(last_day, bought),
+        "recency_days": np.where(bought, (run.as_of_day - last_day).astype(np.float64), np.nan),
         "frequency": frequency,
-        "monetary": run.spread(columns["monetary"], np.nan),
+        "monetary": np.where(bought, run.column("net_cents", 0) / 100, np.nan),
         "bought": bought,
     }
 
@@ -319,11 +335,9 @@ def classes(run: Run, found: Found) -> Found:
 
 def first_seen(run: Run, found: Found) -> Found:
     """First seen: the earlier of the sheet's created date and the first order."""
-    first_order = np.full(run.book.n_customers, _NEVER)
-    np.minimum.at(first_order, run.book.code, run.book.day)
     created_day, has_created = followup.dates_column(run.sheet, "created")
     created_day = np.where(has_created, created_day, _NEVER)
-    created_day = np.minimum(created_day, run.spread(first_order, _NEVER))
+    created_day = np.minimum(created_day, run.column("first_order_day", _NEVER))
     seen = created_day < _NEVER
     return {
         "created": rfm.dates_from_days(created_day, seen),
@@ -333,19 +347,17 @@ def first_seen(run: Run, found: Found) -> Found:
 
 def tiers(run: Run, found: Found) -> Found:
     """Lifecycle tier from purchases, recency, tenure and active windows; buying rhythm."""
-    rhythm = lifecycle.rhythm_columns(run.book, run.stats, run.settings)
     tier_index = lifecycle.tier_index(
         found["frequency"],
         found["recency_days"],
         found["tenure_days"],
-        run.spread(rhythm["active_windows"], 0),
+        run.column("active_windows", 0),
         settings=run.settings,
     )
     return {
         "tier": pd.Series(_TIER_CODES[tier_index], dtype=str),
-        "median_gap_days": run.spread(rhythm["median_gap_days"], np.nan),
+        "median_gap_days": run.column("median_gap_days", np.nan),
         "tier_index": tier_index,
-        "rhythm": rhythm,
     }
 
 
@@ -359,7 +371,7 @@ def _int64_where(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArra
 def customer_value(run: Run, found: Found) -> Found:
     """The value model: who will buy again and what each customer is worth."""
     settings = run.settings
-    inputs = value.inputs_from_book(run.book)
+    inputs = value_inputs(run.reduced)
     histories = value.distinct_histories(inputs)
     model = value.fit_value_model(inputs, enabled=settings.value_model, histories=histories)
     scores = value.score_customers(
@@ -370,7 +382,7 @@ def customer_value(run: Run, found: Found) -> Found:
         histories=histories,
     )
     check = None
-    if model.bgnbd is not None:
+    if model.bgnbd is not None and run.book is not None:
         check = value_check.holdout_check(
             run.book,
             calibration_end=run.as_of - pd.Timedelta(days=settings.value_horizon_days),
@@ -397,9 +409,8 @@ def churn(run: Run, found: Found) -> Found:
     windows = lifecycle.window_counts(
         run.activity_at, run.activity_day, run.n, run.as_of_day, run.settings.window_days, 2
     )
-    rhythm = found["rhythm"]
-    recent = run.spread(rhythm["recent_purchases"], 0) + windows[:, 0]
-    prior = run.spread(rhythm["prior_purchases"], 0) + windows[:, 1]
+    recent = run.column("recent_purchases", 0) + windows[:, 0]
+    prior = run.column("prior_purchases", 0) + windows[:, 1]
     warning = lifecycle.churn_warning(
         found["recency_days"],
         found["frequency"],
@@ -524,7 +535,7 @@ STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
 
 
 def analyze(
-    orders: pd.DataFrame,
+    orders: pd.DataFrame | Reduced,
     customers: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     *,
@@ -541,7 +552,9 @@ def analyze(
     Parameters
     ----------
     orders
-        ``customer_id``, ``order_date``, ``amount`` (optional ``order_id``).
+        ``customer_id``, ``order_date``, ``amount`` (optional ``order_id``),
+        or those orders already reduced to one row per customer
+        (:class:`~xlcrm.core.reduced.Reduced`, e.g. by ``xlcrm.engine``).
     customers
         The Customers sheet (``customer_id`` plus any of ``name``, ``owner``,
         ``created``, ``grade``, ``expected_close``, ``deal_status``,
@@ -577,16 +590,24 @@ def analyze(
     found: Found = {}
     for stage in STAGES:
         found.update(stage(run, found))
+    return finish(run, found)
+
+
+def finish(run: Run, found: Found, customers: pd.DataFrame | None = None) -> Analysis:
+    """The :class:`Analysis` of a run whose stages have run (``customers``: the frame
+    to hold, by default every customer's :data:`COLUMNS` from ``found``)."""
+    if customers is None:
+        customers = pd.DataFrame({name: found[name] for name in COLUMNS})
     return Analysis(
         as_of=run.as_of,
-        settings=settings,
-        customers=pd.DataFrame({name: found[name] for name in COLUMNS}),
+        settings=run.settings,
+        customers=customers,
         thresholds=found["thresholds"],
         pareto=found["pareto"],
         value=found["value"],
         value_check=found["value_check"],
-        orders=len(run.book.code),
-        purchases=int(run.stats.frequency.sum()),
+        orders=int(run.reduced.columns["orders"].sum()),
+        purchases=int(run.reduced.columns["frequency"].sum()),
         insights=insights.collect(run, found),
     )
 

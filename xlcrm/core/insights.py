@@ -22,7 +22,8 @@ from xlcrm.core import loyalty, relationship
 from xlcrm.core.changes import Changes
 from xlcrm.core.funnel import Funnel, build_funnel, open_deal_close
 from xlcrm.core.issues import concat_issues, empty_issues
-from xlcrm.core.longtail import LongTail, long_tail
+from xlcrm.core.longtail import LongTail, long_tail, long_tail_of_net
+from xlcrm.core.reduced import repurchase_history
 from xlcrm.core.referrals import Referrals, summarise_referrals
 from xlcrm.core.rfm import as_floats
 
@@ -134,10 +135,8 @@ def loyalty_levels(run: Run, found: Found) -> Found:
     score = np.where(
         np.isnan(score), fb.latest_satisfaction(found["feedback_items"], run.ids), score
     )
-    history, _ = loyalty.repurchase_from_history(
-        run.book, window_days=run.settings.value_horizon_days
-    )
-    history = run.spread(history, np.nan)
+    # loyalty.repurchase_from_history, kept per customer in the reduced table
+    history = run.spread(repurchase_history(run.reduced), np.nan)
     model = as_floats(found["repurchase_prob"])
     from_model = ~np.isnan(model)
     probability = np.where(from_model, model, history)
@@ -230,7 +229,11 @@ def relationship_levels(run: Run, found: Found) -> Found:
 
 def tail(run: Run, found: Found) -> Found:
     """The long tail: customers after the first ``abc_a_share`` of revenue."""
-    summary = long_tail(run.book, head_share=run.settings.abc_a_share)
+    share = run.settings.abc_a_share
+    if run.book is not None:
+        summary = long_tail(run.book, head_share=share)
+    else:  # a reduced table: the tail from net spend; the years need the order rows
+        summary = long_tail_of_net(run.reduced.columns["net_cents"], head_share=share)
     in_tail = run.spread(summary.in_tail, False).astype(bool)
     return {"long_tail": in_tail, "long_tail_summary": summary}
 

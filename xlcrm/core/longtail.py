@@ -20,7 +20,14 @@ import pandas as pd
 from xlcrm.core.rfm import OrderBook
 from xlcrm.locale import t
 
-__all__ = ["YEAR_COLUMNS", "LongTail", "long_tail", "tail_label", "tail_mask"]
+__all__ = [
+    "YEAR_COLUMNS",
+    "LongTail",
+    "long_tail",
+    "long_tail_of_net",
+    "tail_label",
+    "tail_mask",
+]
 
 #: Columns of :attr:`LongTail.years`.
 YEAR_COLUMNS: Final = (
@@ -96,9 +103,19 @@ def long_tail(book: OrderBook, *, head_share: float = 0.8) -> LongTail:
     cents = np.round(book.amount * 100).astype(np.int64)
     n = book.n_customers
     net = np.bincount(book.code, weights=cents, minlength=n).round().astype(np.int64)
+    return long_tail_of_net(net, head_share=head_share, years=_years(book, cents, head_share))
+
+
+def long_tail_of_net(
+    net: np.ndarray, *, head_share: float = 0.8, years: pd.DataFrame | None = None
+) -> LongTail:
+    """The tail of customers with net revenue ``net`` (int64 cents); ``years`` empty
+    unless given (they need the order rows)."""
+    n = len(net)
     tail = tail_mask(np.zeros(n, dtype=np.int64), net, head_share)
     positive = net > 0
-    years = _years(book, cents, head_share)
+    if years is None:
+        years = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in YEAR_COLUMNS})
     return LongTail(
         customers=int(positive.sum()),
         tail_customers=int(tail.sum()),

@@ -23,6 +23,8 @@ from xlcrm.core.schema import RFM_CLASSES
 from xlcrm.locale import N_
 
 THRESHOLD_METHODS: Final = ("mean", "median", "fixed", "score")
+#: Data rows an Excel sheet holds (1,048,576 rows less the header).
+SHEET_ROWS_MAX: Final = 1_048_575
 
 #: Order statuses left out by default (matched ignoring case, spaces and
 #: punctuation): closed, cancelled, refunded and voided orders are no sales.
@@ -135,6 +137,8 @@ class Settings:
     # report
     agenda_days: int = 14
     top_customers: int = 10
+    # output: above this many customers the full table goes to Parquet (docs/engines.md)
+    sheet_customer_limit: int = 200_000
     # presentation and reading
     language: str = "en"
     company: str = "Sample Trading Co."
@@ -244,6 +248,12 @@ class Settings:
                     "other": "lost_days",
                     "other_value": self.lost_days,
                 },
+            )
+        if not 1 <= self.sheet_customer_limit <= SHEET_ROWS_MAX:
+            raise SettingsError(
+                N_("sheet_customer_limit must be a whole number from 1 to {most}"),
+                column="sheet_customer_limit",
+                args={"most": f"{SHEET_ROWS_MAX:,}"},
             )
         self._check_value_model()
         self._check_currency()
@@ -480,6 +490,7 @@ SETTING_ALIASES: Final[dict[str, str]] = {
     "预测天数": "value_horizon_days",
     "月折现率": "value_monthly_discount",
     "流失预警存活概率": "churn_p_alive",
+    "工作表客户上限": "sheet_customer_limit",
     # follow-up of buying customers, customer pool, call plan
     "新客户跟进天数": "cadence_new",
     "复购客户跟进天数": "cadence_repeat",

@@ -112,8 +112,8 @@ SETTING_KEYS: Final = tuple(
     purchase_is_contact pool_no_deal_days pool_no_contact_days plan_days daily_calls
     owner_calls work_days holidays extra_workdays funnel_stages funnel_in_sale_from
     funnel_stuck_days default_margin_rate relationship_few_share relationship_many_share
-    relationship_low_margin relationship_high_margin
-    """.split()  # noqa: SIM905 - 43 keys read better as words than as a 43-line tuple
+    relationship_low_margin relationship_high_margin sheet_customer_limit
+    """.split()  # noqa: SIM905 - 44 keys read better as words than as a 44-line tuple
 )
 # The sample's own values where they are not the defaults, or where the
 # default is a list that reads better as words; per language.

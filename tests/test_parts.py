@@ -1,0 +1,32 @@
+"""The analysis in slices of customers is the analysis in one frame."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from xlcrm.core.analysis import analyze, prepare
+from xlcrm.core.parts import PER_CUSTOMER, analyze_in_parts
+from xlcrm.xlsx.sample import generate_sample
+
+
+@pytest.mark.parametrize("rows", [1, 97, 10_000])
+def test_slices_concatenated_equal_the_whole_analysis(rows: int) -> None:
+    sample = generate_sample(customers=250 if rows == 1 else 700)
+    args = (sample.orders, sample.customers, sample.activities)
+    whole = analyze(*args, as_of=sample.as_of)
+    parts = analyze_in_parts(prepare(*args, as_of=sample.as_of, settings=whole.settings), rows=rows)
+    frames = list(parts.frames())
+    assert len(frames) == -(-len(whole.customers) // rows)
+    assert_frame_equal(pd.concat(frames, ignore_index=True), whole.customers, check_exact=True)
+    assert parts.analysis.thresholds == whole.thresholds
+    assert parts.analysis.pareto.revenue == whole.pareto.revenue
+
+
+def test_only_known_stages_run_per_slice() -> None:
+    from xlcrm.core.analysis import STAGES
+
+    names = {stage.__name__ for stage in STAGES}
+    assert names >= PER_CUSTOMER
+    assert {"identity", "scores", "classes", "tiers", "concentration"} <= names - PER_CUSTOMER

@@ -1,0 +1,324 @@
+"""Order rows in an engine -> the per-customer table, with counts of rows left out.
+
+:func:`reduce_orders` drives a backend (:mod:`xlcrm.engine.duck`,
+:mod:`xlcrm.engine.spark`) through the statements of :mod:`xlcrm.engine.sql`:
+read the source, parse the values the SQL cannot read with the workbook
+reader's rules (once per distinct value), check every row, count and list
+the rows left out, then reduce the good rows to one row per customer, in
+hash partitions of the customers so that memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from xlcrm.core import cells
+from xlcrm.core.reduced import REDUCED_COLUMNS, Reduced
+from xlcrm.core.settings import Settings
+from xlcrm.engine import sql
+from xlcrm.engine.sources import Columns, Source
+from xlcrm.xlsx import quality as qual
+from xlcrm.xlsx.tables import RowCounts
+
+__all__ = ["Backend", "Progress", "Reduction", "reduce_orders"]
+
+#: Orders per hash partition of the customers (the reduction of one fits in ~1.5 GB).
+ROWS_PER_PARTITION: Final = 12_500_000
+#: Rows left out that are listed one by one (all are counted).
+LIST_LIMIT: Final = 1000
+
+
+class Backend(Protocol):
+    """What the reduction needs from an engine. Queries are SELECTs in DuckDB's
+    dialect; a backend for another engine transpiles them (:func:`sql.for_dialect`)."""
+
+    dialect: str
+
+    def load(self, source: Source, column_map: Mapping[str, str]) -> tuple[Columns, int | None]: ...
+    def view(self, name: str, query: str) -> None: ...
+    def materialize(self, name: str, query: str) -> None: ...
+    def fetch(self, query: str) -> pa.Table: ...
+    def register(self, name: str, table: pa.Table) -> None: ...
+
+
+class Progress(Protocol):
+    """Stages with a row count: the CLI draws them as a progress bar."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, rows: int) -> None: ...
+
+
+class _Quiet:
+    def stage(self, name: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, rows: int) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """What :func:`reduce_orders` found.
+
+    ``reduced`` is the per-customer table; ``counts`` the rows read into it,
+    left out and skipped (blank or repeated header rows); ``future`` the
+    readable orders dated after as_of; ``problems`` one row per (column,
+    reason) with the number of rows; ``quality`` the first rows left out (or
+    with an unreadable optional value) in the reader's format; ``columns``
+    which column was used for each role.
+    """
+
+    reduced: Reduced
+    counts: RowCounts
+    future: int
+    problems: pd.DataFrame
+    quality: pd.DataFrame
+    columns: Columns
+    partitions: int
+
+
+def reduce_orders(
+    backend: Backend,
+    source: Source,
+    *,
+    as_of_day: int,
+    settings: Settings,
+    column_map: Mapping[str, str] | None = None,
+    list_limit: int = LIST_LIMIT,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> Reduction:
+    """Reduce the orders of ``source`` to one row per customer in ``backend``.
+
+    ``partitions`` (default: one per :data:`ROWS_PER_PARTITION` rows) splits
+    the customers by a hash of their id; each part is reduced on its own.
+    """
+    bar = progress or _Quiet()
+    bar.stage("reading", None)
+    columns, known_rows = backend.load(source, column_map or {})
+    mapped = _map_slow_values(backend, columns, settings.day_first)
+    backend.view("xlcrm_canon", sql.canon_sql(columns.kinds, mapped, columns.headers))
+    keep = (
+        "xlcrm_file, xlcrm_row, customer_id, order_id, day, cents, skipped, "
+        "customer_id_reason, order_date_reason, amount_reason, order_id_reason"
+    )
+    total = known_rows or 0
+    # Spark shuffles and spills by itself; DuckDB gets the customers in hash partitions.
+    parts = partitions or (
+        max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
+    )
+    backend.view("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql()}) AS c")
+    counts, future, problems, good = _count(backend, columns, as_of_day)
+    bar.advance(counts.read + counts.left_out + counts.skipped)
+    quality = (
+        _listing(backend, source, columns, list_limit)
+        if _has_problems(problems)
+        else qual.empty_quality()
+    )
+
+    bar.stage("reducing", good)
+    # The good rows are stored once: each part reads only them, and the engine plans
+    # the reduction on known sizes (over the view its estimates were far too small).
+    if parts > 1 and hasattr(backend, "store_parts"):
+        # one pass writes each part's rows apart (compressed): a part reads only its own
+        backend.materialize("xlcrm_lines_empty", sql.good_rows_sql(as_of_day) + " LIMIT 0")
+        relations = backend.store_parts(sql.good_rows_sql(as_of_day), parts)
+        sources = [f"SELECT customer_id, order_id, day, cents FROM {r}" for r in relations]
+    else:
+        backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day))
+        sources = [sql.lines_sql((k, parts) if parts > 1 else None) for k in range(parts)]
+    pieces = []
+    for lines in sources:
+        statement = sql.reduction_sql(
+            lines,
+            as_of_day=as_of_day,
+            window_days=settings.window_days,
+            loyal_windows=settings.loyal_windows,
+            history_days=settings.value_horizon_days,
+            order_ids="order_id" in columns.names,
+        )
+        pieces.append(backend.fetch(statement))
+        bar.advance(good // parts)
+    reduced = _to_reduced(pieces, as_of_day, settings)
+    return Reduction(reduced, counts, future, problems, quality, columns, parts)
+
+
+# --- values the SQL does not read: parsed in Python, once per distinct value ---------------
+
+_PARSERS: Final = {
+    "customer_id": cells.parse_ids,
+    "order_id": cells.parse_text,
+    "amount": cells.parse_amounts,
+}
+
+
+def _map_slow_values(backend: Backend, columns: Columns, day_first: bool) -> set[str]:
+    mapped: set[str] = set()
+    for role, kind in columns.kinds.items():
+        fast = sql.fast_path(role, kind)
+        if fast.expr is not None and fast.guard is None:
+            continue
+        raw = backend.fetch(sql.slow_values_sql(role, fast)).column("raw")
+        if len(raw) == 0:
+            continue
+        values = np.asarray(raw.to_pylist(), dtype=object)
+        if role == "order_date":
+            parsed = cells.parse_dates(values, day_first=day_first)
+            clean = pa.array(parsed.values.dt.date.where(parsed.values.notna(), None), pa.date32())
+        elif role == "amount":
+            parsed = cells.parse_amounts(values)
+            clean = pa.array(
+                parsed.values.to_numpy(dtype=np.float64), pa.float64(), from_pandas=True
+            )
+        else:
+            parsed = _PARSERS[role](values)
+            clean = pa.array(
+                parsed.values.astype(object).where(parsed.values.notna(), None).tolist(),
+                pa.string(),
+            )
+        problem = pa.array([None if pd.isna(p) else str(p) for p in parsed.problem], pa.string())
+        table = pa.table(
+            {"raw": raw, "clean": clean, "problem": problem, "blank": pa.array(parsed.blank)}
+        )
+        backend.register(f"xlcrm_map_{role}", table)
+        mapped.add(role)
+    return mapped
+
+
+# --- counting and listing the rows left out -------------------------------------------------
+
+_REASON_COLUMNS: Final = ("customer_id", "order_date", "amount", "order_id")
+
+
+def _count(
+    backend: Backend, columns: Columns, as_of_day: int
+) -> tuple[RowCounts, int, pd.DataFrame, int]:
+    reasons = ", ".join(f"{c}_reason" for c in _REASON_COLUMNS)
+    table = backend.fetch(
+        f"SELECT skipped, {reasons}, COUNT(*) AS n, "
+        f"COUNT(*) FILTER (WHERE day > {as_of_day}) AS future "
+        f"FROM xlcrm_checked GROUP BY skipped, {reasons}"
+    ).to_pandas()
+    required = [f"{c}_reason" for c in sql.REQUIRED]
+    skipped = table["skipped"].fillna(False).astype(bool)
+    bad = table[required].notna().any(axis=1) & ~skipped
+    good = ~bad & ~skipped
+    n = table["n"].astype(np.int64)
+    counts = RowCounts(
+        read=int(n[good].sum()), left_out=int(n[bad].sum()), skipped=int(n[skipped].sum())
+    )
+    future = int(table.loc[good, "future"].astype(np.int64).sum())
+    rows = []
+    for role in _REASON_COLUMNS:
+        col = f"{role}_reason"
+        hit = table[col].notna() & ~skipped
+        for reason, group in table[hit].groupby(col):
+            header = columns.headers.get(role, role)
+            rows.append(
+                (header, str(reason), int(group["n"].astype(np.int64).sum()), role in sql.REQUIRED)
+            )
+    problems = pd.DataFrame(rows, columns=["column", "reason", "rows", "left_out"])
+    good_lines = counts.read - future
+    return counts, future, problems, good_lines
+
+
+def _has_problems(problems: pd.DataFrame) -> bool:
+    return bool(len(problems))
+
+
+def _listing(backend: Backend, source: Source, columns: Columns, limit: int) -> pd.DataFrame:
+    """The first ``limit`` rows with a problem, one quality row per problem cell."""
+    if source.kind == "frame":  # rows of a workbook: the reader listed them already
+        return qual.empty_quality()
+    reasons = ", ".join(f"{c}_reason" for c in _REASON_COLUMNS)
+    raws = ", ".join(f"{role}_raw" for role in columns.names)
+    problem = " OR ".join(f"{c}_reason IS NOT NULL" for c in _REASON_COLUMNS)
+    checked = sql.checked_sql(tuple(columns.names))
+    statement = f"""
+SELECT xlcrm_file, xlcrm_row, {reasons}, {raws}
+FROM ({checked}) AS k
+WHERE NOT skipped AND ({problem})
+ORDER BY xlcrm_file, xlcrm_row
+LIMIT {int(limit)}
+"""
+    found = backend.fetch(statement).to_pylist()
+    firsts = _first_rows(backend, source) if source.kind == "csv" and len(source.files) > 1 else {}
+    out: list[dict[str, Any]] = []
+    for row in found:
+        required_bad = any(row[f"{c}_reason"] is not None for c in sql.REQUIRED)
+        file_name = str(row["xlcrm_file"]).replace("\\", "/").rsplit("/", 1)[-1]
+        number = row["xlcrm_row"]
+        if number is not None and row["xlcrm_file"] in firsts:
+            number = number - firsts[row["xlcrm_file"]] + source.header_row + 2
+        for role in _REASON_COLUMNS:
+            reason = row[f"{role}_reason"]
+            if reason is None:
+                continue
+            value = row.get(f"{role}_raw")
+            out.append(
+                {
+                    "sheet": file_name,
+                    "row": number,
+                    "column": columns.headers.get(role, role),
+                    "value": qual.display(value),
+                    "reason": reason,
+                    "left_out": required_bad,
+                    "detail": None,
+                }
+            )
+    if not out:
+        return qual.empty_quality()
+    frame = pd.DataFrame(out)
+    frame["sheet"] = frame["sheet"].astype("str")
+    frame["row"] = frame["row"].astype("Int64")
+    frame["column"] = frame["column"].astype("str")
+    frame["value"] = frame["value"].astype("str")
+    frame["reason"] = frame["reason"].astype("str")
+    frame["left_out"] = frame["left_out"].astype(bool)
+    frame["detail"] = frame["detail"].astype("str")
+    return frame
+
+
+def _first_rows(backend: Backend, source: Source) -> dict[str, int]:
+    table = backend.fetch(
+        "SELECT xlcrm_file, MIN(xlcrm_row) AS first FROM xlcrm_checked GROUP BY xlcrm_file"
+    )
+    return {
+        str(f): int(r)
+        for f, r in zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
+    }
+
+
+# --- the per-customer table -----------------------------------------------------------------
+
+
+def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> Reduced:
+    table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+    # sorted by id here (Arrow, in C++), the core's own sort of the ids finds them in order
+    table = table.sort_by("customer_id")
+    ids = np.asarray(table.column("customer_id").to_pylist(), dtype=object)
+    columns: dict[str, np.ndarray] = {}
+    for name in REDUCED_COLUMNS:
+        column = table.column(name)
+        if name == "median_gap_days":
+            columns[name] = column.to_numpy(zero_copy_only=False).astype(np.float64)
+            columns[name][np.asarray(column.is_null())] = np.nan
+        else:
+            columns[name] = (
+                column.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            )
+    return Reduced(
+        ids,
+        columns,
+        as_of_day,
+        settings.window_days,
+        settings.loyal_windows,
+        settings.value_horizon_days,
+    )

@@ -1,0 +1,330 @@
+"""Results that scale: the full per-customer table as Parquet (and CSV), and a
+summary workbook when there are more customers than a sheet should hold.
+
+Up to ``sheet_customer_limit`` customers (Settings, default 200,000) the
+workbook is the usual one, every customer on every sheet. Above it:
+
+- ``OUT.customers.parquet`` holds every customer and every column of the
+  analysis (codes, canonical names; ``docs/engines.md``), and
+  ``OUT.customers.csv`` the same with headers and labels in the user's
+  language when ``--csv`` is given;
+- the workbook keeps the Dashboard (figures over all customers), the top
+  customers of each RFM class on the RFM sheet, the follow-ups due now
+  (overdue first) as the call plan, Data quality and Settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from xlcrm import files
+from xlcrm.core import schema
+from xlcrm.core.analysis import COLUMNS, Analysis
+from xlcrm.core.errors import OutputError
+from xlcrm.core.parts import Parts
+from xlcrm.locale import N_
+from xlcrm.xlsx import columns, layout, writer
+from xlcrm.xlsx.dashboard import build_dashboard
+from xlcrm.xlsx.sheets import build_result_sheets
+
+__all__ = ["TOP_PER_CLASS", "Written", "write_outputs"]
+
+#: Customers per RFM class on the summary workbook's RFM sheet (the biggest spenders).
+TOP_PER_CLASS: Final = 100
+#: Rows converted to Arrow at a time when writing the full table.
+CHUNK_ROWS: Final = 500_000
+#: The columns kept for every customer while the slices stream to Parquet, for the
+#: Dashboard, the key figures, the call plan and the command's summary (text as categories).
+LEAN_COLUMNS: Final = tuple(COLUMNS)
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where each part of the result went (and the analysis the workbook shows)."""
+
+    analysis: Analysis
+    workbook: Path
+    full_workbook: bool  # every customer is on the sheets
+    parquet: Path | None = None
+    csv: Path | None = None
+    customers: int = 0
+    top_rows: int = 0
+    plan_rows: int = 0
+
+
+def table_paths(workbook: Path) -> tuple[Path, Path]:
+    """``OUT.customers.parquet`` and ``OUT.customers.csv`` beside workbook ``OUT.xlsx``."""
+    stem = workbook.with_suffix("")
+    return stem.with_name(stem.name + ".customers.parquet"), stem.with_name(
+        stem.name + ".customers.csv"
+    )
+
+
+def write_outputs(
+    result: Analysis | Parts,
+    data: Any,
+    target: Path,
+    *,
+    lang: str,
+    csv: bool = False,
+    limit: int | None = None,
+    step: Callable[[str], None] | None = None,
+) -> Written:
+    """Write the workbook (full, or a summary above the limit) and the full table.
+
+    ``result`` is an :class:`Analysis` (every customer in one frame) or
+    :class:`Parts` (customers in slices, streamed to Parquet/CSV).
+    """
+    analysis = result.analysis if isinstance(result, Parts) else result
+    limit = analysis.settings.sheet_customer_limit if limit is None else limit
+    parquet_path, csv_path = table_paths(target)
+    if isinstance(result, Analysis) and len(result.customers) <= limit:
+        book = writer.write_results(result, data, target, lang=lang)
+        written_csv = _write_csv([result.customers], csv_path, lang) if csv else None
+        return Written(result, book, True, None, written_csv, len(result.customers))
+    frames = result.frames() if isinstance(result, Parts) else iter([result.customers])
+    if step is not None:
+        step("parquet")
+    kept = _Keeper(limit)
+    _write_parquet(kept.watch(frames), parquet_path)
+    lean = dataclasses.replace(analysis, customers=kept.lean())
+    written_csv = None
+    if csv:
+        again = result.frames() if isinstance(result, Parts) else iter([result.customers])
+        written_csv = _write_csv(again, csv_path, lang)
+    if step is not None:
+        step("workbook")
+    summary = kept.summary()
+    book = write_summary_workbook(lean, summary, data, target, lang=lang)
+    return Written(
+        lean,
+        book,
+        False,
+        parquet_path,
+        written_csv,
+        kept.n,
+        int(summary["top"].sum()),
+        int(summary["plan"].sum()),
+    )
+
+
+class _Keeper:
+    """What the summary workbook needs, gathered while the slices stream past: the
+    lean columns of everyone, the top spenders per class, the first follow-ups due."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.n = 0
+        self._lean: list[pd.DataFrame] = []
+        self._top: list[pd.DataFrame] = []
+        self._plan: list[pd.DataFrame] = []
+
+    def watch(self, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            self.n += len(frame)
+            lean = frame[list(LEAN_COLUMNS)].copy()
+            for column in lean.columns:
+                if lean[column].dtype == object or pd.api.types.is_string_dtype(lean[column]):
+                    lean[column] = lean[column].astype("category")
+            self._lean.append(lean)
+            self._top.append(_top_rows(frame))
+            self._plan.append(_plan_rows(frame, self.limit))
+            yield frame
+
+    def lean(self) -> pd.DataFrame:
+        if not self._lean:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAN_COLUMNS})
+        return pd.concat(self._lean, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        top = _top_rows(pd.concat(self._top, ignore_index=True)).assign(top=True, plan=False)
+        plan = _plan_rows(pd.concat(self._plan, ignore_index=True), self.limit)
+        plan = plan.assign(top=False, plan=True)
+        return pd.concat([top, plan], ignore_index=True)
+
+
+def _top_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The biggest spenders of each RFM class (ties: the lower customer id first)."""
+    buyers = frame.loc[frame["rfm_class"].notna().to_numpy(), ["rfm_class", "monetary"]]
+    order = np.lexsort(
+        (
+            frame.loc[buyers.index, "customer_id"].to_numpy(dtype=str),
+            -buyers["monetary"].to_numpy(dtype=float),
+            buyers["rfm_class"].to_numpy(dtype=str),
+        )
+    )
+    ranked = buyers.iloc[order]
+    keep = ranked.groupby("rfm_class", sort=False).head(TOP_PER_CLASS).index
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def _plan_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Follow-ups due now, the earliest (overdue longest) first, at most ``limit``."""
+    due = np.flatnonzero(frame["needs_followup"].to_numpy(dtype=bool))
+    when = frame["next_followup"].to_numpy()[due]
+    ids = frame["customer_id"].to_numpy(dtype=str)[due]
+    order = np.lexsort((ids, when))[:limit]
+    return frame.iloc[due[order]].reset_index(drop=True)
+
+
+# --- the full table ----------------------------------------------------------------------
+
+
+def _arrow_schema(frame: pd.DataFrame) -> pa.Schema:
+    fields = []
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = pa.bool_()
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = pa.int64()
+        elif pd.api.types.is_float_dtype(dtype):
+            kind = pa.float64()
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kind = pa.date32()
+        else:
+            kind = pa.string()
+        fields.append(pa.field(str(name), kind))
+    return pa.schema(fields)
+
+
+def _chunk(frame: pd.DataFrame, schema_: pa.Schema) -> pa.Table:
+    columns = []
+    for field in schema_:
+        values = frame[field.name]
+        if pa.types.is_date32(field.type):
+            days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            columns.append(pa.array(days, pa.date32(), mask=np.isnat(days)))
+        elif pa.types.is_string(field.type):
+            obj = values.astype(object)
+            columns.append(pa.array(obj.where(obj.notna(), None).tolist(), pa.string()))
+        else:
+            columns.append(pa.array(values, field.type, from_pandas=True))
+    return pa.Table.from_arrays(columns, schema=schema_)
+
+
+def _write_parquet(frames: Iterator[pd.DataFrame], path: Path) -> Path:
+    first = next(frames)
+    schema_ = _arrow_schema(first)
+    try:
+        with (
+            files.replacing(path) as handle,
+            pq.ParquetWriter(handle, schema_, compression="zstd") as out,
+        ):
+            for frame in _chain(first, frames):
+                for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                    out.write_table(_chunk(frame.iloc[start : start + CHUNK_ROWS], schema_))
+    except files.WriteFailed as exc:
+        raise OutputError(
+            N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
+        ) from None
+    return path
+
+
+def _csv_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = frame.copy(deep=False)
+    for column, fn in (
+        ("rfm_class", schema.label),
+        ("segment", schema.label),
+        ("urgency", schema.label),
+        ("tier", schema.tier_label),
+    ):
+        codes = out[column].dropna().unique().tolist()
+        out[column] = out[column].map({c: fn(str(c), lang) for c in codes})
+    out.columns = [_header(c, lang) for c in out.columns]
+    return out
+
+
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _header(key: str, lang: str) -> str:
+    try:
+        return columns.header(key, lang)
+    except KeyError:  # a column no sheet shows keeps its canonical name
+        return key
+
+
+def _write_csv(frames: Iterable[pd.DataFrame], path: Path, lang: str) -> Path:
+    header = True
+    try:
+        with files.replacing(path) as handle:
+            handle.write("\ufeff".encode())  # Excel opens UTF-8 with a BOM correctly
+            for frame in frames:
+                for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                    part = _csv_frame(frame.iloc[start : start + CHUNK_ROWS], lang)
+                    text = part.to_csv(index=False, header=header, date_format="%Y-%m-%d")
+                    header = False
+                    handle.write(text.encode("utf-8"))
+    except files.WriteFailed as exc:
+        raise OutputError(
+            N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
+        ) from None
+    return path
+
+
+# --- the summary workbook ------------------------------------------------------------------
+
+
+def write_summary_workbook(
+    analysis: Analysis, summary: pd.DataFrame, data: Any, target: Path, *, lang: str
+) -> Path:
+    """Dashboard and Call plan over all customers; RFM = top customers per class;
+    Follow-ups = the follow-ups due now; Data quality; Settings (as the writer lays
+    them out, :func:`xlcrm.xlsx.layout.add_result_sheets`)."""
+    from openpyxl import Workbook
+
+    from xlcrm.core.currency import Currency
+    from xlcrm.core.plan import build_plan
+    from xlcrm.locale import t
+    from xlcrm.xlsx.dashsheet import add_dashboard
+    from xlcrm.xlsx.printing import use_font
+
+    quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
+    settings = analysis.settings
+    settings_name = columns.settings_sheet_name(lang, in_place=False)
+    plan = build_plan(analysis.customers, as_of=analysis.as_of, settings=settings)
+    top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
+    due = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
+    tops = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name, plan=plan)
+    plans = build_result_sheets(due, quality, lang=lang, settings_sheet=settings_name, plan=plan)
+    keyed = {sheet.key: sheet for sheet in plans}
+    chosen = [keyed[k] for k in ("callplan", "followups", "quality") if k in keyed]
+    chosen.insert(min(1, len(chosen)), next(sheet for sheet in tops if sheet.key == "rfm"))
+    wb = Workbook()
+    if wb.active is not None:
+        wb.remove(wb.active)
+    use_font(wb, lang)
+    company = str(getattr(settings, "company", "") or "")
+    money = getattr(settings, "money", Currency())
+    as_of_text = f"{t('Analysis date', lang)} {pd.Timestamp(analysis.as_of).date().isoformat()}"
+    dash = build_dashboard(analysis, lang=lang, plan=plan)
+    name = columns.SHEET_NAMES["dashboard"][lang]
+    add_dashboard(wb, dash, name, lang, 0, company=company, as_of_text=as_of_text)
+    pending = [
+        layout._add_result_sheet(wb, sheet, k, lang, money, company, as_of_text)
+        for k, sheet in enumerate(chosen, start=1)
+    ]
+    layout._add_settings_sheet(wb, analysis, settings_name, lang, None, company)
+    hidden = wb[columns.CHART_DATA_NAMES[lang]]
+    wb.move_sheet(hidden, offset=len(wb.sheetnames) - 1 - wb.index(hidden))
+    wb.active = 0
+    return writer.save_workbook(wb, pending, target)
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Classes in the schema's order, biggest spenders first within each."""
+    rank = {code: i for i, code in enumerate(schema.RFM_CLASSES)}
+    key = frame["rfm_class"].map(rank).to_numpy()
+    order = np.lexsort((-frame["monetary"].to_numpy(dtype=float), key))
+    return frame.iloc[order].reset_index(drop=True)

@@ -1,0 +1,181 @@
+"""Spark: the same reduction on a cluster, for histories that outgrow one machine.
+
+Needs the ``spark`` extra (``pip install 'xlcrm[spark]'``) and a Java runtime.
+Every statement of :mod:`xlcrm.engine.sql` is transpiled from DuckDB's
+dialect to Spark SQL with sqlglot; results come back as Arrow tables. A
+local master (``local[*]``, the default) binds the driver to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+
+from xlcrm.core.errors import InputError
+from xlcrm.engine.sources import Columns, Source, find_columns
+from xlcrm.engine.sql import for_dialect
+from xlcrm.locale import N_
+
+__all__ = ["SparkBackend"]
+
+DEFAULT_MASTER: Final = "local[*]"
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+class SparkBackend:
+    """A Spark session (started here, stopped by :meth:`close`)."""
+
+    dialect: Final = "spark"
+
+    def __init__(
+        self,
+        *,
+        master: str = DEFAULT_MASTER,
+        conf: Mapping[str, str] | None = None,
+        lang: str = "en",
+    ) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise InputError(
+                N_("--engine spark needs PySpark: pip install 'xlcrm[spark]' (and Java 17+)")
+            ) from None
+        self.lang = lang
+        builder = (
+            SparkSession.builder.master(master)
+            .appName("xlcrm")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.ui.showConsoleProgress", "false")
+        )
+        if master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no other interface
+            builder = builder.config("spark.driver.host", "127.0.0.1").config(
+                "spark.driver.bindAddress", "127.0.0.1"
+            )
+        for key, value in (conf or {}).items():
+            builder = builder.config(key, value)
+        try:
+            self.spark = builder.getOrCreate()
+        except Exception as exc:  # no Java, or the master cannot be reached
+            raise InputError(
+                N_("cannot start Spark ({master}): {detail}"),
+                args={"master": master, "detail": " ".join(str(exc).split())[:300]},
+            ) from None
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self._cached: list[Any] = []
+
+    def _sql(self, query: str) -> Any:
+        return self.spark.sql(for_dialect(query, self.dialect))
+
+    def view(self, name: str, query: str) -> None:
+        self._sql(query).createOrReplaceTempView(name)
+
+    def materialize(self, name: str, query: str) -> None:
+        from pyspark import StorageLevel
+
+        frame = self._sql(query).persist(StorageLevel.MEMORY_AND_DISK)
+        self._cached.append(frame)
+        frame.createOrReplaceTempView(name)
+
+    def fetch(self, query: str) -> pa.Table:
+        table: pa.Table = self._sql(query).toArrow()
+        return table
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self.spark.stop()
+
+    # --- sources ------------------------------------------------------------------------
+
+    def load(self, source: Source, column_map: Mapping[str, str]) -> tuple[Columns, int | None]:
+        """Create the view ``xlcrm_raw`` over ``source``."""
+        try:
+            frame, names, headers = self._frame(source)
+        except InputError:
+            raise
+        except Exception as exc:  # AnalysisException: unreadable file, unknown type
+            raise InputError(
+                N_("cannot read the data: {detail}"),
+                file=source.label,
+                args={"detail": " ".join(str(exc).split())[:300]},
+            ) from None
+        kinds = dict(frame.dtypes)
+        columns = find_columns(
+            "orders",
+            names,
+            [kinds[n] for n in names],
+            headers=headers,
+            column_map=column_map,
+            where=source.label,
+            lang=self.lang,
+        )
+        frame.createOrReplaceTempView("xlcrm_source")
+        roles = ", ".join(f"{_q(name)} AS {role}_raw" for role, name in columns.names.items())
+        self.spark.sql(
+            f"SELECT {roles}, xlcrm_file, xlcrm_row FROM xlcrm_source"
+        ).createOrReplaceTempView("xlcrm_raw")
+        return columns, None
+
+    def _frame(self, source: Source) -> tuple[Any, list[str], list[Any]]:
+        from pyspark.sql import functions as F
+
+        files = [str(p) for p in source.files]
+        if source.kind == "parquet":
+            frame = self.spark.read.parquet(*files).select(
+                "*",
+                F.col("_metadata.file_name").alias("xlcrm_file"),
+                (F.col("_metadata.row_index") + 1).alias("xlcrm_row"),
+            )
+            names = [c for c in frame.columns if c not in ("xlcrm_file", "xlcrm_row")]
+            headers: list[Any] = names
+        elif source.kind == "csv":
+            if source.header_row:
+                raise InputError(
+                    N_("with --engine spark the header must be the first line of the CSV file"),
+                    file=source.label,
+                )
+            frame = (
+                self.spark.read.option("header", "true")
+                .option("sep", source.delimiter)
+                .option("quote", '"')
+                .option("escape", '"')
+                .option("encoding", "UTF-8" if source.encoding == "utf-8-sig" else "GB18030")
+                .option("inferSchema", "false")
+                .csv(files)
+            )
+            headers = list(frame.columns)
+            names = [f"c{i}" for i in range(len(headers))]
+            frame = frame.toDF(*names).select(
+                "*",
+                F.col("_metadata.file_name").alias("xlcrm_file"),
+                F.lit(None).cast("bigint").alias("xlcrm_row"),
+            )
+        elif source.kind == "frame":
+            assert source.frame is not None
+            frame = self.spark.createDataFrame(pa.Table.from_pandas(source.frame)).select(
+                "*",
+                F.lit(source.label).alias("xlcrm_file"),
+                F.lit(None).cast("bigint").alias("xlcrm_row"),
+            )
+            names = [c for c in frame.columns if c not in ("xlcrm_file", "xlcrm_row")]
+            headers = names
+        else:
+            raise InputError(
+                N_("--engine spark reads Parquet and CSV files; {source} is neither"),
+                file=source.label,
+                args={"source": Path(source.label).name},
+            )
+        return frame, names, headers
