@@ -28,6 +28,8 @@ from test_mail import Recorder, free_port
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 SMTP_HOSTS = ("smtp.shop.com",)
+# A Spark cluster named in an example becomes local mode on this machine.
+SPARK_MASTERS = {"spark://host:7077": "local[1]"}
 PASSWORD = "s3cret"
 SKIPPED = ("make", "pip", "cd", "open")
 
@@ -109,8 +111,31 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         controller.stop()
 
 
+def _order_history_files(folder: Path) -> None:
+    """The sample's orders and customers as the engine examples name them:
+    orders.parquet, exports/ (CSV), customers.csv and a DuckDB table."""
+    import duckdb
+
+    from xlcrm.xlsx.reader import read_workbook
+
+    data = read_workbook(folder / "shop.xlsx")
+    orders = data.orders[["order_id", "customer_id", "order_date", "amount"]].copy()
+    orders["amount"] = orders["amount"].astype(float)
+    customers = data.customers[["customer_id", "name", "owner"]].copy()
+    (folder / "exports").mkdir()
+    half = len(orders) // 2
+    orders.iloc[:half].to_csv(folder / "exports" / "orders_1.csv", index=False)
+    orders.iloc[half:].to_csv(folder / "exports" / "orders_2.csv", index=False)
+    customers.to_csv(folder / "customers.csv", index=False)
+    with duckdb.connect(str(folder / "shop.duckdb")) as db:
+        db.register("frame", orders)
+        db.execute(f"COPY frame TO '{folder / 'orders.parquet'}' (FORMAT parquet)")
+        db.execute("CREATE TABLE orders AS SELECT * FROM frame")
+
+
 def test_every_readme_example_runs(tmp_path: Path, smtp: dict[str, str]) -> None:
     shutil.copy(REPO / "workbook" / "sample_en.xlsx", tmp_path / "shop.xlsx")
+    _order_history_files(tmp_path)
     env = {**os.environ, **smtp, "HOME": str(tmp_path), "XLCRM_DEBUG": ""}
     env.pop("XLCRM_SMTP_PASSWORD", None)
     ran = 0
@@ -122,7 +147,7 @@ def test_every_readme_example_runs(tmp_path: Path, smtp: dict[str, str]) -> None
             env[name] = PASSWORD if name == "XLCRM_SMTP_PASSWORD" else words[1].split("=", 1)[1]
             continue
         assert words[0] == "xlcrm", f"README example is not an xlcrm command: {words}"
-        args = ["127.0.0.1" if w in SMTP_HOSTS else w for w in words[1:]]
+        args = ["127.0.0.1" if w in SMTP_HOSTS else SPARK_MASTERS.get(w, w) for w in words[1:]]
         result = subprocess.run(
             [sys.executable, "-m", "xlcrm", *args],
             cwd=tmp_path,
