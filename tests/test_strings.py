@@ -41,7 +41,7 @@ ALLOWED: dict[str, str] = {
     "core/currency.py": "currency symbols (円) and the units Chinese count sums in (万, 亿)",
     "xlsx/money.py": "currency symbols as Excel number formats write them (元, 円)",
     "xlsx/printing.py": "the name of Chinese Excel's body font (等线)",
-    "xlsx/sample_names.py": "the sample's made-up names",
+    "xlsx/sample_names.py": "the sample's made-up names and the words its sheets use",
     "excel/vbamodules.py": "VBA and Python source generated into the add-in",
     "excel/lite.py": "source generated into the xlwings Lite bundle",
 }

@@ -56,7 +56,16 @@ from xlcrm.core import schema
 from xlcrm.core.errors import OutputError, SettingsError
 from xlcrm.core.schema import ACTIVITY_KINDS
 from xlcrm.core.settings import DEFAULT_SETTINGS, SETTING_ALIASES
-from xlcrm.xlsx.sample_names import COMPANY, OWNER_WEIGHTS, OWNERS, company_names
+from xlcrm.xlsx.sample_names import (
+    ACTIVITY_KIND_LABELS,
+    COMPANY,
+    DEAL_STATUSES,
+    LOST_REASONS,
+    NEED_STATUSES,
+    OWNER_WEIGHTS,
+    OWNERS,
+    company_names,
+)
 from xlcrm.xlsx.sample_seeds import TABLE_HEADERS, seed_parts
 
 DEFAULT_AS_OF: Final = pd.Timestamp("2026-06-30")
@@ -141,12 +150,6 @@ SAMPLE_VALUES: Final[dict[str, dict[str, object]]] = {
         "funnel_in_sale_from": "报价",
     },
 }
-#: Why the sample's lost deals were lost, as a sales rep writes it.
-LOST_REASONS: Final[dict[str, tuple[str, ...]]] = {
-    "en": ("Price", "Chose a competitor", "No budget", "No decision"),
-    "zh": ("价格", "选择了竞争对手", "没有预算", "迟迟未决定"),
-}
-
 # Order frames use these in canonical column order.
 CUSTOMER_FRAME_COLUMNS: Final = (
     "customer_id",
@@ -165,23 +168,6 @@ CUSTOMER_FRAME_COLUMNS: Final = (
 )
 ORDER_FRAME_COLUMNS: Final = ("order_id", "customer_id", "order_date", "amount")
 ACTIVITY_FRAME_COLUMNS: Final = ("customer_id", "date", "kind")
-
-DEAL_STATUSES: Final[dict[str, dict[str, str]]] = {
-    "open": {"en": "Open", "zh": "跟进中"},
-    "won": {"en": "Won", "zh": "已成交"},
-    "lost": {"en": "Lost", "zh": "丢单"},
-}
-NEED_STATUSES: Final[dict[str, dict[str, str]]] = {
-    "clear": {"en": "Clear", "zh": "需求明确"},
-    "unclear": {"en": "Unclear", "zh": "需求不明"},
-    "none": {"en": "No need", "zh": "无需求"},
-}
-ACTIVITY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
-    "call": {"en": "Call", "zh": "电话"},
-    "visit": {"en": "Visit", "zh": "拜访"},
-    "email": {"en": "Email", "zh": "邮件"},
-    "meeting": {"en": "Meeting", "zh": "会议"},
-}
 
 #: The sample's money: dollars in English, yuan in Chinese.
 CURRENCY: Final[dict[str, str]] = {"en": "$", "zh": "¥"}

@@ -94,3 +94,30 @@ def company_names(rng: np.random.Generator, n: int, lang: str) -> np.ndarray:
         words = np.asarray(part, dtype=object)[index]
         names = words if i == 0 else names + sep + words
     return names
+
+
+# --- the words the sample's sheets use (statuses, kinds, reasons) -------------
+
+#: Why the sample's lost deals were lost, as a sales rep writes it.
+LOST_REASONS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("Price", "Chose a competitor", "No budget", "No decision"),
+    "zh": ("价格", "选择了竞争对手", "没有预算", "迟迟未决定"),
+}
+
+
+DEAL_STATUSES: Final[dict[str, dict[str, str]]] = {
+    "open": {"en": "Open", "zh": "跟进中"},
+    "won": {"en": "Won", "zh": "已成交"},
+    "lost": {"en": "Lost", "zh": "丢单"},
+}
+NEED_STATUSES: Final[dict[str, dict[str, str]]] = {
+    "clear": {"en": "Clear", "zh": "需求明确"},
+    "unclear": {"en": "Unclear", "zh": "需求不明"},
+    "none": {"en": "No need", "zh": "无需求"},
+}
+ACTIVITY_KIND_LABELS: Final[dict[str, dict[str, str]]] = {
+    "call": {"en": "Call", "zh": "电话"},
+    "visit": {"en": "Visit", "zh": "拜访"},
+    "email": {"en": "Email", "zh": "邮件"},
+    "meeting": {"en": "Meeting", "zh": "会议"},
+}
