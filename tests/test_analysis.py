@@ -112,6 +112,7 @@ EXPECTED = pd.DataFrame(
         "repurchase_band": text(NA, NA, NA, NA),
         "expected_aov": [np.nan] * 4,
         "expected_value": [np.nan] * 4,
+        "expected_margin": [np.nan] * 4,
     }
 )
 

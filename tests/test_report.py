@@ -399,9 +399,11 @@ def small_value_context() -> dict[str, Any]:
                 "purchases": "1.4",
                 "aov": "¥310",
                 "value": "¥1,200",
+                "margin": "¥420",
                 "warned": True,
             }
         ],
+        "has_margin": True,
         "params": [
             {"model": "BG/NBD", "fitted": "r = 0.243", "ll": "-9,582.4", "n": "2,357"},
         ],
@@ -418,6 +420,7 @@ def small_value_context() -> dict[str, Any]:
                 "purchases",
                 "aov",
                 "expected",
+                "margin",
                 "model",
                 "params",
                 "ll",
@@ -757,3 +760,21 @@ def test_agenda_lists_todays_ten_most_important_calls_then_counts_the_week(
     assert sum(int(r["total"]) for r in backlog["rows"]) == len(plan.backlog)
     overdue = plan.backlog[plan.backlog["overdue_days"] > 0]
     assert len(backlog["top"]) == min(10, len(overdue))
+
+
+def test_value_pages_show_expected_margin_only_where_margins_are_known() -> None:
+    sample = generate_sample(customers=800)
+    valued = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    ctx = report.build_context(valued, lang="en")["value"]
+    c = valued.customers
+    assert ctx["has_margin"] and "in margin" in ctx["figures"][0]["note"]
+    by_id = c.set_index("customer_id")["expected_margin"]
+    for row in ctx["top"]:
+        margin = by_id[row["id"]]
+        assert (row["margin"] == "—") == bool(pd.isna(margin))
+    bare_customers = sample.customers.drop(columns=["cost"])
+    bare = analyze(sample.orders, bare_customers, sample.activities, as_of=sample.as_of)
+    zh = report.build_context(bare, lang="zh")["value"]
+    assert not zh["has_margin"] and "毛利" not in zh["figures"][0]["note"]
+    html = report.render_html({**small_context(), "value": small_value_context()})
+    assert "¥420" in html and "Margin" in html

@@ -16,8 +16,10 @@ import pytest
 
 from xlcrm.core import lifecycle, value
 from xlcrm.core.analysis import analyze, summary
+from xlcrm.core.insights import with_insights
 from xlcrm.core.settings import Settings
 from xlcrm.xlsx.sample import generate_sample, setting_key, write_sample
+from xlcrm.xlsx.sheets import build_result_sheets
 
 DATA = Path(__file__).parent / "data"
 AS_OF = pd.Timestamp("2026-06-30")
@@ -69,6 +71,43 @@ def test_buyers_get_model_numbers_and_prospects_stay_blank(analysis):
     warned = c["churn_warning"].astype(bool)
     assert figures["value_at_risk"] == pytest.approx(c.loc[warned, "expected_value"].sum())
     assert figures["expected_value"] == pytest.approx(c["expected_value"].sum())
+
+
+def test_expected_margin_uses_each_customers_known_margin_share(analysis, sample):
+    frame = with_insights(analysis)
+    known = frame["margin_source"].isin(value.KNOWN_MARGIN) & frame["expected_value"].notna()
+    assert known.any() and (~known & frame["expected_value"].notna()).any()
+    share = frame.loc[known, "margin"] / frame.loc[known, "monetary"]
+    np.testing.assert_allclose(
+        frame.loc[known, "expected_margin"], frame.loc[known, "expected_value"] * share, atol=0.01
+    )
+    assert frame.loc[~known, "expected_margin"].isna().all()  # the default rate is not a margin
+    figures = summary(analysis)
+    warned = frame["churn_warning"].astype(bool)
+    assert figures["margin_customers"] == int(known.sum())
+    assert figures["expected_margin"] == pytest.approx(frame["expected_margin"].sum())
+    assert figures["margin_at_risk"] == pytest.approx(frame.loc[warned, "expected_margin"].sum())
+    without = sample.customers.drop(columns=["margin", "cost", "margin_rate"], errors="ignore")
+    bare = analyze(sample.orders, without, sample.activities, as_of=sample.as_of)
+    assert bare.customers["expected_margin"].isna().all()
+    assert summary(bare)["expected_margin"] is None
+
+    def value_keys(a):
+        sheet = next(s for s in build_result_sheets(a) if s.key == "value")
+        return [c.key for c in sheet.columns]
+
+    assert "expected_margin" not in value_keys(bare)  # no all-blank column
+    assert value_keys(analysis)[-1] == "expected_margin"
+
+
+def test_expected_margin_rules():
+    got = value.expected_margin(
+        [100.0, 100.0, 100.0, 100.0, 100.0, np.nan],
+        [30.0, -10.0, 30.0, 30.0, 30.0, 30.0],
+        [200.0, 200.0, 200.0, 0.0, 200.0, 200.0],
+        ["cost", "margin", "default", "rate", None, "rate"],
+    )
+    np.testing.assert_allclose(got, [15.0, -5.0, np.nan, np.nan, np.nan, np.nan])
 
 
 def test_model_off_in_settings_leaves_columns_blank_and_says_so(sample):
@@ -187,8 +226,10 @@ def test_analyze_writes_the_value_sheet(tmp_path, lang, sheet, header):
     assert result.returncode == 0, result.stderr
     frame = pd.read_excel(out, sheet_name=sheet, engine="calamine")
     assert header in frame.columns
-    worth = frame.iloc[:, -1].dropna().to_numpy()
+    worth = frame.iloc[:, -2].dropna().to_numpy()
     assert (np.diff(worth) <= 1e-9).all()  # biggest expected value first
+    margin = {"en": "Expected margin (12 months)", "zh": "预期毛利（12 个月）"}[lang]
+    assert frame.columns[-1] == margin and frame[margin].notna().any()
 
 
 def test_model_command_reproduces_cdnow_from_a_csv(cdnow_csv):

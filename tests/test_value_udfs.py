@@ -73,3 +73,23 @@ def test_a_book_without_repeat_buyers_says_why_in_the_language_asked():
     ones = [[0.0]] * 30
     got = udfs.p_alive(ones, ones, [[float(d)] for d in range(30)], "zh")
     assert got.startswith("#VALUE!") and "第二个日子" in got
+
+
+def test_customer_value_times_a_margin_rate_gives_the_expected_margin(buyers):
+    inputs = [
+        column(buyers[name])
+        for name in ("repeat_days", "span_days", "age_days", "mean_repeat_spend")
+    ]
+    worth = buyers["expected_value"].to_numpy(dtype=float)
+    one_rate = flat(udfs.customer_value(*inputs, "en", [[0.25]])).astype(float)
+    np.testing.assert_allclose(one_rate, worth * 0.25, rtol=1e-9)
+    rates: list[list[Any]] = [[0.1 + (i % 5) / 10] for i in range(len(buyers))]
+    rates[0] = [None]  # a customer whose margin is not known stays blank
+    rates[1] = ["lots"]
+    got = flat(udfs.customer_value(*inputs, "en", rates))
+    assert got[0] == ""
+    assert str(got[1]).startswith("#VALUE!") and "margin_rate" in str(got[1])
+    expected = worth[2:] * np.array([r[0] for r in rates[2:]], dtype=float)
+    np.testing.assert_allclose(got[2:].astype(float), expected, rtol=1e-9)
+    short = udfs.customer_value(*inputs, "en", [[0.2], [0.3]])
+    assert str(short).startswith("#VALUE!")

@@ -86,6 +86,7 @@ COLUMNS: Final = (
     "repurchase_band",
     "expected_aov",
     "expected_value",
+    "expected_margin",
 )
 
 
@@ -403,6 +404,15 @@ def customer_value(run: Run, found: Found) -> Found:
     return out
 
 
+def value_margin(run: Run, found: Found) -> Found:
+    """Expected value in margin, for customers whose margin is known (after the
+    relationship stage has found every customer's margin and its source)."""
+    margin = value.expected_margin(
+        found["expected_value"], found["margin"], found["monetary"], found["margin_source"]
+    )
+    return {"expected_margin": margin}
+
+
 def churn(run: Run, found: Found) -> Found:
     """Churn warning: a long gap against the rhythm, fewer purchases and contacts, or a
     low P(alive)."""
@@ -531,6 +541,7 @@ STAGES: Final[tuple[Callable[[Run, Found], Found], ...]] = (
     concentration,
     actions,
     *insights.STAGES[1:],
+    value_margin,
 )
 
 
@@ -684,19 +695,31 @@ def value_summary(analysis: Analysis, frame: pd.DataFrame | None = None) -> dict
     ``value_reason`` (why the model is missing, else None), ``expected_value``
     (sum of every customer's expected value over the next 12 months) and
     ``value_at_risk`` (the same for customers with a churn warning); both None
-    without a spend model.
+    without a spend model. ``expected_margin`` and ``margin_at_risk``: the same
+    in margin, over the ``margin_customers`` whose margin is known (None when
+    no customer's is).
     """
     frame = analysis.customers if frame is None else frame
     model = getattr(analysis, "value", None)  # analysis-like objects may not carry it
-    if model is None or model.gamma_gamma is None or "expected_value" not in frame:
-        return {
-            "value_reason": model.reason if model is not None else None,
-            "expected_value": None,
-            "value_at_risk": None,
-        }
-    worth = frame["expected_value"].fillna(0.0)
-    return {
-        "value_reason": model.reason,
-        "expected_value": float(worth.sum()),
-        "value_at_risk": float(worth[frame["churn_warning"].astype(bool)].sum()),
+    out: dict[str, Any] = {
+        "value_reason": model.reason if model is not None else None,
+        "expected_value": None,
+        "value_at_risk": None,
+        "expected_margin": None,
+        "margin_at_risk": None,
+        "margin_customers": 0,
     }
+    if model is None or model.gamma_gamma is None or "expected_value" not in frame:
+        return out
+    warned = frame["churn_warning"].fillna(False).astype(bool).to_numpy()
+    worth = frame["expected_value"].fillna(0.0)
+    out["expected_value"] = float(worth.sum())
+    out["value_at_risk"] = float(worth[warned].sum())
+    if "expected_margin" in frame:
+        margin = pd.to_numeric(frame["expected_margin"], errors="coerce").to_numpy(np.float64)
+        known = np.isfinite(margin)
+        if known.any():
+            out["expected_margin"] = float(margin[known].sum())
+            out["margin_at_risk"] = float(margin[known & warned].sum())
+            out["margin_customers"] = int(known.sum())
+    return out

@@ -34,12 +34,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from xlcrm.core.rfm import OrderBook, compact_key, prepare_orders, sorted_by_id
+from xlcrm.core.rfm import OrderBook, as_floats, compact_key, prepare_orders, sorted_by_id
 from xlcrm.core.value_series import alive_expectation
 from xlcrm.locale import N_, t
 
 __all__ = [
     "DAYS_PER_UNIT",
+    "KNOWN_MARGIN",
     "REASONS",
     "TIME_UNIT",
     "BgNbd",
@@ -48,6 +49,7 @@ __all__ = [
     "bgnbd_log_likelihood",
     "customer_inputs",
     "distinct_histories",
+    "expected_margin",
     "expected_purchases",
     "expected_spend",
     "expected_total",
@@ -639,6 +641,28 @@ def expected_value(
         grid = _expectation_grid(model, _month_ends(months), x[ok], T[ok]) * alive[ok, None]
         out[ok] = _discounted(grid, monthly_discount)
     return out * expected_spend(spend, x, mean_spend)
+
+
+#: Where a margin counts as known (:func:`xlcrm.core.relationship.customer_margins`):
+#: given, revenue minus cost, or the customer's own rate; not the default rate.
+KNOWN_MARGIN: Final = ("margin", "cost", "rate")
+
+
+def expected_margin(expected: Any, margin: Any, revenue: Any, source: Any) -> np.ndarray:
+    """Expected value in margin: each customer's expected value times its margin
+    share of the net revenue so far (margin / revenue).
+
+    Blank (NaN) where the margin is not known for that customer (``source`` not
+    in :data:`KNOWN_MARGIN`: one default rate for everyone would only rescale the
+    expected value), where the revenue so far is not positive, or without an
+    expected value. A loss-making customer gets a negative expected margin.
+    """
+    worth, earned, sales = as_floats(expected), as_floats(margin), as_floats(revenue)
+    known = np.isin(np.asarray(source, dtype=object), KNOWN_MARGIN)
+    ok = known & (sales > 0) & np.isfinite(earned) & np.isfinite(worth)
+    out = np.full(worth.shape, np.nan)
+    out[ok] = np.round(worth[ok] * earned[ok] / sales[ok], 2)
+    return out
 
 
 # --- all at once --------------------------------------------------------------------------

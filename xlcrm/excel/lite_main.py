@@ -156,9 +156,14 @@ def p_alive(repeat_days, span_days, age_days, lang="en"):
 @arg("span_days", ndim=2)
 @arg("age_days", ndim=2)
 @arg("mean_repeat_spend", ndim=2)
-def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en"):
-    """Expected spend of each customer over the next 12 months, discounted 1 % a month."""
-    return udfs.customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang)
+@arg("margin_rate", ndim=2)
+def customer_value(
+    repeat_days, span_days, age_days, mean_repeat_spend, lang="en", margin_rate=None
+):
+    """Expected spend over the next 12 months, discounted 1 % a month (× margin_rate: margin)."""
+    return udfs.customer_value(
+        repeat_days, span_days, age_days, mean_repeat_spend, lang, margin_rate
+    )
 
 
 @func

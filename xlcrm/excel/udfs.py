@@ -692,6 +692,8 @@ _VALUE_DOCS: Final = {
     "age_days": "Days since the first purchase day: the whole column",
     "mean_repeat_spend": "Mean spend of the repeat purchase days: the whole column",
     "lang": 'Language of the reason when the model cannot be fitted: "en" (default) or "zh"',
+    "margin_rate": "Optional: margin as a share of revenue (one cell, or a column) for the "
+    "expected margin",
 }
 
 
@@ -757,15 +759,31 @@ def p_alive(repeat_days, span_days, age_days, lang="en"):
 @xw.arg("age_days", ndim=2, doc=_VALUE_DOCS["age_days"])
 @xw.arg("mean_repeat_spend", ndim=2, doc=_VALUE_DOCS["mean_repeat_spend"])
 @xw.arg("lang", doc=_VALUE_DOCS["lang"])
+@xw.arg("margin_rate", ndim=2, doc=_VALUE_DOCS["margin_rate"])
 @excel_errors
-def customer_value(repeat_days, span_days, age_days, mean_repeat_spend, lang="en"):
-    """Expected spend of each customer over the next 12 months, discounted 1 % a month."""
+def customer_value(
+    repeat_days, span_days, age_days, mean_repeat_spend, lang="en", margin_rate=None
+):
+    """Expected spend over the next 12 months, discounted 1 % a month (× margin_rate: margin)."""
     lang = check_lang(lang)
     inputs, columns = _value_inputs(repeat_days, span_days, age_days, mean_repeat_spend)
     scores = _value_scores(inputs, lang)
     if scores["reason"][0] is not None:
         raise ArgumentError(value.describe_reason(str(scores["reason"][0]), lang) or "")
-    return numbers_out(scores["expected_value"], *columns, lang=lang)
+    worth = scores["expected_value"]
+    if not _left_out(margin_rate):
+        rate = numbers(margin_rate, "margin_rate")
+        if not rate.single and len(rate) != len(worth):
+            raise ArgumentError(N_("the columns must have the same number of rows"))
+        rate = spread(rate, len(worth))
+        worth = worth * rate.values  # a blank rate leaves the customer's margin blank
+        columns = (*columns, rate)
+    return numbers_out(worth, *columns, lang=lang)
+
+
+def _left_out(value: Any) -> bool:
+    """An optional argument not given (or an empty cell)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # The loyalty and relationship levels live in a module of their own (this one is

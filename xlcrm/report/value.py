@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core.value import TIME_UNIT, describe_reason, repurchase_band_label
-from xlcrm.locale import t
+from xlcrm.locale import t, tn
 from xlcrm.report import charts
 from xlcrm.report.format import fmt_money, fmt_money_short, fmt_name, fmt_pct
 
@@ -25,7 +25,7 @@ __all__ = ["value_context"]
 TOP_ROWS: Final = 12
 
 
-def _money(value: float, money: str) -> str:
+def _money(value: object, money: str) -> str:
     return fmt_money(value, money)
 
 
@@ -43,6 +43,13 @@ def _name(rec: Mapping[Any, Any]) -> str:
     return fmt_name(str(rec["customer_id"]) if name is None or pd.isna(name) else str(name))
 
 
+def _margins(frame: pd.DataFrame) -> np.ndarray:
+    """Each customer's expected margin (NaN where its margin is not known)."""
+    if "expected_margin" not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame["expected_margin"], errors="coerce").to_numpy(np.float64)
+
+
 def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) -> dict | None:
     """The value section and appendix for the customers in ``frame``."""
     model = getattr(analysis, "value", None)
@@ -54,6 +61,7 @@ def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) 
         "reason": describe_reason(model.reason, lang) or "",
         "figures": [],
         "top": [],
+        "has_margin": False,
         "params": [],
         "check": None,
         "w": {
@@ -68,6 +76,7 @@ def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) 
             ),
             "aov": t("Expected order value", lang),
             "expected": t("Expected value, 12 months", lang),
+            "margin": t("Expected margin, 12 months", lang),
             "model": t("Model", lang),
             "params": t("Fitted parameters", lang),
             "ll": t("Log-likelihood", lang),
@@ -89,18 +98,37 @@ def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) 
         total = float(np.nansum(worth))
         at_risk = float(np.nansum(worth[warned]))
         high = int((frame["repurchase_band"] == "high").sum())
+        margin = _margins(frame)
+        known = np.isfinite(margin)
+        total_note = at_risk_note = ""
+        if known.any():
+            n = int(known.sum())
+            total_note = tn(
+                "in margin {margin} ({count} customer whose margin is known)",
+                "in margin {margin} ({count} customers whose margin is known)",
+                n,
+                lang,
+                margin=_card_money(float(margin[known].sum()), money, lang),
+                count=f"{n:,}",
+            )
+            at_risk_note = t(
+                "in margin {margin}",
+                lang,
+                margin=_card_money(float(margin[known & warned].sum()), money, lang),
+            )
+        if total > 0:
+            share = t("{share} of the expected value", lang, share=_pct(at_risk / total))
+            at_risk_note = t("; ", lang).join(x for x in (share, at_risk_note) if x)
         out["figures"] = [
             {
                 "label": t("Expected value, next 12 months", lang),
                 "value": _card_money(total, money, lang),
-                "note": "",
+                "note": total_note,
             },
             {
                 "label": t("Value at risk (customers with a churn warning)", lang),
                 "value": _card_money(at_risk, money, lang),
-                "note": t("{share} of the expected value", lang, share=_pct(at_risk / total))
-                if total > 0
-                else "",
+                "note": at_risk_note,
             },
             {
                 "label": t(
@@ -112,6 +140,7 @@ def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) 
                 "note": repurchase_band_label("high", lang),
             },
         ]
+        out["has_margin"] = bool(known.any())
         rate = format(settings.value_monthly_discount, ".1%")
         out["intro"] = t(
             "Expected value is what a customer is likely to spend in the next 12 months, "
@@ -132,6 +161,7 @@ def value_context(analysis: Any, frame: pd.DataFrame, *, lang: str, money: str) 
                     "purchases": f"{rec['expected_purchases']:.1f}",
                     "aov": _money(rec["expected_aov"], money),
                     "value": _money(rec["expected_value"], money),
+                    "margin": _money(rec.get("expected_margin"), money),
                     "warned": bool(rec["churn_warning"]),
                 }
             )

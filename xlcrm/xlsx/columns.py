@@ -140,6 +140,7 @@ COLUMN_KINDS: Final[dict[str, tuple[str, float]]] = {
     "repurchase_band": ("text", 16),
     "expected_aov": ("money", 14),
     "expected_value": ("money", 16),
+    "expected_margin": ("money", 16),
     # data quality
     "sheet": ("text", 14),
     "row": ("int", 8),
@@ -232,6 +233,7 @@ def _headers(lang: str) -> dict[str, str]:
         "repurchase_band": tp("column", "Repurchase band", lang),
         "expected_aov": tp("column", "Expected order value", lang),
         "expected_value": tp("column", "Expected value (12 months)", lang),
+        "expected_margin": tp("column", "Expected margin (12 months)", lang),
         "sheet": tp("column", "Sheet", lang),
         "row": tp("column", "Row", lang),
         "column": tp("column", "Column", lang),

@@ -17,7 +17,7 @@ import pandas as pd
 from xlcrm.core import playbook, schema
 from xlcrm.core.currency import Currency
 from xlcrm.core.plan import CallPlan, build_plan
-from xlcrm.locale import t, tp
+from xlcrm.locale import t, tn, tp
 from xlcrm.palette import ACCENT, CLASS_COLOURS, TIER_COLOURS
 from xlcrm.xlsx.columns import header
 from xlcrm.xlsx.sheets import AnalysisLike, attention_texts
@@ -199,6 +199,18 @@ def _value_figures(figures: dict[str, Any], lang: str) -> list[tuple[str, float 
         rows.append((expected, figures["expected_value"], "money"))
         at_risk = t("Value at risk (customers with a churn warning)", lang)
         rows.append((at_risk, figures["value_at_risk"], "money"))
+    if figures.get("expected_margin") is not None:
+        n = int(figures["margin_customers"])
+        label = tn(
+            "Expected margin, next 12 months ({count} customer whose margin is known)",
+            "Expected margin, next 12 months ({count} customers whose margin is known)",
+            n,
+            lang,
+            count=f"{n:,}",
+        )
+        rows.append((label, figures["expected_margin"], "money"))
+        at_risk = t("Margin at risk (customers with a churn warning)", lang)
+        rows.append((at_risk, figures["margin_at_risk"], "money"))
     return rows
 
 

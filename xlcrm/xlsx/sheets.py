@@ -491,6 +491,7 @@ VALUE_KEYS: Final = (
     "repurchase_band",
     "expected_aov",
     "expected_value",
+    "expected_margin",
 )
 
 
@@ -499,13 +500,16 @@ def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
     when the model is missing (the dashboard says why)."""
     from xlcrm.core.value import repurchase_band_label
 
-    frame = _take(c[c["frequency"].to_numpy() > 0], VALUE_KEYS)
+    keys = VALUE_KEYS
+    if "expected_margin" not in c or c["expected_margin"].isna().all():
+        keys = tuple(k for k in keys if k != "expected_margin")  # no customer's margin known
+    frame = _take(c[c["frequency"].to_numpy() > 0], keys)
     worth = pd.to_numeric(frame["expected_value"], errors="coerce").fillna(-1.0).to_numpy()
     frame = frame.iloc[np.lexsort((frame["customer_id"].astype(str).to_numpy(), -worth))]
     frame["repurchase_band"] = frame["repurchase_band"].map(
         lambda code: None if is_missing(code) else repurchase_band_label(str(code), lang)
     )
-    columns = _columns(VALUE_KEYS, lang)
+    columns = _columns(keys, lang)
     days = settings.value_horizon_days
     for i, col in enumerate(columns):  # the horizon belongs in the header
         if col.key in ("expected_purchases", "repurchase_prob"):
