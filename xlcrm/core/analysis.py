@@ -10,9 +10,11 @@ mail use. See ``docs/architecture.md`` for the column contract and
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final
 
 import numpy as np
@@ -104,8 +106,10 @@ class Analysis:
     thresholds: dict[str, float]
     pareto: pareto.ParetoSummary
     value: value.ValueModel = value.MODEL_OFF
-    #: the model refitted without the last ``value_horizon_days`` and checked on them
-    value_check: value_check.HoldoutCheck | None = None
+    #: makes :attr:`value_check` when it is first asked for (None: no check)
+    holdout: Callable[[], value_check.HoldoutCheck] | None = field(
+        default=None, repr=False, compare=False
+    )
     #: Orders counted (order lines merged by order number, dated on or before as_of)
     #: and how many of them are purchases (not refunds).
     orders: int = 0
@@ -113,6 +117,12 @@ class Analysis:
     #: funnel, feedback, referrals, relationship levels, long tail (None for analyses
     #: made elsewhere)
     insights: insights.Insights | None = None
+
+    @cached_property
+    def value_check(self) -> value_check.HoldoutCheck | None:
+        """The model refitted without the last ``value_horizon_days`` and checked on
+        them; fitted when first asked for, since only the brief shows it."""
+        return self.holdout() if self.holdout is not None else None
 
 
 def _sheet(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -384,7 +394,8 @@ def customer_value(run: Run, found: Found) -> Found:
     )
     check = None
     if model.bgnbd is not None and run.book is not None:
-        check = value_check.holdout_check(
+        check = functools.partial(
+            value_check.holdout_check,
             run.book,
             calibration_end=run.as_of - pd.Timedelta(days=settings.value_horizon_days),
             near=model.bgnbd,
@@ -392,7 +403,7 @@ def customer_value(run: Run, found: Found) -> Found:
     out: Found = {
         "repeat_days": _int64_where(run.spread(inputs["repeat_days"], 0), found["bought"]),
         "value": model,
-        "value_check": check,
+        "holdout": check,
     }
     for name, column in {**inputs, **scores}.items():
         if name == "repeat_days":
@@ -616,7 +627,7 @@ def finish(run: Run, found: Found, customers: pd.DataFrame | None = None) -> Ana
         thresholds=found["thresholds"],
         pareto=found["pareto"],
         value=found["value"],
-        value_check=found["value_check"],
+        holdout=found["holdout"],
         orders=int(run.reduced.columns["orders"].sum()),
         purchases=int(run.reduced.columns["frequency"].sum()),
         insights=insights.collect(run, found),
