@@ -85,6 +85,23 @@ def history(n_orders: int, n_customers: int, *, seed: int = 7) -> pd.DataFrame:
     return frame
 
 
+# A shop export: a status column, a subtotal per order (label in the order number column,
+# customer and date filled in), a grand total (label in the customer column, dated), and
+# lines of one order sharing its number.
+SHOP_HEADER = ["订单编号", "买家会员名", "订单创建时间", "买家实际支付金额", "订单状态"]
+SHOP = [
+    ["T1", "buyerA", "2024-03-01 10:00:00", "100", "交易成功"],
+    ["T2", "buyerB", "2024-03-02 11:00:00", "60", "交易关闭"],
+    ["T3", "buyerB", "2024-03-03 12:00:00", "40", "退款成功"],
+    ["T4", "buyerB", "2024-03-04 12:00:00", "40", "交易成功"],
+    ["T5", "buyerC", "2024-03-05 09:00:00", "30", "卖家已发货"],
+    ["T5", "buyerC", "2024-03-05 09:00:00", "20", "卖家已发货"],
+    ["小计", "buyerC", "2024-03-05 09:00:00", "50", ""],
+    ["T6", "buyerA", "2024/3/6 下午 2:22:07", "10", "交易成功"],
+    ["", "合计", "2024-03-31", "350", ""],
+]
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     frame.to_csv(path, index=False)
     return path

@@ -12,7 +12,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from engines import AS_OF, assert_engines_agree, assert_same_customers, history, write_csv
+from engines import (
+    AS_OF,
+    SHOP,
+    SHOP_HEADER,
+    assert_engines_agree,
+    assert_same_customers,
+    history,
+    write_csv,
+)
 from pandas.testing import assert_frame_equal
 
 from xlcrm.cli import cli
@@ -330,6 +338,16 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
             )
             assert_frame_equal(found.reduced.to_frame(), _duck_reduce(spec))
             assert found.counts == read_orders_csv(csv_path).counts["orders"]
+        # a shop export: closed orders, subtotal and total rows, order lines
+        pd.DataFrame(SHOP, columns=SHOP_HEADER).to_csv(tmp_path / "shop.csv", index=False)
+        found = reduce_orders(
+            backend,
+            parse_source(tmp_path / "shop.csv"),
+            as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
+            settings=DEFAULT_SETTINGS,
+        )
+        assert_frame_equal(found.reduced.to_frame(), _duck_reduce(tmp_path / "shop.csv"))
+        assert found.counts.left_out == 4
     finally:
         backend.close()
     job = run_engine(

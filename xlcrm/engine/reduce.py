@@ -21,11 +21,12 @@ import pyarrow as pa
 
 from xlcrm.core import cells
 from xlcrm.core.reduced import REDUCED_COLUMNS, Reduced
-from xlcrm.core.settings import Settings
+from xlcrm.core.settings import Settings, status_key
 from xlcrm.engine import sql
 from xlcrm.engine.sources import Columns, Source
 from xlcrm.xlsx import quality as qual
-from xlcrm.xlsx.tables import RowCounts
+from xlcrm.xlsx import rowkinds
+from xlcrm.xlsx.tables import RowCounts, amount_unit
 
 __all__ = ["Backend", "Progress", "Reduction", "reduce_orders"]
 
@@ -103,8 +104,9 @@ def reduce_orders(
     bar = progress or _Quiet()
     bar.stage("reading", None)
     columns, known_rows = backend.load(source, column_map or {})
-    mapped = _map_slow_values(backend, columns, settings.day_first)
+    mapped, main_currency = _map_slow_values(backend, columns, settings)
     backend.view("xlcrm_canon", sql.canon_sql(columns.kinds, mapped, columns.headers))
+    unit = amount_unit(columns.headers.get("amount", ""))
     keep = (
         "xlcrm_file, xlcrm_row, customer_id, order_id, day, cents, skipped, "
         "customer_id_reason, order_date_reason, amount_reason, order_id_reason"
@@ -114,25 +116,33 @@ def reduce_orders(
     parts = partitions or (
         max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
     )
-    backend.view("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql()}) AS c")
+    keep += ", status_reason"
+    backend.view("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql(unit=unit)}) AS c")
     counts, future, problems, good = _count(backend, columns, as_of_day)
     bar.advance(counts.read + counts.left_out + counts.skipped)
     quality = (
-        _listing(backend, source, columns, list_limit)
+        _listing(backend, source, columns, list_limit, unit, main_currency)
         if _has_problems(problems)
         else qual.empty_quality()
     )
+
+    similar, id_map = _similar_ids(backend, source, columns, settings.merge_similar_ids)
+    if id_map is not None:
+        backend.register("xlcrm_id_map", id_map)
+    if len(similar):
+        quality = similar if not len(quality) else pd.concat([quality, similar], ignore_index=True)
 
     bar.stage("reducing", good)
     # The good rows are stored once: each part reads only them, and the engine plans
     # the reduction on known sizes (over the view its estimates were far too small).
     if parts > 1 and hasattr(backend, "store_parts"):
         # one pass writes each part's rows apart (compressed): a part reads only its own
-        backend.materialize("xlcrm_lines_empty", sql.good_rows_sql(as_of_day) + " LIMIT 0")
-        relations = backend.store_parts(sql.good_rows_sql(as_of_day), parts)
+        good_rows = sql.good_rows_sql(as_of_day, merged=id_map is not None)
+        backend.materialize("xlcrm_lines_empty", good_rows + " LIMIT 0")
+        relations = backend.store_parts(good_rows, parts)
         sources = [f"SELECT customer_id, order_id, day, cents FROM {r}" for r in relations]
     else:
-        backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day))
+        backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day, merged=id_map is not None))
         sources = [sql.lines_sql((k, parts) if parts > 1 else None) for k in range(parts)]
     pieces = []
     for lines in sources:
@@ -156,45 +166,111 @@ _PARSERS: Final = {
     "customer_id": cells.parse_ids,
     "order_id": cells.parse_text,
     "amount": cells.parse_amounts,
+    "status": cells.parse_text,
 }
+#: Roles whose text may be a total or note label (合计, 小计, Total …): the label of
+#: a total row usually sits in the first column, which is one of these or a date.
+_LABELLED: Final = ("customer_id", "order_id")
 
 
-def _map_slow_values(backend: Backend, columns: Columns, day_first: bool) -> set[str]:
+def _map_slow_values(
+    backend: Backend, columns: Columns, settings: Settings
+) -> tuple[set[str], str | None]:
+    """Register ``xlcrm_map_<role>`` for each role with values the SQL does not read
+    (or that may be a total label, or a status to leave out); returns those roles
+    and the amount column's main currency when amounts are written with one."""
     mapped: set[str] = set()
+    main_currency = None
     for role, kind in columns.kinds.items():
         fast = sql.fast_path(role, kind)
-        if fast.expr is not None and fast.guard is None:
+        labels = rowkinds.TRIGGERS if role in _LABELLED and sql.is_text(kind) else ()
+        if fast.expr is not None and fast.guard is None and not labels:
             continue
-        raw = backend.fetch(sql.slow_values_sql(role, fast)).column("raw")
+        raw = backend.fetch(sql.slow_values_sql(role, fast, labels)).column("raw")
         if len(raw) == 0:
             continue
         values = np.asarray(raw.to_pylist(), dtype=object)
         if role == "order_date":
-            parsed = cells.parse_dates(values, day_first=day_first)
+            parsed = cells.parse_dates(values, day_first=settings.day_first)
             clean = pa.array(parsed.values.dt.date.where(parsed.values.notna(), None), pa.date32())
+            problems = parsed.problem
         elif role == "amount":
             parsed = cells.parse_amounts(values)
             clean = pa.array(
                 parsed.values.to_numpy(dtype=np.float64), pa.float64(), from_pandas=True
             )
+            problems = np.asarray(parsed.problem, dtype=object)
+            if parsed.currency is not None:
+                main_currency = _other_currencies(backend, raw, parsed.currency, problems, settings)
         else:
             parsed = _PARSERS[role](values)
-            clean = pa.array(
-                parsed.values.astype(object).where(parsed.values.notna(), None).tolist(),
-                pa.string(),
-            )
-        problem = pa.array([None if pd.isna(p) else str(p) for p in parsed.problem], pa.string())
+            text = parsed.values.astype(object).where(parsed.values.notna(), None)
+            problems = np.asarray(parsed.problem, dtype=object)
+            if role == "status":
+                keys = settings.excluded_status_keys
+                out = np.fromiter(
+                    (v is not None and status_key(v) in keys for v in text), bool, len(text)
+                )
+                problems = np.where(out & pd.isna(problems), qual.STATUS_EXCLUDED, problems)
+            if labels:
+                kind_, _, _ = rowkinds.footer_rows({role: (values, None)})
+                label = pd.notna(kind_)
+                problems = np.where(label, kind_, problems)
+                text = text.where(~label, None)
+            clean = pa.array(text.tolist(), pa.string())
+        problem = pa.array([None if pd.isna(p) else str(p) for p in problems], pa.string())
         table = pa.table(
             {"raw": raw, "clean": clean, "problem": problem, "blank": pa.array(parsed.blank)}
         )
         backend.register(f"xlcrm_map_{role}", table)
         mapped.add(role)
-    return mapped
+    return mapped, main_currency
+
+
+def _other_currencies(
+    backend: Backend,
+    raw: pa.Array,
+    currency: np.ndarray,
+    problems: np.ndarray,
+    settings: Settings,
+) -> str | None:
+    """Mark amounts written in another currency than the column's main one (the
+    Settings sheet's currency when written, else the one on the most rows);
+    returns the main currency."""
+    named = pd.notna(currency)
+    if not named.any():
+        return None
+    written = pd.unique(currency[named])
+    main = str(written[0])
+    if len(written) > 1:
+        backend.register(
+            "xlcrm_currency", pa.table({"raw": raw, "currency": pa.array(currency, pa.string())})
+        )
+        counts = backend.fetch(
+            "SELECT m.currency, COUNT(*) AS n, MIN(r.xlcrm_row) AS first "
+            "FROM xlcrm_raw AS r JOIN xlcrm_currency AS m ON r.amount_raw = m.raw "
+            "WHERE m.currency IS NOT NULL GROUP BY m.currency ORDER BY n DESC, first"
+        ).to_pylist()
+        wanted = cells.CURRENCY_CODES.get(
+            settings.currency.strip().casefold(), settings.currency.strip().upper()
+        )
+        found = [str(c["currency"]) for c in counts]
+        main = wanted if wanted and wanted in found else found[0]
+    other = named & (currency != main) & pd.isna(problems)
+    problems[other] = qual.OTHER_CURRENCY
+    return main
 
 
 # --- counting and listing the rows left out -------------------------------------------------
 
-_REASON_COLUMNS: Final = ("customer_id", "order_date", "amount", "order_id")
+_REASON_COLUMNS: Final = ("customer_id", "order_date", "amount", "order_id", "status")
+
+
+def _leaves_out(reasons: Mapping[str, Any]) -> bool:
+    """A row's reasons (role -> code or None) leave it out."""
+    return any(reasons[r] is not None for r in sql.LEAVES_OUT) or (
+        reasons["order_id"] in sql.ROW_REASONS
+    )
 
 
 def _count(
@@ -206,9 +282,10 @@ def _count(
         f"COUNT(*) FILTER (WHERE day > {as_of_day}) AS future "
         f"FROM xlcrm_checked GROUP BY skipped, {reasons}"
     ).to_pandas()
-    required = [f"{c}_reason" for c in sql.REQUIRED]
+    required = [f"{c}_reason" for c in sql.LEAVES_OUT]
     skipped = table["skipped"].fillna(False).astype(bool)
-    bad = table[required].notna().any(axis=1) & ~skipped
+    labelled = table["order_id_reason"].isin(sql.ROW_REASONS)
+    bad = (table[required].notna().any(axis=1) | labelled) & ~skipped
     good = ~bad & ~skipped
     n = table["n"].astype(np.int64)
     counts = RowCounts(
@@ -221,9 +298,8 @@ def _count(
         hit = table[col].notna() & ~skipped
         for reason, group in table[hit].groupby(col):
             header = columns.headers.get(role, role)
-            rows.append(
-                (header, str(reason), int(group["n"].astype(np.int64).sum()), role in sql.REQUIRED)
-            )
+            leaves = role in sql.LEAVES_OUT or reason in sql.ROW_REASONS
+            rows.append((header, str(reason), int(group["n"].astype(np.int64).sum()), leaves))
     problems = pd.DataFrame(rows, columns=["column", "reason", "rows", "left_out"])
     good_lines = counts.read - future
     return counts, future, problems, good_lines
@@ -233,14 +309,21 @@ def _has_problems(problems: pd.DataFrame) -> bool:
     return bool(len(problems))
 
 
-def _listing(backend: Backend, source: Source, columns: Columns, limit: int) -> pd.DataFrame:
+def _listing(
+    backend: Backend,
+    source: Source,
+    columns: Columns,
+    limit: int,
+    unit: float = 1.0,
+    main_currency: str | None = None,
+) -> pd.DataFrame:
     """The first ``limit`` rows with a problem, one quality row per problem cell."""
     if source.kind == "frame":  # rows of a workbook: the reader listed them already
         return qual.empty_quality()
     reasons = ", ".join(f"{c}_reason" for c in _REASON_COLUMNS)
     raws = ", ".join(f"{role}_raw" for role in columns.names)
     problem = " OR ".join(f"{c}_reason IS NOT NULL" for c in _REASON_COLUMNS)
-    checked = sql.checked_sql(tuple(columns.names))
+    checked = sql.checked_sql(tuple(columns.names), unit)
     statement = f"""
 SELECT xlcrm_file, xlcrm_row, {reasons}, {raws}
 FROM ({checked}) AS k
@@ -252,7 +335,7 @@ LIMIT {int(limit)}
     firsts = _first_rows(backend, source) if source.kind == "csv" and len(source.files) > 1 else {}
     out: list[dict[str, Any]] = []
     for row in found:
-        required_bad = any(row[f"{c}_reason"] is not None for c in sql.REQUIRED)
+        required_bad = _leaves_out({c: row[f"{c}_reason"] for c in _REASON_COLUMNS})
         file_name = str(row["xlcrm_file"]).replace("\\", "/").rsplit("/", 1)[-1]
         number = row["xlcrm_row"]
         if number is not None and row["xlcrm_file"] in firsts:
@@ -270,7 +353,7 @@ LIMIT {int(limit)}
                     "value": qual.display(value),
                     "reason": reason,
                     "left_out": required_bad,
-                    "detail": None,
+                    "detail": main_currency if reason == qual.OTHER_CURRENCY else None,
                 }
             )
     if not out:
@@ -294,6 +377,66 @@ def _first_rows(backend: Backend, source: Source) -> dict[str, int]:
         str(f): int(r)
         for f, r in zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
     }
+
+
+# --- customer ids that differ only in case, width or invisible characters ----------------
+
+
+def _similar_ids(
+    backend: Backend, source: Source, columns: Columns, merge: bool
+) -> tuple[pd.DataFrame, pa.Table | None]:
+    """Ids of the good rows that differ only in case, full width or invisible
+    characters from an id seen before them: Data quality rows (at the id's first
+    row), and with ``merge`` the map (id -> the first id) to reduce them under."""
+    if source.kind == "frame":  # rows of a workbook: the reader listed (and merged) them
+        return qual.empty_quality(), None
+    ids = backend.fetch(
+        "SELECT DISTINCT customer_id FROM xlcrm_checked "
+        "WHERE customer_id IS NOT NULL AND customer_id_reason IS NULL AND NOT skipped"
+    ).column(0)
+    unique = pd.Series(ids.to_pylist(), dtype=object)
+    keys = cells.similar_id_keys(unique) if len(unique) > 1 else pd.Series([], dtype=object)
+    shared = keys.duplicated(keep=False).to_numpy()
+    if not shared.any():
+        return qual.empty_quality(), None
+    candidates = unique[shared]
+    backend.register("xlcrm_similar", pa.table({"raw": pa.array(candidates.tolist(), pa.string())}))
+    firsts = backend.fetch(
+        "SELECT c.customer_id, c.xlcrm_file, MIN(c.xlcrm_row) AS row FROM xlcrm_checked AS c "
+        "JOIN xlcrm_similar AS s ON c.customer_id = s.raw "
+        "WHERE c.customer_id_reason IS NULL AND NOT c.skipped "
+        "GROUP BY c.customer_id, c.xlcrm_file"
+    ).to_pandas()
+    firsts["file"] = firsts["xlcrm_file"].astype(str)
+    firsts = firsts.sort_values(["file", "row", "customer_id"]).drop_duplicates("customer_id")
+    firsts["key"] = cells.similar_id_keys(firsts["customer_id"]).to_numpy()
+    firsts["first"] = firsts.groupby("key")["customer_id"].transform("first")
+    odd = firsts[firsts["customer_id"] != firsts["first"]]
+    offsets = _first_rows(backend, source) if source.kind == "csv" and len(source.files) > 1 else {}
+    rows = [
+        (r - offsets[f] + source.header_row + 2) if f in offsets else r
+        for f, r in zip(odd["xlcrm_file"], odd["row"], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "sheet": [str(f).replace("\\", "/").rsplit("/", 1)[-1] for f in odd["xlcrm_file"]],
+            "row": pd.array(rows, dtype="Int64"),
+            "column": columns.headers.get("customer_id", "customer_id"),
+            "value": [qual.display(v) for v in odd["customer_id"]],
+            "reason": qual.MERGED_ID if merge else qual.SIMILAR_ID,
+            "left_out": False,
+            "detail": odd["first"].astype(str).to_numpy(),
+        }
+    )
+    id_map = None
+    if merge:
+        id_map = pa.table(
+            {
+                "raw": pa.array(odd["customer_id"].tolist(), pa.string()),
+                "first": pa.array(odd["first"].tolist(), pa.string()),
+            }
+        )
+    return frame, id_map
 
 
 # --- the per-customer table -----------------------------------------------------------------

@@ -30,8 +30,8 @@ CSV_SUFFIXES: Final = frozenset({".csv", ".tsv", ".txt"})
 WORKBOOK_SUFFIXES: Final = frozenset({".xlsx", ".xlsm", ".xls"})
 DUCKDB_SUFFIXES: Final = (".duckdb", ".ddb", ".db")
 _GLOB_CHARS: Final = frozenset("*?[")
-#: The order columns the engine reads (the reader knows more: status, currency ...).
-ROLES: Final = ("customer_id", "order_date", "amount", "order_id")
+#: The order columns the engine reads (the status: to leave out closed orders).
+ROLES: Final = ("customer_id", "order_date", "amount", "order_id", "status")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ Relations, by name:
 ``xlcrm_raw``
     The input as read, with the columns renamed to their role:
     ``customer_id_raw``, ``order_date_raw``, ``amount_raw`` and, when
-    present, ``order_id_raw``; plus ``xlcrm_file`` (file name) and
+    present, ``order_id_raw`` and ``status_raw``; plus ``xlcrm_file`` (file name) and
     ``xlcrm_row`` (row number within the file, where the reader knows it).
 ``xlcrm_map_<role>``
     Values the SQL fast path does not read, parsed in Python by
@@ -44,8 +44,14 @@ __all__ = [
     "reduction_sql",
 ]
 
-ROLES: Final = ("customer_id", "order_date", "amount", "order_id")
+ROLES: Final = ("customer_id", "order_date", "amount", "order_id", "status")
 REQUIRED: Final = ("customer_id", "order_date", "amount")
+#: Roles whose reason leaves the whole row out: the required ones and the status
+#: (an order closed, cancelled or refunded, setting ``excluded_statuses``).
+LEAVES_OUT: Final = (*REQUIRED, "status")
+#: Reasons that leave the row out whichever column they are found in: a total or
+#: note row's label may sit in the order number column too.
+ROW_REASONS: Final = ("total_row", "note_row")
 CANON: Final = "xlcrm_canon"
 
 # Characters Python's str.strip() leaves alone (not whitespace), as a regex class body.
@@ -94,6 +100,11 @@ def _base(kind: str) -> str:
     return kind.upper().split("(")[0].strip()
 
 
+def is_text(kind: str) -> bool:
+    """A column type that holds text."""
+    return _base(kind) in _TEXT_TYPES
+
+
 @dataclass(frozen=True)
 class Fast:
     """How one role's raw column is read in SQL.
@@ -132,6 +143,8 @@ def fast_path(role: str, kind: str) -> Fast:
                 "REGEXP_MATCHES({x}, '" + DATE_PATTERN + "')",
             )
         return Fast(None, None)
+    if role == "status":
+        return Fast(None, None)  # few distinct values: every one is looked up in Python
     if role == "amount":
         if base in _INTEGER_TYPES or base in _FLOAT_TYPES:
             return Fast("CAST({x} AS DOUBLE)", None)
@@ -145,40 +158,44 @@ def _ref(role: str) -> str:
     return f"r.{role}_raw"
 
 
-def slow_values_sql(role: str, fast: Fast) -> str:
-    """Distinct raw values of ``role`` that the SQL fast path does not read."""
+def label_sql(x: str, words: tuple[str, ...]) -> str:
+    """True where the text ``x`` holds one of ``words`` (lower case), the words every
+    total or note label holds (:data:`xlcrm.xlsx.rowkinds.TRIGGERS`)."""
+    return "(" + " OR ".join(f"LOWER({x}) LIKE '%{_quote(w)}%'" for w in words) + ")"
+
+
+def slow_values_sql(role: str, fast: Fast, labels: tuple[str, ...] = ()) -> str:
+    """Distinct raw values of ``role`` that the SQL fast path does not read, and
+    (with ``labels``) those that could be a total or note label."""
     x = _ref(role)
     if fast.per_value and fast.guard is not None:
         values = f"SELECT DISTINCT {x} AS raw FROM xlcrm_raw AS r WHERE {x} IS NOT NULL"
         guard = fast.guard.replace("{x}", "raw")
-        return f"SELECT raw FROM ({values}) AS v WHERE NOT ({guard})"
+        label = f" OR {label_sql('raw', labels)}" if labels else ""
+        return f"SELECT raw FROM ({values}) AS v WHERE NOT ({guard}){label}"
     where = f"{x} IS NOT NULL"
+    label = f" OR {label_sql(x, labels)}" if labels else ""
     if fast.expr is not None and fast.guard is not None:
-        where += " AND NOT (" + fast.guard.replace("{x}", x) + ")"
+        where += " AND (NOT (" + fast.guard.replace("{x}", x) + f"){label})"
     elif fast.expr is not None:
-        where += " AND FALSE"
+        where += f" AND (FALSE{label})"
     return f"SELECT DISTINCT {x} AS raw FROM xlcrm_raw AS r WHERE {where}"
 
 
 def _value(role: str, fast: Fast, mapped: bool) -> tuple[str, str]:
     """(value expression, problem expression) of one role over ``xlcrm_raw r`` + maps."""
     x = _ref(role)
-    slow_value = f"m_{role}.clean" if mapped else "NULL"
-    slow_problem = f"m_{role}.problem" if mapped else "NULL"
     if fast.expr is None:
-        return slow_value, slow_problem
+        return (f"m_{role}.clean", f"m_{role}.problem") if mapped else ("NULL", "NULL")
     value = fast.expr.replace("{x}", x)
-    if fast.guard is None or (fast.per_value and not mapped):
-        return value, "NULL"
-    if fast.per_value:  # every value the guard refuses is in the map
-        return (
-            f"CASE WHEN m_{role}.raw IS NULL THEN {value} ELSE m_{role}.clean END",
-            f"m_{role}.problem",
-        )
-    guard = fast.guard.replace("{x}", x)
+    if not mapped:
+        if fast.guard is None or fast.per_value:
+            return value, "NULL"
+        return f"CASE WHEN {fast.guard.replace('{x}', x)} THEN {value} END", "NULL"
+    # every value the guard refuses is in the map (and labels it accepts): the map wins
     return (
-        f"CASE WHEN {guard} THEN {value} ELSE {slow_value} END",
-        f"CASE WHEN {guard} THEN NULL ELSE {slow_problem} END",
+        f"CASE WHEN m_{role}.raw IS NULL THEN {value} ELSE m_{role}.clean END",
+        f"m_{role}.problem",
     )
 
 
@@ -199,6 +216,7 @@ def canon_sql(kinds: dict[str, str], mapped: set[str], header_values: dict[str, 
     date, date_problem = parts["order_date"]
     amount, amount_problem = parts["amount"]
     oid, oid_problem = parts.get("order_id", ("CAST(NULL AS VARCHAR)", "NULL"))
+    _, status_problem = parts.get("status", ("NULL", "NULL"))
     blank = " AND ".join(
         f"({_ref(role)} IS NULL OR COALESCE(m_{role}.blank, FALSE))"
         if role in mapped
@@ -226,6 +244,7 @@ SELECT
   {date_problem} AS order_date_problem,
   {amount_problem} AS amount_problem,
   {oid_problem} AS order_id_problem,
+  {status_problem} AS status_problem,
   ({blank}) OR COALESCE(({repeat or "FALSE"}), FALSE) AS skipped
 FROM xlcrm_raw AS r
 {" ".join(joins)}
@@ -236,20 +255,22 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def checked_sql(raws: tuple[str, ...] = ()) -> str:
-    """``xlcrm_checked`` over ``xlcrm_canon``: day, cents and a reason code per required column.
+def checked_sql(raws: tuple[str, ...] = (), unit: float = 1.0) -> str:
+    """``xlcrm_checked`` over ``xlcrm_canon``: day, cents and a reason code per role.
 
     A required value that is empty is ``missing``; one that cannot be read
     keeps its reason (``bad_date`` …); dates outside 1900-2199 are
     ``date_out_of_range``; amounts that are not finite, or too large for
     whole cents, are ``bad_amount``. ``raws``: roles whose raw value to keep
-    (for listing the rows left out).
+    (for listing the rows left out). ``unit``: what one written amount
+    stands for (10,000 under a 万元 header).
     """
     raw = "".join(f"c.{role}_raw, " for role in raws)
     day = "CAST(DATE_DIFF('day', DATE '1970-01-01', c.order_date) AS INTEGER)"
-    finite = "ABS(c.amount) < 1e15"
+    amount = "c.amount" if unit == 1.0 else f"(c.amount * {float(unit)!r})"
+    finite = f"ABS({amount}) < 1e15"
     # whole cents, halves away from zero: the same float steps as core.rfm.to_cents
-    cents = "CAST(SIGN(c.amount * 100) * FLOOR(ABS(c.amount * 100) + 0.5) AS BIGINT)"
+    cents = f"CAST(SIGN({amount} * 100) * FLOOR(ABS({amount} * 100) + 0.5) AS BIGINT)"
     return f"""
 SELECT
   c.xlcrm_file, c.xlcrm_row, {raw}c.customer_id, c.order_id, c.skipped,
@@ -269,20 +290,31 @@ SELECT
     WHEN c.amount IS NULL THEN 'missing'
     WHEN NOT ({finite}) THEN 'bad_amount'
   END AS amount_reason,
-  c.order_id_problem AS order_id_reason
+  c.order_id_problem AS order_id_reason,
+  c.status_problem AS status_reason
 FROM {CANON} AS c
 """
 
 
-def good_rows_sql(as_of_day: int) -> str:
-    """Rows that count: readable, not skipped, dated on or before ``as_of_day``."""
+def good_rows_sql(as_of_day: int, *, merged: bool = False) -> str:
+    """Rows that count: readable, not skipped, dated on or before ``as_of_day``.
+
+    ``merged``: customer ids found in ``xlcrm_id_map`` (``raw`` -> ``first``)
+    count under the first spelling (setting ``merge_similar_ids``).
+    """
+    row_reasons = ", ".join(f"'{r}'" for r in ROW_REASONS)
     where = [
         "NOT skipped",
-        "customer_id_reason IS NULL",
-        "order_date_reason IS NULL",
-        "amount_reason IS NULL",
+        *(f"{role}_reason IS NULL" for role in LEAVES_OUT),
+        f"COALESCE(order_id_reason NOT IN ({row_reasons}), TRUE)",
         f"day <= {as_of_day}",
     ]
+    if merged:
+        return (
+            "SELECT COALESCE(m.first, c.customer_id) AS customer_id, c.order_id, c.day, c.cents "
+            "FROM xlcrm_checked AS c LEFT JOIN xlcrm_id_map AS m ON c.customer_id = m.raw "
+            "WHERE " + " AND ".join(where)
+        )
     return "SELECT customer_id, order_id, day, cents FROM xlcrm_checked WHERE " + " AND ".join(
         where
     )

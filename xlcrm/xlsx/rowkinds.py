@@ -38,9 +38,9 @@ TOTAL_ROW: Final = "total_row"
 NOTE_ROW: Final = "note_row"
 
 
-# Words one of which every total or note label holds; a column holding none of
-# them (the usual case) is not searched cell by cell.
-_TRIGGERS: Final = (
+#: Words one of which every total or note label holds (lower case); a column
+#: holding none of them (the usual case) is not searched cell by cell.
+TRIGGERS: Final = (
     "合计", "小计", "总计", "汇总", "累计", "总额", "总金额", "共", "备注", "注", "说明",
     "制表", "制单", "审核", "打印", "导出", "来源", "单位", "total", "sum", "customer",
     "order", "row", "record", "client", "entries", "note", "source", "printed",
@@ -96,7 +96,7 @@ def _text_cells(values: np.ndarray) -> pd.Series | None:
             return None
         joined = "\x00".join(values[is_text].tolist())
     folded = joined.casefold()
-    if not any(word in folded for word in _TRIGGERS):
+    if not any(word in folded for word in TRIGGERS):
         return None
     if is_text is None:
         return pd.Series(values, dtype=object).str.strip()
@@ -167,4 +167,11 @@ def fill_order_lines(
     return filled
 
 
-__all__ = ["NOTE_ROW", "TOTAL_ROW", "fill_merged_down", "fill_order_lines", "footer_rows"]
+__all__ = [
+    "NOTE_ROW",
+    "TOTAL_ROW",
+    "TRIGGERS",
+    "fill_merged_down",
+    "fill_order_lines",
+    "footer_rows",
+]

@@ -1,0 +1,152 @@
+"""The real-export rules on files the engine reads itself (CSV, Parquet): closed
+orders, total and subtotal rows, amounts in 万元 and in other currencies give what
+the workbook reader gives on the same rows, and the same Data quality reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from engines import SHOP, SHOP_HEADER, assert_same_customers
+
+from xlcrm.engine.run import run_engine
+from xlcrm.jobs import run_job
+from xlcrm.xlsx.reader import read_orders_csv
+
+TODAY = dt.date(2024, 6, 30)
+AS_OF = "2024-06-30"
+QUALITY = ["row", "column", "value", "reason", "left_out"]
+
+
+def export(rows: list[list[str]], header: list[str], path: Path) -> Path:
+    pd.DataFrame(rows, columns=header, dtype=object).to_csv(path, index=False)
+    return path
+
+
+def both(path: Path, tmp_path: Path, **settings: str) -> tuple[object, object]:
+    """The engine's job on the CSV, and the reader's (the workbook path) on the same file."""
+    engine = run_engine(path, today=TODAY, as_of=AS_OF)
+    data = read_orders_csv(path)
+    return engine, run_job(data, today=TODAY, as_of=AS_OF)
+
+
+def left_out(quality: pd.DataFrame) -> list[tuple[object, ...]]:
+    rows = quality[quality["left_out"].astype(bool)][QUALITY]
+    return sorted((int(r[0]), *r[1:]) for r in rows.itertuples(index=False))
+
+
+def spend(job: object) -> dict[str, tuple[int, float]]:
+    c = job.analysis.customers  # type: ignore[attr-defined]
+    buyers = c[c["frequency"] > 0]
+    return {
+        str(i): (int(f), float(m))
+        for i, f, m in zip(
+            buyers["customer_id"], buyers["frequency"], buyers["monetary"], strict=True
+        )
+    }
+
+
+def test_a_shop_export_as_csv_gives_what_the_reader_gives(tmp_path: Path) -> None:
+    path = export(SHOP, SHOP_HEADER, tmp_path / "淘宝订单.csv")
+    engine, reader = both(path, tmp_path)
+    assert (
+        spend(engine)
+        == spend(reader)
+        == {
+            "buyerA": (2, 110.0),
+            "buyerB": (1, 40.0),
+            "buyerC": (1, 50.0),
+        }
+    )
+    assert_same_customers(engine.analysis.customers, reader.analysis.customers)
+    got = left_out(engine.data.quality)
+    assert got == left_out(reader.data.problems)
+    reasons = {(r[1], r[3]) for r in got}
+    assert reasons == {
+        ("订单状态", "status_excluded"),
+        ("订单编号", "total_row"),
+        ("买家会员名", "total_row"),
+    }
+    assert engine.data.counts["orders"].left_out == 4
+
+
+def test_the_same_export_as_parquet(tmp_path: Path) -> None:
+    frame = pd.DataFrame(SHOP, columns=SHOP_HEADER, dtype="string")
+    frame.to_parquet(tmp_path / "orders.parquet")
+    engine = run_engine(tmp_path / "orders.parquet", today=TODAY, as_of=AS_OF)
+    assert spend(engine) == {"buyerA": (2, 110.0), "buyerB": (1, 40.0), "buyerC": (1, 50.0)}
+
+
+def test_an_amount_in_ten_thousands_and_other_currencies(tmp_path: Path) -> None:
+    rows = [
+        ["K1", "2024-01-02", "¥1.5"],
+        ["K2", "2024-01-03", "¥0.2"],
+        ["K3", "2024-01-04", "$0.3"],
+        ["K4", "2024-01-05", "2"],
+        ["K5", "2024-01-06", "HK$1"],
+        ["K1", "2024-02-02", "−0.5"],  # a Unicode minus: a refund
+    ]
+    path = export(rows, ["客户编号", "日期", "销售额（万元）"], tmp_path / "ledger.csv")
+    engine, reader = both(path, tmp_path)
+    assert (
+        spend(engine)
+        == spend(reader)
+        == {
+            "K1": (1, 10000.0),
+            "K2": (1, 2000.0),
+            "K4": (1, 20000.0),
+        }
+    )
+    got = left_out(engine.data.quality)
+    assert got == left_out(reader.data.problems)
+    assert [(r[0], r[2], r[3]) for r in got] == [
+        (4, "$0.3", "other_currency"),
+        (6, "HK$1", "other_currency"),
+    ]
+    detail = engine.data.quality.loc[engine.data.quality["left_out"], "detail"]
+    assert set(detail) == {"CNY"}
+
+
+def test_the_excluded_statuses_setting_reaches_the_engine(tmp_path: Path) -> None:
+    book = tmp_path / "settings.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "设置"
+    ws.append(["设置项", "值"])
+    ws.append(["排除的订单状态", "交易关闭"])
+    wb.save(book)
+    path = export(SHOP, SHOP_HEADER, tmp_path / "orders.csv")
+    engine = run_engine(path, today=TODAY, as_of=AS_OF, settings_book=book)
+    assert spend(engine) == {"buyerA": (2, 110.0), "buyerB": (2, 80.0), "buyerC": (1, 50.0)}
+
+
+def test_ids_differing_in_case_width_or_invisible_characters(tmp_path: Path) -> None:
+    rows = [
+        ["C001", "2024-01-02", "10"],
+        ["c001", "2024-01-03", "20"],
+        ["Ｃ００１", "2024-01-04", "30"],
+        ["C001\u200b", "2024-01-05", "40"],
+        ["C002", "2024-01-06", "50"],
+    ]
+    path = export(rows, ["Customer ID", "Date", "Amount"], tmp_path / "orders.csv")
+    engine, reader = both(path, tmp_path)
+    assert spend(engine) == spend(reader)
+    assert len(spend(engine)) == 5  # listed, not merged
+    listed = engine.data.quality[engine.data.quality["reason"] == "similar_id"]
+    theirs = reader.data.problems[reader.data.problems["reason"] == "similar_id"]
+
+    def rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+        return sorted(frame[["row", "value", "detail"]].astype(str).itertuples(index=False))
+
+    assert rows(listed) == rows(theirs)
+    assert list(listed["row"].astype(int)) == [3, 4, 5] and set(listed["detail"]) == {"C001"}
+    book = tmp_path / "settings.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Setting", "Value"])
+    wb.active.append(["merge_similar_ids", "yes"])
+    wb.active.title = "Settings"
+    wb.save(book)
+    merged = run_engine(path, today=TODAY, as_of=AS_OF, settings_book=book)
+    assert spend(merged) == {"C001": (4, 100.0), "C002": (1, 50.0)}
