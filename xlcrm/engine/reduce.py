@@ -10,6 +10,7 @@ hash partitions of the customers so that memory stays bounded.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -126,23 +127,43 @@ def reduce_orders(
         else qual.empty_quality()
     )
 
-    similar, id_map = _similar_ids(backend, source, columns, settings.merge_similar_ids)
-    if id_map is not None:
+    bar.stage("reducing", good)
+    reduce = functools.partial(
+        _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar, good
+    )
+    reduced = reduce(merged=False)
+    similar, id_map = _similar_ids(backend, source, columns, reduced.ids, settings)
+    if id_map is not None:  # merge_similar_ids: reduce again, the look-alikes under one id
         backend.register("xlcrm_id_map", id_map)
+        reduced = reduce(merged=True)
     if len(similar):
         quality = similar if not len(quality) else pd.concat([quality, similar], ignore_index=True)
+    return Reduction(reduced, counts, future, problems, quality, columns, parts)
 
-    bar.stage("reducing", good)
+
+def _reduce(
+    backend: Backend,
+    as_of_day: int,
+    settings: Settings,
+    order_ids: bool,
+    parts: int,
+    bar: Progress,
+    good: int,
+    *,
+    merged: bool,
+) -> Reduced:
+    """The good rows (look-alike ids under one spelling when ``merged``) reduced to
+    one row per customer, in ``parts`` hash partitions of the customers."""
+    good_rows = sql.good_rows_sql(as_of_day, merged=merged)
     # The good rows are stored once: each part reads only them, and the engine plans
     # the reduction on known sizes (over the view its estimates were far too small).
     if parts > 1 and hasattr(backend, "store_parts"):
         # one pass writes each part's rows apart (compressed): a part reads only its own
-        good_rows = sql.good_rows_sql(as_of_day, merged=id_map is not None)
         backend.materialize("xlcrm_lines_empty", good_rows + " LIMIT 0")
         relations = backend.store_parts(good_rows, parts)
         sources = [f"SELECT customer_id, order_id, day, cents FROM {r}" for r in relations]
     else:
-        backend.materialize("xlcrm_lines", sql.good_rows_sql(as_of_day, merged=id_map is not None))
+        backend.materialize("xlcrm_lines", good_rows)
         sources = [sql.lines_sql((k, parts) if parts > 1 else None) for k in range(parts)]
     pieces = []
     for lines in sources:
@@ -152,12 +173,11 @@ def reduce_orders(
             window_days=settings.window_days,
             loyal_windows=settings.loyal_windows,
             history_days=settings.value_horizon_days,
-            order_ids="order_id" in columns.names,
+            order_ids=order_ids,
         )
         pieces.append(backend.fetch(statement))
         bar.advance(good // parts)
-    reduced = _to_reduced(pieces, as_of_day, settings)
-    return Reduction(reduced, counts, future, problems, quality, columns, parts)
+    return _to_reduced(pieces, as_of_day, settings)
 
 
 # --- values the SQL does not read: parsed in Python, once per distinct value ---------------
@@ -383,20 +403,17 @@ def _first_rows(backend: Backend, source: Source) -> dict[str, int]:
 
 
 def _similar_ids(
-    backend: Backend, source: Source, columns: Columns, merge: bool
+    backend: Backend, source: Source, columns: Columns, ids: np.ndarray, settings: Settings
 ) -> tuple[pd.DataFrame, pa.Table | None]:
-    """Ids of the good rows that differ only in case, full width or invisible
-    characters from an id seen before them: Data quality rows (at the id's first
-    row), and with ``merge`` the map (id -> the first id) to reduce them under."""
-    if source.kind == "frame":  # rows of a workbook: the reader listed (and merged) them
+    """Customer ids (``ids``: those the reduction found) that differ only in case,
+    full width or invisible characters from an id seen before them: Data quality
+    rows (at the id's first row), and with ``merge_similar_ids`` the map (id ->
+    the first id) to reduce them under."""
+    merge = settings.merge_similar_ids
+    if source.kind == "frame" or len(ids) < 2:  # a workbook's rows: the reader did it
         return qual.empty_quality(), None
-    ids = backend.fetch(
-        "SELECT DISTINCT customer_id FROM xlcrm_checked "
-        "WHERE customer_id IS NOT NULL AND customer_id_reason IS NULL AND NOT skipped"
-    ).column(0)
-    unique = pd.Series(ids.to_pylist(), dtype=object)
-    keys = cells.similar_id_keys(unique) if len(unique) > 1 else pd.Series([], dtype=object)
-    shared = keys.duplicated(keep=False).to_numpy()
+    unique = pd.Series(ids, dtype=object)
+    shared = cells.similar_id_keys(unique).duplicated(keep=False).to_numpy()
     if not shared.any():
         return qual.empty_quality(), None
     candidates = unique[shared]
