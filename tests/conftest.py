@@ -67,3 +67,36 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
         return build_workbook(tmp_path / name, sheets, **options)
 
     return make
+
+
+# --- a stand-in for the brief's PDF (tests whose subject is not the PDF) -----------
+
+
+@pytest.fixture(scope="session")
+def pdf() -> bytes:
+    """A two-page PDF made by WeasyPrint, standing in for the report."""
+    from weasyprint import HTML
+
+    page = "<section style='page-break-after: always'>Strategy brief page {}</section>"
+    markup = "<html><body>" + "".join(page.format(i) for i in (1, 2)) + "</body></html>"
+    return HTML(string=markup).write_pdf()
+
+
+@pytest.fixture
+def stand_in_pdf(pdf: bytes, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Replace the brief's PDF by the two-page stand-in; returns the owners asked for.
+
+    The brief's context is still built, so an owner the brief cannot find
+    still fails; only the WeasyPrint layout (seconds per brief) is skipped.
+    """
+    from xlcrm import report
+
+    owners: list[str | None] = []
+
+    def render_pdf(analysis: Any, *, lang: str, owner: str | None = None, **options: Any) -> bytes:
+        report.build_context(analysis, lang=lang, owner=owner, **options)
+        owners.append(owner)
+        return pdf
+
+    monkeypatch.setattr(report, "render_pdf", render_pdf)
+    return owners

@@ -581,6 +581,7 @@ def test_report_and_email_share_the_messages(tmp_path: Path, make_workbook: Make
     refused(book, "column 'Amount'", command=("email",), extra=["--dry-run", "--to", "a@b.cn"])
 
 
+@pytest.mark.slow
 def test_report_and_email_on_awkward_but_readable_books(
     make_workbook: Make, tmp_path: Path
 ) -> None:

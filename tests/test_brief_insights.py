@@ -207,6 +207,7 @@ def pdf(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {"lang": lang, "text": re.sub(r"\s+", "", text), "logs": records}
 
 
+@pytest.mark.slow
 def test_pdf_has_the_new_sections_in_its_language(pdf: dict[str, Any]) -> None:
     wanted = {
         "en": ["Salesfunnel", "Loyalty", "Feedback", "Referrals", "Relationshiplevels", "Longtail"],

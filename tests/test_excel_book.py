@@ -161,7 +161,12 @@ def test_unsaved_workbook_files_go_to_documents(shop: Path, home: Path) -> None:
     assert XlwingsBook(FakeXwBook(shop, fullname="Book1")).folder == home
 
 
-def test_unsaved_workbook_pdf_message_gives_the_full_path(shop: Path, home: Path) -> None:
+def test_unsaved_workbook_pdf_message_gives_the_full_path(
+    shop: Path, home: Path, pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlcrm import report
+
+    monkeypatch.setattr(report, "to_pdf", lambda html: pdf)  # the subject is where it goes
     fake = FakeXwBook(shop, fullname="Book1")
     fake.name = "Book1"
     message = actions.pdf_brief(XlwingsBook(fake), lang="en")

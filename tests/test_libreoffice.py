@@ -28,7 +28,7 @@ from xlcrm.core.analysis import analyze
 from xlcrm.core.schema import label
 from xlcrm.xlsx.writer import write_results
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", autouse=True)

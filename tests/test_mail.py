@@ -52,16 +52,6 @@ SUMMARY = {"customers": 3, "revenue": 12345.5, "top_share": 0.62, "churn_warning
 # --- fixtures --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pdf() -> bytes:
-    """A two-page PDF made by WeasyPrint, standing in for the report."""
-    from weasyprint import HTML
-
-    page = "<section style='page-break-after: always'>Strategy brief page {}</section>"
-    markup = "<html><body>" + "".join(page.format(i) for i in (1, 2)) + "</body></html>"
-    return HTML(string=markup).write_pdf()
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -625,26 +615,6 @@ def email(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         return CliRunner().invoke(cli, ["email", *args], env=env, catch_exceptions=False)
 
     return run
-
-
-@pytest.fixture
-def stand_in_pdf(pdf: bytes, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """Replace the brief's PDF by the two-page stand-in; returns the owners asked for.
-
-    The brief's context is still built, so an owner the brief cannot find
-    still fails; only the WeasyPrint layout (seconds per brief) is skipped.
-    """
-    from xlcrm import report
-
-    owners: list[str | None] = []
-
-    def render_pdf(analysis: Any, *, lang: str, owner: str | None = None, **options: Any) -> bytes:
-        report.build_context(analysis, lang=lang, owner=owner, **options)
-        owners.append(owner)
-        return pdf
-
-    monkeypatch.setattr(report, "render_pdf", render_pdf)
-    return owners
 
 
 def smtp_args(server: Server | int) -> list[str]:

@@ -541,6 +541,7 @@ def test_unknown_language_is_an_xlcrm_error(analysis_en: Analysis) -> None:
 # --- the PDF -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_english_pdf_names_classes_figures_and_actions(brief_en: dict[str, Any]) -> None:
     flat, ctx = brief_en["flat"], brief_en["context"]
     for section in ctx["class_sections"]:
@@ -554,6 +555,7 @@ def test_english_pdf_names_classes_figures_and_actions(brief_en: dict[str, Any])
     assert "Backlog" in flat and "Returntothepool" in flat
 
 
+@pytest.mark.slow
 def test_chinese_pdf_has_real_chinese_text(brief_zh: dict[str, Any]) -> None:
     flat, ctx = brief_zh["flat"], brief_zh["context"]
     assert "客户细分策略简报" in flat
@@ -623,6 +625,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield path
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_pdf_beside_the_book(book: Path) -> None:
     result = CliRunner().invoke(cli, ["report", str(book)])
     assert result.exit_code == 0, result.output

@@ -35,6 +35,7 @@ def purchases_per_customer(s: sm.Sample) -> pd.DataFrame:
 # --- the committed workbooks ------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_committed_sample_equals_regenerated_cell_values(lang: str, tmp_path: Path) -> None:
     committed = REPO / "workbook" / f"sample_{lang}.xlsx"

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from xlcrm.cli import cli
 from xlcrm.core import lifecycle, value
 from xlcrm.core.analysis import analyze, summary
 from xlcrm.core.insights import with_insights
@@ -25,10 +26,10 @@ DATA = Path(__file__).parent / "data"
 AS_OF = pd.Timestamp("2026-06-30")
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcrm", *args], capture_output=True, text=True, timeout=300
-    )
+def run(*args: str) -> SimpleNamespace:
+    """The command line, in this process (tests/test_cli.py runs the installed one)."""
+    result = CliRunner().invoke(cli, list(args))
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 @pytest.fixture(scope="module")

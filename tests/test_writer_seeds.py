@@ -111,6 +111,7 @@ def test_chinese_sheets(tmp_path: Path) -> None:
     assert [r["销售阶段"] for r in _rows(wb["销售漏斗"])[:2]] == ["线索", "商机"]
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_the_funnel_sheet(written: Path, tmp_path: Path) -> None:
     require_tool("soffice")
     profile = tmp_path / "profile"
