@@ -41,10 +41,9 @@ def _texts(values: pd.Series) -> list[str]:
 
 _ILLEGAL_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # what str.strip() removes (str.isspace), but the plain space
-_ODD_SPACES: Final = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
+_ODD_SPACES: Final = "".join(
+    map(chr, (*range(0x09, 0x0E), *range(0x1C, 0x20), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B)))
+) + "".join(map(chr, (0x2028, 0x2029, 0x202F, 0x205F, 0x3000)))
 _EDGE_SPACE: Final = re.compile(r"(?:\A|\x00)\s|\s(?:\x00|\Z)")
 
 
