@@ -594,6 +594,38 @@ def test_missing_column_message_names_file_sheet_expected_and_found(make_workboo
     assert "headers found: Customer ID, Order Date, Total Qty" in text
 
 
+def test_the_first_broken_sheet_in_reading_order_is_named(make_workbook: Make) -> None:
+    # Customers and Activities are read while Orders is parsed on a second thread:
+    # the error is still the one of the sheet read first (Orders), then Customers
+    customers = [["Customer ID", "Name"], ["C1", "Acme"]]
+    activities = [["Customer ID", "Kind"], ["C1", "call"]]  # no date column
+    broken_orders = [["Customer ID", "Order Date", "Total Qty"], ["C1", D(2024, 1, 1), 3]]
+    path = make_workbook(
+        {"Customers": [["Name"], ["Acme"]], "Orders": broken_orders, "Activities": activities}
+    )
+    with pytest.raises(InputError) as info:
+        read_workbook(path)
+    assert (info.value.sheet, info.value.column) == ("Orders", "Amount")
+    path = make_workbook(
+        {"Customers": [["Name"], ["Acme"]], "Orders": ORDERS, "Activities": activities},
+        name="customers.xlsx",
+    )
+    with pytest.raises(InputError) as info:
+        read_workbook(path)
+    assert (info.value.sheet, info.value.column) == ("Customers", "Customer ID")
+    path = make_workbook(
+        {"Customers": customers, "Orders": ORDERS, "Activities": activities}, name="acts.xlsx"
+    )
+    with pytest.raises(InputError) as info:
+        read_workbook(path)
+    assert info.value.sheet == "Activities"
+    data = read_workbook(
+        make_workbook({"Customers": customers, "Orders": ORDERS}, name="fine.xlsx")
+    )
+    assert data.order_sheets == ("Orders",) and len(data.orders) == 3
+    assert data.sheet_names["customers"] == "Customers" and len(data.customers) == 1
+
+
 def test_missing_column_message_in_chinese(make_workbook: Make) -> None:
     path = make_workbook({"订单": [["客户编号", "金额"], ["C1", 3]]})
     with pytest.raises(InputError) as info:

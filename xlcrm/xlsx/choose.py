@@ -55,6 +55,9 @@ _NAMED_MISSING: Final[dict[str, str]] = {
 }
 
 
+_ALIAS_KEYS: Final = frozenset(header_key(a) for a in SHEET_ALIASES["orders"])
+
+
 def order_sheets(
     names: Sequence[str],
     taken: set[str],
@@ -64,6 +67,11 @@ def order_sheets(
 ) -> list[str]:
     """The sheets to read orders from (see the module docstring); InputError when none
     or when sheets with different order headers compete."""
+    candidates = [n for n in names if n not in taken]
+    if len(candidates) == 1 and header_key(candidates[0]) in _ALIAS_KEYS:
+        # one sheet, named like Orders: it is read whatever its header says (the
+        # fallback below), so it is not probed (which would parse it now)
+        return candidates
     groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for name in names:
         if name in taken:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,15 +18,81 @@ from xlcrm.xlsx.quality import FAR_CELL, quality_rows
 
 @dataclass
 class Loaded:
-    """A calamine workbook and the sheets already loaded from it (each is loaded once)."""
+    """A calamine workbook and the sheets already loaded from it (each is loaded once).
+
+    :meth:`load_ahead` loads sheets needed later on a second thread, from a
+    second calamine workbook: calamine parses a sheet without holding the GIL,
+    so the sheet the reader needs last (the large Orders sheet) is parsed while
+    the others are read.
+    """
 
     book: Any
     sheets: dict[str, Any] = field(default_factory=dict)
     dropped: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    ahead: dict[str, Future[tuple[Any, list[tuple[int, str, str]]]]] = field(default_factory=dict)
+    loader: threading.Thread | None = None
 
     def forget(self, name: str) -> None:
         """Let a sheet's cells go once they have been read."""
         self.sheets.pop(name, None)
+
+    def load_ahead(self, names: Sequence[str], xml: Path, opener: Callable[[Path], Any]) -> None:
+        """Start loading ``names`` (in this order) from ``opener(xml)`` on a second thread.
+
+        A sheet the thread could not load (whatever the reason) is loaded again
+        where it is needed, so that its error is raised there as before.
+        """
+        todo = [n for n in dict.fromkeys(names) if n not in self.sheets and n not in self.ahead]
+        if not todo or self.loader is not None:
+            return
+        futures = {name: Future[tuple[Any, list[tuple[int, str, str]]]]() for name in todo}
+        self.ahead.update(futures)
+
+        def run() -> None:
+            own = None
+            try:
+                own = opener(xml)
+                for name, future in futures.items():
+                    if not future.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        far: list[tuple[int, str, str]] = []
+                        future.set_result((_calamine_sheet(own, name, xml, far), far))
+                    except BaseException as exc:  # loaded again by the caller, who raises
+                        future.set_exception(exc)
+            except BaseException as exc:
+                for future in futures.values():
+                    if future.set_running_or_notify_cancel():
+                        future.set_exception(exc)
+            finally:
+                if own is not None:
+                    own.close()
+
+        self.loader = threading.Thread(target=run, name="xlcrm-sheets", daemon=True)
+        self.loader.start()
+
+    def take(self, name: str) -> bool:
+        """Move sheet ``name`` from the second thread into :attr:`sheets` (waiting for it);
+        False when it was not asked for or could not be loaded there."""
+        future = self.ahead.pop(name, None)
+        if future is None:
+            return False
+        try:
+            sheet, far = future.result()
+        except Exception:
+            return False
+        self.sheets[name] = sheet
+        self.dropped[name] = far
+        return True
+
+    def stop(self) -> None:
+        """Cancel the sheets not started and wait for the second thread."""
+        for future in self.ahead.values():
+            future.cancel()
+        self.ahead.clear()
+        if self.loader is not None:
+            self.loader.join()
+            self.loader = None
 
 
 @dataclass
@@ -81,7 +150,7 @@ def _calamine_sheet(
     A sheet is loaded once: the header probe and the read share it (see :class:`Loaded`).
     """
     if isinstance(book, Loaded):
-        if name not in book.sheets:
+        if name not in book.sheets and not book.take(name):
             book.sheets[name] = _calamine_sheet(
                 book.book, name, xml, book.dropped.setdefault(name, [])
             )

@@ -23,7 +23,7 @@ data-quality list). This module puts them together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -306,27 +306,79 @@ def read_workbook(
             if chosen[table]:
                 sheet_names[table] = chosen[table][0]
 
-        reads: dict[str, list[TableRead]] = {}
-        for table in TABLES:
-            for name in chosen[table] if table == "orders" else chosen[table][:1]:
-                sheet = load_sheet(book, name, xml, quality_parts)
-                totals = peek.table_total_rows(file, name) if xml else set()
-                reads.setdefault(table, []).append(
-                    read_table(
-                        sheet,
-                        table,
-                        file=file,
-                        column_map=column_maps[table],
-                        day_first=first,
-                        settings=settings,
-                        total_rows=frozenset(totals),
-                    )
-                )
+        jobs = [
+            (table, name)
+            for table in TABLES
+            for name in (chosen[table] if table == "orders" else chosen[table][:1])
+        ]
+
+        def read_one(table: str, name: str, far: list[pd.DataFrame]) -> TableRead:
+            sheet = load_sheet(book, name, xml, far)
+            totals = peek.table_total_rows(file, name) if xml else set()
+            return read_table(
+                sheet,
+                table,
+                file=file,
+                column_map=column_maps[table],
+                day_first=first,
+                settings=settings,
+                total_rows=frozenset(totals),
+            )
+
+        reads = _read_all(book, jobs, xml, read_one, quality_parts)
     finally:
+        book.stop()
         calamine.close()
     return _assemble(file, reads, quality_parts, strict=strict, settings=settings,
                      settings_values=settings_values, as_of=as_of, owners=owners,
                      sheet_names=sheet_names, unknown=unknown)  # fmt: skip
+
+
+def _read_all(
+    book: Loaded,
+    jobs: list[tuple[str, str]],
+    xml: Path | None,
+    read_one: Callable[[str, str, list[pd.DataFrame]], TableRead],
+    quality_parts: list[pd.DataFrame],
+) -> dict[str, list[TableRead]]:
+    """Read every (table, sheet) of ``jobs``, as if one after the other in that order.
+
+    The sheets not loaded yet of the first table (the orders: usually the
+    largest sheet) are parsed on a second thread while the other tables are
+    read; then the orders are read. Results, listed cells and the first
+    error come out in the order of ``jobs``: the first job that fails raises,
+    as it would have read in order.
+    """
+    if not jobs:
+        return {}
+    late = {name for table, name in jobs if table == jobs[0][0] and name not in book.sheets}
+    early = [job for job in jobs if job[1] not in late]
+    if xml is not None and late and early:
+        book.load_ahead([name for _, name in jobs if name in late], xml, sniff.open_workbook)
+    else:
+        early = list(jobs)
+    done: dict[tuple[str, str], tuple[TableRead | None, list[pd.DataFrame], Exception | None]] = {}
+    failed = False
+    for job in early + [job for job in jobs if job not in early]:
+        if failed and job in early:
+            continue  # after a failed job: only the late jobs, which come before it
+        far: list[pd.DataFrame] = []
+        try:
+            done[job] = (read_one(*job, far), far, None)
+        except Exception as exc:  # raised below, in the order of the jobs
+            done[job] = (None, far, exc)
+            if job not in early:
+                break
+            failed = True
+    reads: dict[str, list[TableRead]] = {}
+    for job in jobs:
+        read, far, error = done[job]
+        quality_parts.extend(far)
+        if error is not None:
+            raise error
+        assert read is not None
+        reads.setdefault(job[0], []).append(read)
+    return reads
 
 
 def _assemble(

@@ -40,6 +40,20 @@ def _texts(values: pd.Series) -> list[str]:
 
 
 _ILLEGAL_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# what str.strip() removes (str.isspace), but the plain space
+_ODD_SPACES: Final = "".join(
+    map(chr, (*range(0x09, 0x0E), *range(0x1C, 0x20), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B)))
+) + "".join(map(chr, (0x2028, 0x2029, 0x202F, 0x205F, 0x3000)))
+_EDGE_SPACE: Final = re.compile(r"(?:\A|\x00)\s|\s(?:\x00|\Z)")
+
+
+def _edge_space(joined: str) -> bool:
+    """True when a text of ``joined`` (texts without NUL, NUL-separated) starts or ends
+    with white space (``str.strip`` would change it)."""
+    odd = _ODD_SPACES[:9] if joined.isascii() else _ODD_SPACES  # isascii is O(1)
+    if any(ch in joined for ch in odd):
+        return _EDGE_SPACE.search(joined) is not None
+    return " \x00" in joined or "\x00 " in joined or joined.startswith(" ") or joined.endswith(" ")
 
 
 def _escaped_texts(values: pd.Series) -> tuple[list[str], str]:
@@ -54,8 +68,9 @@ def _escaped_texts(values: pd.Series) -> tuple[list[str], str]:
         or joined.count("\x00") != max(len(texts) - 1, 0)
     ):
         texts = [_xml_text(t) for t in texts]
+        joined = "\x00".join(texts)  # no NUL left in a text
     # xml:space="preserve" only where needed: it is a quarter of a short cell's bytes
-    space = ' xml:space="preserve"' if [t.strip() for t in texts] != texts else ""
+    space = ' xml:space="preserve"' if _edge_space(joined) else ""
     return texts, space
 
 
