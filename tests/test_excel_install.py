@@ -10,15 +10,16 @@ start-up folder, closes a loaded add-in by name and opens the new one.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from xlcrm.cli import cli as xlcrm_cli
 from xlcrm.excel import addin, install, ribbon, vbamodules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -274,18 +275,12 @@ def test_a_user_excel_is_never_quit(tmp_path: Path) -> None:
 def test_cli_install_and_uninstall_with_home_in_a_temporary_folder(
     system: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("APPDATA", "USERPROFILE")}
-    env.update(HOME=str(tmp_path), **env_for(tmp_path))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env: dict[str, str | None] = {"APPDATA": None, "USERPROFILE": None, "HOME": str(tmp_path)}
+    env.update(env_for(tmp_path))
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "xlcrm", "addin", *args, "--platform", system],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+    def cli(*args: str) -> SimpleNamespace:  # in this process, with HOME in tmp_path
+        result = CliRunner().invoke(xlcrm_cli, ["addin", *args, "--platform", system], env=env)
+        return SimpleNamespace(returncode=result.exit_code, stderr=result.stderr)
 
     dry = cli("install", "--dry-run")
     assert dry.returncode == 0, dry.stderr

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from xlcrm.cli import cli
 from xlcrm.excel import addin, ribbon
 
 NS = {"ui": "http://schemas.microsoft.com/office/2009/07/customui"}
@@ -124,13 +125,8 @@ def test_ribbon_language_changes_only_the_ribbon(built: Path) -> None:
 
 
 def test_build_command_writes_the_addin(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "xlcrm", "addin", "build", "-o", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    result = CliRunner().invoke(cli, ["addin", "build", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
     assert (tmp_path / addin.ADDIN_NAME).read_bytes() == (
         REPO / "workbook" / addin.ADDIN_NAME
     ).read_bytes()
@@ -138,15 +134,12 @@ def test_build_command_writes_the_addin(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Linux behaviour")
 @pytest.mark.parametrize(("lang", "expected"), [("en", "Windows and macOS"), ("zh", "装有 Excel")])
-def test_install_on_linux_explains_and_exits_2(tmp_path: Path, lang: str, expected: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "xlcrm", "addin", "install", "--lang", lang],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert result.returncode == 2
+def test_install_on_linux_explains_and_exits_2(
+    tmp_path: Path, lang: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["addin", "install", "--lang", lang])
+    assert result.exit_code == 2
     assert expected in result.stderr
     assert "xlcrm addin lite" in result.stderr
     assert "Traceback" not in result.stderr

@@ -578,11 +578,13 @@ def test_chinese_pdf_has_real_chinese_text(brief_zh: dict[str, Any]) -> None:
     assert any("CJK" in f or "YaHei" in f or "PingFang" in f for f in fonts), fonts
 
 
+@pytest.mark.slow
 def test_pdf_page_count_stays_short(brief_en: dict[str, Any], brief_zh: dict[str, Any]) -> None:
     for brief in (brief_en, brief_zh):
         assert 8 <= len(brief["reader"].pages) <= 22
 
 
+@pytest.mark.slow
 def test_pdf_metadata_has_title_author_and_date(brief_en: dict[str, Any]) -> None:
     meta = brief_en["reader"].metadata
     ctx = brief_en["context"]
@@ -592,11 +594,13 @@ def test_pdf_metadata_has_title_author_and_date(brief_en: dict[str, Any]) -> Non
     assert meta.creation_date.date().isoformat() == ctx["meta"]["created"]
 
 
+@pytest.mark.slow
 def test_weasyprint_logs_no_warnings(brief_en: dict[str, Any], brief_zh: dict[str, Any]) -> None:
     for brief in (brief_en, brief_zh):
         assert [r.getMessage() for r in brief["logs"]] == []
 
 
+@pytest.mark.slow
 def test_pages_carry_running_header_and_page_numbers(brief_en: dict[str, Any]) -> None:
     pages = brief_en["reader"].pages
     total = len(pages)
@@ -606,6 +610,7 @@ def test_pages_carry_running_header_and_page_numbers(brief_en: dict[str, Any]) -
         assert brief_en["context"]["company"] in text
 
 
+@pytest.mark.slow
 def test_markup_names_come_out_as_literal_text(brief_en: dict[str, Any]) -> None:
     html, flat = brief_en["html"], brief_en["flat"]
     assert "<b>Bold</b>" not in html

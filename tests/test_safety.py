@@ -409,6 +409,7 @@ def test_formula_like_text_stays_text_in_result_sheets(injected_book: Path, tmp_
     assert all(c.data_type == "s" for c in wb["RFM"]["B"][1:])
 
 
+@pytest.mark.slow
 def test_formula_like_text_stays_text_in_the_pdf(injected_book: Path, tmp_path: Path) -> None:
     from pypdf import PdfReader
 

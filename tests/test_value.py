@@ -266,7 +266,7 @@ def test_p_alive_is_a_probability(theta, history):
     assert 0.0 <= prob <= alive
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(params, histories(), st.floats(0.1, 50), st.floats(0.1, 50))
 def test_expected_purchases_grow_with_the_horizon(theta, history, t1, extra):
     model = BgNbd(*theta, 0.0, 0, 0)
