@@ -41,13 +41,26 @@ def owner_keys(owners: pd.Series) -> pd.Series:
         ``string`` dtype, same index.
     """
     text = owners.astype("string")
-    keys = text.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
-    return keys.astype("string").mask(keys == "")
+    # a sales team has few owners: the rule runs once per distinct name
+    codes, names = pd.factorize(text, use_na_sentinel=True)
+    unique = pd.Series(names, dtype="string")
+    keys = unique.str.normalize("NFKC").str.casefold().str.split().str.join(" ")
+    keys = keys.astype("string").mask(keys == "")
+    out = pd.Series(pd.array([pd.NA] * len(text), dtype="string"), index=owners.index)
+    found = codes >= 0
+    out[found] = keys.to_numpy()[codes[found]]
+    return out
 
 
 def owner_spellings(owners: pd.Series) -> dict[str, str]:
     """``{key: name}``: each owner once, as first written (whitespace collapsed), in order."""
     keys = owner_keys(owners)
-    shown = owners.astype("string").str.split().str.join(" ")
+    text = owners.astype("string")
+    codes, names = pd.factorize(text, use_na_sentinel=True)
+    if not len(names):
+        return {}
+    collapsed = pd.Series(names, dtype="string").str.split().str.join(" ")
+    shown = pd.Series(collapsed.to_numpy(dtype=object)[codes], index=owners.index, dtype="string")
+    shown[codes < 0] = pd.NA
     first = pd.DataFrame({"key": keys, "shown": shown}).dropna().drop_duplicates("key")
     return dict(zip(first["key"].tolist(), first["shown"].tolist(), strict=True))
