@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import pandas as pd
 import pyarrow as pa
 
 from xlcrm.core.errors import InputError
+from xlcrm.engine import csvquote
 from xlcrm.engine.sources import Columns, Source, find_columns
 from xlcrm.locale import N_
+from xlcrm.xlsx.csvfile import quote_rows
 
 __all__ = ["DuckBackend", "default_memory_limit"]
 
@@ -67,6 +70,9 @@ class DuckBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._attached = False
+        self._copies = 0
+        #: Data quality rows found while reading the source (quotes left open).
+        self.quality: list[pd.DataFrame] = []
 
     # --- the four operations the reduction needs ------------------------------------
 
@@ -196,6 +202,7 @@ class DuckBackend:
         files = source.files
         if source.encoding != "utf-8-sig":
             files = tuple(self._utf8_copy(p, source.encoding) for p in files)
+        files = tuple(self._mended(p, source.delimiter) for p in files)
         with files[0].open(encoding="utf-8-sig", newline="") as fh:
             head = [
                 row
@@ -218,9 +225,27 @@ class DuckBackend:
         relation = f"(SELECT *, row_number() OVER () + {first_line - 1} AS xlcrm_row FROM {scan})"
         return relation, names, header, ["VARCHAR"] * len(names)
 
+    def _copy_path(self, path: Path) -> Path:
+        """A new path for a copy of ``path`` with its file name (Data quality names it)."""
+        folder = self._dir / "copies" / str(self._copies)
+        self._copies += 1
+        folder.mkdir(parents=True)
+        return folder / path.name
+
+    def _mended(self, path: Path, delimiter: str) -> Path:
+        """``path``, or a copy with its quotes left open read as plain characters
+        (listed on Data quality, see :mod:`xlcrm.engine.csvquote`)."""
+        blocks = csvquote.find_open_quotes(path, delimiter)
+        if not blocks:
+            return path
+        target = self._copy_path(path)
+        texts = csvquote.mend(path, target, delimiter, blocks)
+        self.quality.append(quote_rows(path.name, [b[0] for b in blocks], texts))
+        return target
+
     def _utf8_copy(self, path: Path, encoding: str) -> Path:
         """A UTF-8 copy of a CSV in another encoding (DuckDB reads UTF-8), streamed."""
-        target = self._dir / f"utf8-{len(list(self._dir.glob('utf8-*')))}-{path.name}"
+        target = self._copy_path(path)
         with (
             path.open(encoding=encoding, newline="") as src,
             target.open("w", encoding="utf-8", newline="") as dst,
