@@ -55,19 +55,19 @@ def odd_lines(path: Path, chunk: int = CHUNK) -> list[tuple[int, int]]:
                 offset += len(data)
                 continue
             arr = np.frombuffer(data, dtype=np.uint8)
-            # running count of quotes, modulo 256 (the parity is all that matters)
-            running = np.cumsum(arr == _QUOTE, dtype=np.uint8)
+            quotes = np.flatnonzero(arr == _QUOTE)
             nl = np.flatnonzero(arr == _NL)
             if nl.size:
-                upto = (running[nl] + parity) & 1  # parity from the open line's start
+                before = np.searchsorted(quotes, nl)  # quotes of the chunk before each line end
+                upto = (before + parity) & 1  # parity from the open line's start
                 odd = np.flatnonzero(upto ^ np.concatenate(([0], upto[:-1])))
                 starts = np.concatenate(([start], offset + nl[:-1] + 1))
                 out.extend(zip((line + odd).tolist(), starts[odd].tolist(), strict=True))
                 line += int(nl.size)
                 start = offset + int(nl[-1]) + 1
-                parity = int(running[-1] ^ running[nl[-1]]) & 1
+                parity = int(quotes.size - before[-1]) & 1
             else:
-                parity = (parity + int(running[-1])) & 1
+                parity = (parity + int(quotes.size)) & 1
             offset += len(data)
     if parity:
         out.append((line, start))

@@ -7,6 +7,7 @@ limit, so a history larger than memory is sorted and aggregated on disk.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -71,23 +72,36 @@ class DuckBackend:
             self.con.execute(f"SET threads = {int(threads)}")
         self._attached = False
         self._copies = 0
+        self._csv_files: dict[str, str] = {}  # path DuckDB reads -> the user's file
+        self._csv_label = ""
         #: Data quality rows found while reading the source (quotes left open).
         self.quality: list[pd.DataFrame] = []
 
     # --- the four operations the reduction needs ------------------------------------
 
+    def _run(self, statement: str) -> Any:
+        """Execute ``statement``; a CSV DuckDB cannot parse (found only now, deep in the
+        file) becomes an input error naming the file and the line."""
+        try:
+            return self.con.execute(statement)
+        except Exception as exc:  # duckdb.Error
+            found = self._csv_error(exc)
+            if found is None:
+                raise
+            raise found from None
+
     def view(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
+        self._run(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
     def materialize(self, name: str, query: str) -> None:
         """Store a query's rows (a temporary table: in memory, spilled to disk when large)."""
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+        self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
     def store_parts(self, query: str, parts: int) -> list[str]:
         """Write a query's rows to Parquet, split by a hash of ``customer_id`` into
         ``parts``; return one relation per part (each part is read on its own)."""
         folder = self._dir / "parts"
-        self.con.execute(
+        self._run(
             f"COPY (SELECT *, HASH(customer_id) % {int(parts)} AS xlcrm_part FROM ({query})) "
             f"TO {_s(str(folder))} (FORMAT parquet, PARTITION_BY (xlcrm_part), "
             "COMPRESSION zstd, OVERWRITE_OR_IGNORE true)"
@@ -100,7 +114,7 @@ class DuckBackend:
         ]
 
     def fetch(self, query: str) -> pa.Table:
-        table: pa.Table = self.con.sql(query).to_arrow_table()
+        table: pa.Table = self._run(query).to_arrow_table()
         return table
 
     def register(self, name: str, table: pa.Table) -> None:
@@ -121,7 +135,7 @@ class DuckBackend:
         except InputError:
             raise
         except Exception as exc:  # duckdb.Error: damaged file, bad CSV, no such table
-            raise _input_error(exc, source) from None
+            raise self._csv_error(exc) or _input_error(exc, source) from None
         columns = find_columns(
             "orders",
             names,
@@ -138,7 +152,7 @@ class DuckBackend:
                 f"FROM {relation}"
             )
         except Exception as exc:  # duckdb.Error: a CSV it cannot parse
-            raise _input_error(exc, source) from None
+            raise self._csv_error(exc) or _input_error(exc, source) from None
         rows: int | None = None
         if source.kind == "csv":  # an estimate from the bytes per line of the first 64 KB
             with source.files[0].open("rb") as fh:
@@ -156,6 +170,29 @@ class DuckBackend:
             ).fetchall()
             rows = int(found[0][0] or 0)
         return columns, rows
+
+    def _csv_error(self, exc: Exception) -> InputError | None:
+        """A DuckDB error about a CSV file it reads, as one line in the user's language:
+        the file as the user named it and, where DuckDB says it, the line."""
+        text = str(exc)
+        if not self._csv_files or not ("CSV Error" in text or "sniffing file" in text):
+            return None
+        named = _CSV_FILE.search(text)
+        path = named.group(1) if named else None
+        original = self._csv_files.get(path or "")
+        if original is None:
+            original = next(iter(self._csv_files.values())) if len(self._csv_files) == 1 else None
+        line = _CSV_LINE.search(text)
+        if line is None:
+            return InputError(
+                N_("DuckDB cannot read this CSV file (check its quotes and its delimiter)"),
+                file=original or self._csv_label,
+            )
+        return InputError(
+            N_("DuckDB cannot read this line of the CSV file (check its quotes and its cells)"),
+            file=original or self._csv_label,
+            row=int(line.group(1)),
+        )
 
     def _relation(self, source: Source) -> tuple[str, list[str], list[Any], list[str]]:
         """(FROM clause with xlcrm_file and xlcrm_row, column names, headers, types)."""
@@ -203,6 +240,8 @@ class DuckBackend:
         if source.encoding != "utf-8-sig":
             files = tuple(self._utf8_copy(p, source.encoding) for p in files)
         files = tuple(self._mended(p, source.delimiter) for p in files)
+        self._csv_label = source.label
+        self._csv_files = {str(c): str(p) for c, p in zip(files, source.files, strict=True)}
         with files[0].open(encoding="utf-8-sig", newline="") as fh:
             head = [
                 row
@@ -255,6 +294,9 @@ class DuckBackend:
 
 
 _EXTRA: Final = frozenset({"xlcrm_file", "file_row_number"})
+#: Where DuckDB's CSV errors name the file and the line.
+_CSV_FILE: Final = re.compile(r'(?:sniffing file "|\n\s*file = )([^"\n]+)')
+_CSV_LINE: Final = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def _input_error(exc: Exception, source: Source) -> InputError:
