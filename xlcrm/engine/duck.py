@@ -85,9 +85,12 @@ class DuckBackend:
         try:
             return self.con.execute(statement)
         except Exception as exc:  # duckdb.Error
-            found = self._csv_error(exc)
-            if found is None:
-                raise
+            self._raise_csv_error(exc)
+            raise
+
+    def _raise_csv_error(self, exc: Exception) -> None:
+        found = self._csv_error(exc)
+        if found is not None:
             raise found from None
 
     def view(self, name: str, query: str) -> None:
@@ -114,7 +117,11 @@ class DuckBackend:
         ]
 
     def fetch(self, query: str) -> pa.Table:
-        table: pa.Table = self._run(query).to_arrow_table()
+        try:
+            table: pa.Table = self.con.sql(query).to_arrow_table()
+        except Exception as exc:  # duckdb.Error
+            self._raise_csv_error(exc)
+            raise
         return table
 
     def register(self, name: str, table: pa.Table) -> None:
