@@ -191,12 +191,13 @@ def test_quotes_left_open_in_a_folder_of_csv_files(tmp_path: Path) -> None:
         "b.csv": (
             'Customer ID,Date,Amount\nB1,2024-01-02,10\nB2,2024-01-03,"20\nB3,2024-01-04,30\n'
         ),
-        # the quote opened on line 3 closes on line 5: lines 3-5 were one cell
+        # the quote opened on line 3 closes on line 4 (lines 3-4 were one cell); line 4
+        # read plainly has cells beyond the header (its quoted "a, b" falls apart)
         "c.csv": (
             "Customer ID,Date,Amount\n"
             "D1,2024-01-02,10\n"
             'D2,2024-01-03,"20\n'
-            "D3,2024-01-04,30\n"
+            'D3,2024-01-04,30,"a, b","c"\n'
             'D4,2024-01-05,"40"\n'
             "D5,2024-01-06,50\n"
             'D6,2024-01-07,"6,5"\n'

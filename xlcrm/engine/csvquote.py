@@ -117,9 +117,20 @@ def _count_lines(path: Path) -> int:
     return lines + (1 if tail and not tail.endswith(b"\n") else 0)
 
 
-def mend(path: Path, target: Path, delimiter: str, blocks: list[tuple[int, int, int]]) -> list[str]:
+def mend(
+    path: Path,
+    target: Path,
+    delimiter: str,
+    blocks: list[tuple[int, int, int]],
+    *,
+    width: int | None = None,
+) -> list[str]:
     """Copy ``path`` to ``target`` with the lines of each block written out as the
-    reader reads them (quotes plain); the text of each block's first line."""
+    reader reads them (quotes plain); the text of each block's first line.
+
+    A line read plainly may have more cells than the header (a quoted cell
+    with the delimiter in it falls apart); the reader gives the extra cells
+    no column, so only the first ``width`` are written (DuckDB refuses more)."""
     firsts: list[str] = []
     with path.open("rb") as src, target.open("wb") as dst:
         at = 0
@@ -135,7 +146,7 @@ def mend(path: Path, target: Path, delimiter: str, blocks: list[tuple[int, int, 
                     firsts.append(body)
                 out = io.StringIO()
                 writer = csv.writer(out, delimiter=delimiter, lineterminator=text[len(body) :])
-                writer.writerow(plain_fields(body, delimiter))
+                writer.writerow(plain_fields(body, delimiter)[:width])
                 dst.write(out.getvalue().encode("utf-8"))
             at = src.tell()
         shutil.copyfileobj(src, dst, 1 << 20)

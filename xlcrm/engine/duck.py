@@ -246,9 +246,6 @@ class DuckBackend:
         files = source.files
         if source.encoding != "utf-8-sig":
             files = tuple(self._utf8_copy(p, source.encoding) for p in files)
-        files = tuple(self._mended(p, source.delimiter) for p in files)
-        self._csv_label = source.label
-        self._csv_files = {str(c): str(p) for c, p in zip(files, source.files, strict=True)}
         with files[0].open(encoding="utf-8-sig", newline="") as fh:
             head = [
                 row
@@ -260,6 +257,9 @@ class DuckBackend:
             ]
         header = head[source.header_row] if len(head) > source.header_row else []
         names = [f"c{i}" for i in range(len(header))]
+        files = tuple(self._mended(p, source.delimiter, len(header)) for p in files)
+        self._csv_label = source.label
+        self._csv_files = {str(c): str(p) for c, p in zip(files, source.files, strict=True)}
         scan = (
             f"read_csv({_list(files)}, header = false, skip = {source.header_row + 1}, "
             f"all_varchar = true, delim = {_s(source.delimiter)}, quote = '\"', "
@@ -278,14 +278,15 @@ class DuckBackend:
         folder.mkdir(parents=True)
         return folder / path.name
 
-    def _mended(self, path: Path, delimiter: str) -> Path:
+    def _mended(self, path: Path, delimiter: str, width: int) -> Path:
         """``path``, or a copy with its quotes left open read as plain characters
-        (listed on Data quality, see :mod:`xlcrm.engine.csvquote`)."""
+        (listed on Data quality, see :mod:`xlcrm.engine.csvquote`); ``width`` is the
+        number of header cells."""
         blocks = csvquote.find_open_quotes(path, delimiter)
         if not blocks:
             return path
         target = self._copy_path(path)
-        texts = csvquote.mend(path, target, delimiter, blocks)
+        texts = csvquote.mend(path, target, delimiter, blocks, width=width)
         self.quality.append(quote_rows(path.name, [b[0] for b in blocks], texts))
         return target
 
