@@ -271,3 +271,16 @@ def test_a_csv_duckdb_still_cannot_read_names_the_file_and_line(tmp_path: Path) 
         assert not any(w in text for w in ("Error", "Invalid", "line"))
     else:
         raise AssertionError("the engine read a line with six cells under three headers")
+
+
+def test_a_gbk_file_keeps_its_name_on_data_quality(tmp_path: Path) -> None:
+    path = tmp_path / "订单.csv"
+    text = (
+        "客户编号,日期,金额\nC1,2024-01-02,10\nC2,2024-01-03,abc\n"
+        'C3,2024-01-04,"30\nC4,2024-01-05,40\n'
+    )
+    path.write_bytes(text.encode("gbk"))
+    engine, reader = both(path, tmp_path)
+    assert spend(engine) == spend(reader)
+    assert quote_rows(engine.data.quality) == quote_rows(reader.data.problems)
+    assert set(engine.data.quality["sheet"]) == {"订单.csv"}  # not the UTF-8 copy's name
