@@ -150,3 +150,137 @@ def test_ids_differing_in_case_width_or_invisible_characters(tmp_path: Path) -> 
     wb.save(book)
     merged = run_engine(path, today=TODAY, as_of=AS_OF, settings_book=book)
     assert spend(merged) == {"C001": (4, 100.0), "C002": (1, 50.0)}
+
+
+# --- quotes left open -------------------------------------------------------------
+
+OPEN_QUOTE = (
+    "Customer ID,Date,Amount\n"
+    "C1,2024-01-02,10\n"
+    'C2,2024-01-03,"20\n'
+    "C3,2024-01-04,30\n"
+    "C4,2024-01-05,40\n"
+)
+
+
+def quote_rows(quality: pd.DataFrame) -> list[tuple[str, int, str]]:
+    rows = quality[quality["reason"] == "csv_quote"]
+    return sorted(
+        (str(s), int(r), str(v))
+        for s, r, v in zip(rows["sheet"], rows["row"], rows["value"], strict=True)
+    )
+
+
+def test_a_quote_left_open_gives_what_the_reader_gives(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(OPEN_QUOTE, encoding="utf-8")
+    engine, reader = both(path, tmp_path)
+    assert spend(engine) == spend(reader)
+    assert sorted(spend(engine)) == ["C1", "C2", "C3", "C4"]
+    assert_same_customers(engine.analysis.customers, reader.analysis.customers)
+    listed = quote_rows(engine.data.quality)
+    assert listed == quote_rows(reader.data.problems) == [("orders.csv", 3, 'C2,2024-01-03,"20')]
+    assert engine.data.counts["orders"].read == 4
+
+
+def test_quotes_left_open_in_a_folder_of_csv_files(tmp_path: Path) -> None:
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    texts = {
+        "a.csv": "Customer ID,Date,Amount\nA1,2024-01-02,10\nA2,2024-01-03,11\n",
+        "b.csv": (
+            'Customer ID,Date,Amount\nB1,2024-01-02,10\nB2,2024-01-03,"20\nB3,2024-01-04,30\n'
+        ),
+        # the quote opened on line 3 closes on line 4 (lines 3-4 were one cell); line 4
+        # read plainly has cells beyond the header (its quoted "a, b" falls apart)
+        "c.csv": (
+            "Customer ID,Date,Amount\n"
+            "D1,2024-01-02,10\n"
+            'D2,2024-01-03,"20\n'
+            'D3,2024-01-04,30,"a, b","c"\n'
+            'D4,2024-01-05,"40"\n'
+            "D5,2024-01-06,50\n"
+            'D6,2024-01-07,"6,5"\n'
+        ),
+    }
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    engine = run_engine(folder, today=TODAY, as_of=AS_OF)
+    expected: dict[str, tuple[int, float]] = {}
+    listed: list[tuple[str, int, str]] = []
+    for name in texts:
+        reader = run_job(read_orders_csv(folder / name), today=TODAY, as_of=AS_OF)
+        expected.update(spend(reader))
+        listed.extend(quote_rows(reader.data.problems))
+    assert spend(engine) == expected
+    assert {"B3", "D3", "D4", "D5"} <= set(expected)
+    assert quote_rows(engine.data.quality) == sorted(listed)
+    assert [(s, r) for s, r, _ in sorted(listed)] == [("b.csv", 3), ("c.csv", 3)]
+
+
+def test_a_clean_csv_is_read_where_it_is(tmp_path: Path, monkeypatch: object) -> None:
+    from xlcrm.engine import csvquote
+
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        'Customer ID,Date,Amount,Note\n"C1","2024-01-02","10","a, b"\n'
+        'C2,2024-01-03,20,"say ""hi"""\nC3,2024-01-04,30,x\n',
+        encoding="utf-8",
+    )
+    assert csvquote.odd_lines(path) == []
+    assert csvquote.find_open_quotes(path, ",") == []
+    copies: list[Path] = []
+    real = csvquote.mend
+    monkeypatch.setattr(  # type: ignore[attr-defined]
+        csvquote, "mend", lambda src, *a: copies.append(src) or real(src, *a)
+    )
+    engine, reader = both(path, tmp_path)
+    assert copies == []
+    assert spend(engine) == spend(reader) == {"C1": (1, 10.0), "C2": (1, 20.0), "C3": (1, 30.0)}
+    assert quote_rows(engine.data.quality) == []
+
+
+def test_the_pre_check_across_chunk_edges(tmp_path: Path) -> None:
+    from xlcrm.engine import csvquote
+
+    lines = ['a,"b', 'c,"d"', "", '"', 'e,""f', "g", 'h"']
+    path = tmp_path / "q.csv"
+    path.write_bytes("\n".join(lines).encode())
+    odd, offset = [], 0
+    for number, line in enumerate(lines, start=1):
+        if line.count('"') % 2:
+            odd.append((number, offset))
+        offset += len(line) + 1
+    for chunk in (1, 2, 3, 5, 1 << 20):
+        assert csvquote.odd_lines(path, chunk) == odd
+
+
+def test_a_csv_duckdb_still_cannot_read_names_the_file_and_line(tmp_path: Path) -> None:
+    from xlcrm.core.errors import InputError
+
+    lines = ["Customer ID,Date,Amount"] + [f"C{i},2024-01-02,{i}" for i in range(60000)]
+    lines[50000] = "C9,2024-01-02,5,x,y,z"  # past DuckDB's sample: found while reading
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        run_engine(path, today=TODAY, as_of=AS_OF, lang="zh")
+    except InputError as exc:
+        assert exc.file == str(path) and exc.row == 50001
+        text = exc.render("zh")
+        assert "orders.csv" in text and "50001" in text and "DuckDB" in text
+        assert not any(w in text for w in ("Error", "Invalid", "line"))
+    else:
+        raise AssertionError("the engine read a line with six cells under three headers")
+
+
+def test_a_gbk_file_keeps_its_name_on_data_quality(tmp_path: Path) -> None:
+    path = tmp_path / "订单.csv"
+    text = (
+        "客户编号,日期,金额\nC1,2024-01-02,10\nC2,2024-01-03,abc\n"
+        'C3,2024-01-04,"30\nC4,2024-01-05,40\n'
+    )
+    path.write_bytes(text.encode("gbk"))
+    engine, reader = both(path, tmp_path)
+    assert spend(engine) == spend(reader)
+    assert quote_rows(engine.data.quality) == quote_rows(reader.data.problems)
+    assert set(engine.data.quality["sheet"]) == {"订单.csv"}  # not the UTF-8 copy's name

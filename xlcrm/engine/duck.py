@@ -7,17 +7,21 @@ limit, so a history larger than memory is sorted and aggregated on disk.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import pandas as pd
 import pyarrow as pa
 
 from xlcrm.core.errors import InputError
+from xlcrm.engine import csvquote
 from xlcrm.engine.sources import Columns, Source, find_columns
 from xlcrm.locale import N_
+from xlcrm.xlsx.csvfile import quote_rows
 
 __all__ = ["DuckBackend", "default_memory_limit"]
 
@@ -67,21 +71,40 @@ class DuckBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._attached = False
+        self._copies = 0
+        self._csv_files: dict[str, str] = {}  # path DuckDB reads -> the user's file
+        self._csv_label = ""
+        #: Data quality rows found while reading the source (quotes left open).
+        self.quality: list[pd.DataFrame] = []
 
     # --- the four operations the reduction needs ------------------------------------
 
+    def _run(self, statement: str) -> Any:
+        """Execute ``statement``; a CSV DuckDB cannot parse (found only now, deep in the
+        file) becomes an input error naming the file and the line."""
+        try:
+            return self.con.execute(statement)
+        except Exception as exc:  # duckdb.Error
+            self._raise_csv_error(exc)
+            raise
+
+    def _raise_csv_error(self, exc: Exception) -> None:
+        found = self._csv_error(exc)
+        if found is not None:
+            raise found from None
+
     def view(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
+        self._run(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
     def materialize(self, name: str, query: str) -> None:
         """Store a query's rows (a temporary table: in memory, spilled to disk when large)."""
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+        self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
     def store_parts(self, query: str, parts: int) -> list[str]:
         """Write a query's rows to Parquet, split by a hash of ``customer_id`` into
         ``parts``; return one relation per part (each part is read on its own)."""
         folder = self._dir / "parts"
-        self.con.execute(
+        self._run(
             f"COPY (SELECT *, HASH(customer_id) % {int(parts)} AS xlcrm_part FROM ({query})) "
             f"TO {_s(str(folder))} (FORMAT parquet, PARTITION_BY (xlcrm_part), "
             "COMPRESSION zstd, OVERWRITE_OR_IGNORE true)"
@@ -94,7 +117,11 @@ class DuckBackend:
         ]
 
     def fetch(self, query: str) -> pa.Table:
-        table: pa.Table = self.con.sql(query).to_arrow_table()
+        try:
+            table: pa.Table = self.con.sql(query).to_arrow_table()
+        except Exception as exc:  # duckdb.Error
+            self._raise_csv_error(exc)
+            raise
         return table
 
     def register(self, name: str, table: pa.Table) -> None:
@@ -115,7 +142,7 @@ class DuckBackend:
         except InputError:
             raise
         except Exception as exc:  # duckdb.Error: damaged file, bad CSV, no such table
-            raise _input_error(exc, source) from None
+            raise self._csv_error(exc) or _input_error(exc, source) from None
         columns = find_columns(
             "orders",
             names,
@@ -132,7 +159,7 @@ class DuckBackend:
                 f"FROM {relation}"
             )
         except Exception as exc:  # duckdb.Error: a CSV it cannot parse
-            raise _input_error(exc, source) from None
+            raise self._csv_error(exc) or _input_error(exc, source) from None
         rows: int | None = None
         if source.kind == "csv":  # an estimate from the bytes per line of the first 64 KB
             with source.files[0].open("rb") as fh:
@@ -150,6 +177,29 @@ class DuckBackend:
             ).fetchall()
             rows = int(found[0][0] or 0)
         return columns, rows
+
+    def _csv_error(self, exc: Exception) -> InputError | None:
+        """A DuckDB error about a CSV file it reads, as one line in the user's language:
+        the file as the user named it and, where DuckDB says it, the line."""
+        text = str(exc)
+        if not self._csv_files or not ("CSV Error" in text or "sniffing file" in text):
+            return None
+        named = _CSV_FILE.search(text)
+        path = named.group(1) if named else None
+        original = self._csv_files.get(path or "")
+        if original is None:
+            original = next(iter(self._csv_files.values())) if len(self._csv_files) == 1 else None
+        line = _CSV_LINE.search(text)
+        if line is None:
+            return InputError(
+                N_("DuckDB cannot read this CSV file (check its quotes and its delimiter)"),
+                file=original or self._csv_label,
+            )
+        return InputError(
+            N_("DuckDB cannot read this line of the CSV file (check its quotes and its cells)"),
+            file=original or self._csv_label,
+            row=int(line.group(1)),
+        )
 
     def _relation(self, source: Source) -> tuple[str, list[str], list[Any], list[str]]:
         """(FROM clause with xlcrm_file and xlcrm_row, column names, headers, types)."""
@@ -207,6 +257,9 @@ class DuckBackend:
             ]
         header = head[source.header_row] if len(head) > source.header_row else []
         names = [f"c{i}" for i in range(len(header))]
+        files = tuple(self._mended(p, source.delimiter, len(header)) for p in files)
+        self._csv_label = source.label
+        self._csv_files = {str(c): str(p) for c, p in zip(files, source.files, strict=True)}
         scan = (
             f"read_csv({_list(files)}, header = false, skip = {source.header_row + 1}, "
             f"all_varchar = true, delim = {_s(source.delimiter)}, quote = '\"', "
@@ -218,9 +271,28 @@ class DuckBackend:
         relation = f"(SELECT *, row_number() OVER () + {first_line - 1} AS xlcrm_row FROM {scan})"
         return relation, names, header, ["VARCHAR"] * len(names)
 
+    def _copy_path(self, path: Path) -> Path:
+        """A new path for a copy of ``path`` with its file name (Data quality names it)."""
+        folder = self._dir / "copies" / str(self._copies)
+        self._copies += 1
+        folder.mkdir(parents=True)
+        return folder / path.name
+
+    def _mended(self, path: Path, delimiter: str, width: int) -> Path:
+        """``path``, or a copy with its quotes left open read as plain characters
+        (listed on Data quality, see :mod:`xlcrm.engine.csvquote`); ``width`` is the
+        number of header cells."""
+        blocks = csvquote.find_open_quotes(path, delimiter)
+        if not blocks:
+            return path
+        target = self._copy_path(path)
+        texts = csvquote.mend(path, target, delimiter, blocks, width=width)
+        self.quality.append(quote_rows(path.name, [b[0] for b in blocks], texts))
+        return target
+
     def _utf8_copy(self, path: Path, encoding: str) -> Path:
         """A UTF-8 copy of a CSV in another encoding (DuckDB reads UTF-8), streamed."""
-        target = self._dir / f"utf8-{len(list(self._dir.glob('utf8-*')))}-{path.name}"
+        target = self._copy_path(path)
         with (
             path.open(encoding=encoding, newline="") as src,
             target.open("w", encoding="utf-8", newline="") as dst,
@@ -230,6 +302,9 @@ class DuckBackend:
 
 
 _EXTRA: Final = frozenset({"xlcrm_file", "file_row_number"})
+#: Where DuckDB's CSV errors name the file and the line.
+_CSV_FILE: Final = re.compile(r'(?:sniffing file "|\n\s*file = )([^"\n]+)')
+_CSV_LINE: Final = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def _input_error(exc: Exception, source: Source) -> InputError:

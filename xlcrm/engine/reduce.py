@@ -39,7 +39,8 @@ LIST_LIMIT: Final = 1000
 
 class Backend(Protocol):
     """What the reduction needs from an engine. Queries are SELECTs in DuckDB's
-    dialect; a backend for another engine transpiles them (:func:`sql.for_dialect`)."""
+    dialect; a backend for another engine transpiles them (:func:`sql.for_dialect`).
+    A backend may keep a list ``quality`` of Data quality rows it found while reading."""
 
     dialect: str
 
@@ -138,6 +139,10 @@ def reduce_orders(
         reduced = reduce(merged=True)
     if len(similar):
         quality = similar if not len(quality) else pd.concat([quality, similar], ignore_index=True)
+    # rows a backend listed while reading the source (DuckDB: quotes left open in a CSV)
+    read = [q for q in getattr(backend, "quality", []) if len(q)]
+    if read:
+        quality = pd.concat([*read, quality] if len(quality) else read, ignore_index=True)
     return Reduction(reduced, counts, future, problems, quality, columns, parts)
 
 

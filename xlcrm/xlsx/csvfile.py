@@ -40,11 +40,9 @@ def read_rows(file: Path) -> tuple[list[list[Any]], list[pd.DataFrame]]:
         last = 0
         for record in reader:
             first, last = last + 1, reader.line_num
-            if last > first and any("\n" in f and delimiter in f for f in record):
+            if last > first and left_open(record, delimiter):
                 broken.append(first)
-                for line in lines[first - 1 : last]:
-                    plain = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE))
-                    rows.append([f.strip('"') for f in plain])
+                rows.extend(plain_fields(line, delimiter) for line in lines[first - 1 : last])
             else:
                 rows.append(record)
     except csv.Error as exc:
@@ -53,17 +51,32 @@ def read_rows(file: Path) -> tuple[list[list[Any]], list[pd.DataFrame]]:
     rows = [row + [""] * (width - len(row)) if len(row) < width else row for row in rows]
     problems = []
     if broken:
-        problems.append(
-            quality_rows(
-                file.name,
-                np.array(broken, dtype=np.int64),
-                "",
-                np.array([lines[i - 1][:80] for i in broken], dtype=object),
-                np.full(len(broken), CSV_QUOTE, dtype=object),
-                np.zeros(len(broken), dtype=bool),
-            )
-        )
+        problems.append(quote_rows(file.name, broken, [lines[i - 1] for i in broken]))
     return rows, problems
 
 
-__all__ = ["CSV_QUOTE", "read_rows"]
+def left_open(record: list[str], delimiter: str) -> bool:
+    """True when a record read over several lines has a cell holding a line break and
+    the delimiter: taken for a quote opened and never closed."""
+    return any("\n" in f and delimiter in f for f in record)
+
+
+def plain_fields(line: str, delimiter: str) -> list[str]:
+    """The cells of one line with its quotes read as plain characters (ends stripped)."""
+    plain = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    return [f.strip('"') for f in plain]
+
+
+def quote_rows(name: str, lines: list[int], texts: list[str]) -> pd.DataFrame:
+    """Data quality rows: a quote left open on each of ``lines`` (1-based) of file ``name``."""
+    return quality_rows(
+        name,
+        np.array(lines, dtype=np.int64),
+        "",
+        np.array([text[:80] for text in texts], dtype=object),
+        np.full(len(lines), CSV_QUOTE, dtype=object),
+        np.zeros(len(lines), dtype=bool),
+    )
+
+
+__all__ = ["CSV_QUOTE", "left_open", "plain_fields", "quote_rows", "read_rows"]
