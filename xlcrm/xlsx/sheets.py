@@ -500,7 +500,7 @@ def _value_sheet(c: pd.DataFrame, lang: str, settings: Settings) -> ResultSheet:
     when the model is missing (the dashboard says why)."""
     from xlcrm.core.value import repurchase_band_label
 
-    keys = VALUE_KEYS
+    keys: tuple[str, ...] = VALUE_KEYS
     if "expected_margin" not in c or c["expected_margin"].isna().all():
         keys = tuple(k for k in keys if k != "expected_margin")  # no customer's margin known
     frame = _take(c[c["frequency"].to_numpy() > 0], keys)
