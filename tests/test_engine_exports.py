@@ -284,3 +284,17 @@ def test_a_gbk_file_keeps_its_name_on_data_quality(tmp_path: Path) -> None:
     assert spend(engine) == spend(reader)
     assert quote_rows(engine.data.quality) == quote_rows(reader.data.problems)
     assert set(engine.data.quality["sheet"]) == {"订单.csv"}  # not the UTF-8 copy's name
+
+
+def test_the_command_names_the_status_column_in_the_users_language(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from xlcrm.cli import cli
+
+    path = export(SHOP, SHOP_HEADER, tmp_path / "orders.csv")
+    args = ["analyze", str(path), "--engine", "duckdb", "--as-of", AS_OF]
+    zh = CliRunner().invoke(cli, [*args, "--lang", "zh", "-o", str(tmp_path / "zh.xlsx")])
+    assert zh.exit_code == 0, zh.stderr
+    assert "订单状态 = '订单状态'" in zh.stdout and "status" not in zh.stdout
+    en = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "en.xlsx")])
+    assert "order status = '订单状态'" in en.stdout

@@ -51,6 +51,7 @@ ROLES = {
     "order_date": N_("order date"),
     "amount": N_("amount"),
     "order_id": N_("order id"),
+    "status": N_("order status"),
 }
 
 
