@@ -27,6 +27,13 @@ __all__ = ["PER_CUSTOMER", "Parts", "analyze_in_parts", "run_all"]
 #: stage reads; every other stage sees all customers (a new stage is one of those
 #: until it is listed here).
 PER_CUSTOMER: Final = frozenset({"churn", "grades", "followups", "actions"})
+#: Per-customer working values (not columns of the result) the stages of
+#: :data:`PER_CUSTOMER` read; every other per-customer value of the all-customer
+#: stages is let go once the summary of all customers is made.
+SLICE_INPUTS: Final = frozenset({"class_index", "tier_index"})
+#: Text columns with at most this many distinct values are held as codes into
+#: their distinct values between the all-customer stages and the slices.
+FEW_VALUES: Final = 127
 
 
 def run_all(run: Run) -> Analysis:
@@ -62,6 +69,7 @@ class Parts:
             stop = min(start + self.rows, n)
             part = _slice_run(self.run, start, stop)
             found = {key: _cut(value, start, stop, n) for key, value in self.whole.items()}
+            found = {key: _expand(value) for key, value in found.items()}
             for stage in STAGES:
                 if stage.__name__ in PER_CUSTOMER:
                     found.update(stage(part, found))
@@ -76,13 +84,64 @@ def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:
             whole.update(stage(run, whole))
     empty = pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
     analysis = finish(run, whole, customers=empty)
-    return Parts(analysis, run, whole, max(1, int(rows)))
+    # what the slices need, text of few distinct values as codes (memory: one value of
+    # ten million customers is 80 MB as text, 10 MB as codes)
+    n = run.n
+    kept = {
+        key: _compact(value, n)
+        for key, value in whole.items()
+        if key in COLUMNS or key in SLICE_INPUTS or not _per_customer(value, n)
+    }
+    return Parts(analysis, run, kept, max(1, int(rows)))
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """A text column as codes into its distinct values (``-1``: missing)."""
+
+    codes: np.ndarray
+    values: pd.api.extensions.ExtensionArray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, where: slice) -> _Codes:
+        return _Codes(self.codes[where], self.values)
+
+    def expand(self) -> pd.Series:
+        return pd.Series(self.values.take(self.codes, allow_fill=True))
+
+
+def _per_customer(value: Any, n: int) -> bool:
+    if isinstance(value, tuple):
+        return any(_per_customer(v, n) for v in value)
+    return isinstance(value, (pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)) and (
+        len(value) == n
+    )
+
+
+def _compact(value: Any, n: int) -> Any:
+    """A per-customer text column with few distinct values as :class:`_Codes`."""
+    if not (isinstance(value, pd.Series) and len(value) == n):
+        return value
+    if not isinstance(value.dtype, pd.StringDtype) or not isinstance(value.index, pd.RangeIndex):
+        return value
+    codes, values = pd.factorize(value.array)
+    if len(values) > FEW_VALUES:
+        return value
+    return _Codes(codes.astype(np.int8), values)
+
+
+def _expand(value: Any) -> Any:
+    return value.expand() if isinstance(value, _Codes) else value
 
 
 def _cut(value: Any, start: int, stop: int, n: int) -> Any:
     """The slice of a per-customer value; anything else (cut points, summaries) as it is."""
     if isinstance(value, tuple):
         return tuple(_cut(v, start, stop, n) for v in value)
+    if isinstance(value, _Codes) and len(value) == n:
+        return value[start:stop]
     if isinstance(value, pd.Series) and len(value) == n:
         return value.iloc[start:stop].reset_index(drop=True)
     if isinstance(value, (np.ndarray, pd.api.extensions.ExtensionArray)) and len(value) == n:
