@@ -31,6 +31,8 @@ PER_CUSTOMER: Final = frozenset({"churn", "grades", "followups", "actions"})
 #: :data:`PER_CUSTOMER` read; every other per-customer value of the all-customer
 #: stages is let go once the summary of all customers is made.
 SLICE_INPUTS: Final = frozenset({"class_index", "tier_index"})
+#: Columns of the per-customer table (:mod:`xlcrm.core.reduced`) those stages read.
+SLICE_TABLE: Final = frozenset({"recent_purchases", "prior_purchases"})
 #: Text columns with at most this many distinct values are held as codes into
 #: their distinct values between the all-customer stages and the slices.
 FEW_VALUES: Final = 127
@@ -92,7 +94,9 @@ def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:
         for key, value in whole.items()
         if key in COLUMNS or key in SLICE_INPUTS or not _per_customer(value, n)
     }
-    return Parts(analysis, run, kept, max(1, int(rows)))
+    table = {k: v for k, v in run.reduced.columns.items() if k in SLICE_TABLE}
+    sliced = replace(run, reduced=replace(run.reduced, columns=table))
+    return Parts(analysis, sliced, kept, max(1, int(rows)))
 
 
 @dataclass(frozen=True)
