@@ -165,7 +165,10 @@ class _Keeper:
                     lean[column] = lean[column].astype("category")
             self._lean.append(lean)
             self._top.append(_top_rows(frame))
-            self._plan.append(_plan_rows(frame, self.limit))
+            # the first ``limit`` of everyone are the first of (those so far + this slice's
+            # first): (due date, id) orders every customer, so only ``limit`` rows are kept
+            due = _plan_rows(frame, self.limit)
+            self._plan = [_plan_rows(pd.concat([*self._plan, due], ignore_index=True), self.limit)]
             yield frame
 
     def lean(self) -> pd.DataFrame:
