@@ -80,23 +80,44 @@ class Parts:
 
 def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:
     """Run the all-customer stages now; the rest per slice of ``rows`` customers."""
-    whole: Found = {}
+    n = run.n
+    # text of few distinct values held as codes (one text value of ten million customers
+    # is 80 MB, its code 10 MB), given back as text to the stages that read it
+    whole = _Whole(n)
     for stage in STAGES:
         if stage.__name__ not in PER_CUSTOMER:
             whole.update(stage(run, whole))
     empty = pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
     analysis = finish(run, whole, customers=empty)
-    # what the slices need, text of few distinct values as codes (memory: one value of
-    # ten million customers is 80 MB as text, 10 MB as codes)
-    n = run.n
+    # what the slices need
     kept = {
-        key: _compact(value, n)
+        key: value
         for key, value in whole.items()
         if key in COLUMNS or key in SLICE_INPUTS or not _per_customer(value, n)
     }
+    del whole
     table = {k: v for k, v in run.reduced.columns.items() if k in SLICE_TABLE}
     sliced = replace(run, reduced=replace(run.reduced, columns=table))
     return Parts(analysis, sliced, kept, max(1, int(rows)))
+
+
+class _Whole(dict[str, Any]):
+    """What the all-customer stages found: text columns of few distinct values stored
+    as :class:`_Codes`, read back as the text column they were."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __getitem__(self, key: str) -> Any:
+        return _expand(super().__getitem__(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _expand(super().get(key, default))
+
+    def update(self, found: Found) -> None:  # type: ignore[override]
+        for key, value in found.items():
+            super().__setitem__(key, _compact(value, self.n))
 
 
 @dataclass(frozen=True)
@@ -119,9 +140,8 @@ class _Codes:
 def _per_customer(value: Any, n: int) -> bool:
     if isinstance(value, tuple):
         return any(_per_customer(v, n) for v in value)
-    return isinstance(value, (pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)) and (
-        len(value) == n
-    )
+    kinds = (_Codes, pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)
+    return isinstance(value, kinds) and (len(value) == n)
 
 
 def _compact(value: Any, n: int) -> Any:

@@ -174,7 +174,9 @@ class _Keeper:
     def lean(self) -> pd.DataFrame:
         if not self._lean:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAN_COLUMNS})
-        return pd.concat(self._lean, ignore_index=True)
+        lean = pd.concat(self._lean, ignore_index=True)
+        self._lean = [lean]  # the slices' pieces let go
+        return lean
 
     def summary(self) -> pd.DataFrame:
         top = _top_rows(pd.concat(self._top, ignore_index=True)).assign(top=True, plan=False)
