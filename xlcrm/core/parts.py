@@ -65,8 +65,12 @@ class Parts:
     def n_customers(self) -> int:
         return self.run.n
 
-    def frames(self) -> Iterator[pd.DataFrame]:
+    def frames(self, *, last: bool = False) -> Iterator[pd.DataFrame]:
+        """The slices in order; ``last``: let go of every customer's values once the
+        last slice is made (the memory they hold; ``frames`` then yields no more)."""
         n = self.run.n
+        if n and not self.whole:
+            raise RuntimeError("the slices were already made with last=True")
         for start in range(0, n, self.rows):
             stop = min(start + self.rows, n)
             part = _slice_run(self.run, start, stop)
@@ -75,7 +79,11 @@ class Parts:
             for stage in STAGES:
                 if stage.__name__ in PER_CUSTOMER:
                     found.update(stage(part, found))
-            yield pd.DataFrame({name: found[name] for name in COLUMNS})
+            frame = pd.DataFrame({name: found[name] for name in COLUMNS})
+            del found, part
+            if last and stop == n:
+                self.whole.clear()
+            yield frame
 
 
 def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:

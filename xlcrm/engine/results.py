@@ -119,7 +119,8 @@ def write_outputs(
         book = writer.write_results(result, data, target, lang=lang)
         written_csv = _write_csv([result.customers], csv_path, lang) if csv else None
         return Written(result, book, True, None, written_csv, len(result.customers))
-    frames = result.frames() if isinstance(result, Parts) else iter([result.customers])
+    # the slices' values are let go after the last file that streams them
+    frames = result.frames(last=not csv) if isinstance(result, Parts) else iter([result.customers])
     if step is not None:
         step("parquet")
     kept = _Keeper(limit)
@@ -127,7 +128,7 @@ def write_outputs(
     lean = dataclasses.replace(analysis, customers=kept.lean())
     written_csv = None
     if csv:
-        again = result.frames() if isinstance(result, Parts) else iter([result.customers])
+        again = result.frames(last=True) if isinstance(result, Parts) else iter([result.customers])
         written_csv = _write_csv(again, csv_path, lang)
     if step is not None:
         step("workbook")
