@@ -31,6 +31,7 @@ from xlcrm.core import schema
 from xlcrm.core.analysis import Analysis
 from xlcrm.core.errors import OutputError
 from xlcrm.core.parts import Parts
+from xlcrm.engine.memory import give_back
 from xlcrm.locale import N_
 from xlcrm.xlsx import columns, layout, writer
 from xlcrm.xlsx.dashboard import build_dashboard
@@ -125,6 +126,7 @@ def write_outputs(
         step("parquet")
     kept = _Keeper(limit)
     _write_parquet(kept.watch(frames), parquet_path)
+    give_back()
     lean = dataclasses.replace(analysis, customers=kept.lean())
     written_csv = None
     if csv:
@@ -133,6 +135,7 @@ def write_outputs(
     if step is not None:
         step("workbook")
     summary = kept.summary()
+    give_back()
     book = write_summary_workbook(lean, summary, data, target, lang=lang)
     return Written(
         lean,
