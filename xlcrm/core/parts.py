@@ -158,10 +158,10 @@ def _compact(value: Any, n: int) -> Any:
         return value
     if not isinstance(value.dtype, pd.StringDtype) or not isinstance(value.index, pd.RangeIndex):
         return value
-    codes, values = pd.factorize(value.array)
+    codes, values = value.factorize()
     if len(values) > FEW_VALUES:
         return value
-    return _Codes(codes.astype(np.int8), values)
+    return _Codes(codes.astype(np.int8), pd.Index(values).array)
 
 
 def _expand(value: Any) -> Any:
