@@ -27,6 +27,15 @@ __all__ = ["PER_CUSTOMER", "Parts", "analyze_in_parts", "run_all"]
 #: stage reads; every other stage sees all customers (a new stage is one of those
 #: until it is listed here).
 PER_CUSTOMER: Final = frozenset({"churn", "grades", "followups", "actions"})
+#: Per-customer working values (not columns of the result) the stages of
+#: :data:`PER_CUSTOMER` read; every other per-customer value of the all-customer
+#: stages is let go once the summary of all customers is made.
+SLICE_INPUTS: Final = frozenset({"class_index", "tier_index"})
+#: Columns of the per-customer table (:mod:`xlcrm.core.reduced`) those stages read.
+SLICE_TABLE: Final = frozenset({"recent_purchases", "prior_purchases"})
+#: Text columns with at most this many distinct values are held as codes into
+#: their distinct values between the all-customer stages and the slices.
+FEW_VALUES: Final = 127
 
 
 def run_all(run: Run) -> Analysis:
@@ -56,33 +65,115 @@ class Parts:
     def n_customers(self) -> int:
         return self.run.n
 
-    def frames(self) -> Iterator[pd.DataFrame]:
+    def frames(self, *, last: bool = False) -> Iterator[pd.DataFrame]:
+        """The slices in order; ``last``: let go of every customer's values once the
+        last slice is made (the memory they hold; ``frames`` then yields no more)."""
         n = self.run.n
+        if n and not self.whole:
+            raise RuntimeError("the slices were already made with last=True")
         for start in range(0, n, self.rows):
             stop = min(start + self.rows, n)
             part = _slice_run(self.run, start, stop)
             found = {key: _cut(value, start, stop, n) for key, value in self.whole.items()}
+            found = {key: _expand(value) for key, value in found.items()}
             for stage in STAGES:
                 if stage.__name__ in PER_CUSTOMER:
                     found.update(stage(part, found))
-            yield pd.DataFrame({name: found[name] for name in COLUMNS})
+            frame = pd.DataFrame({name: found[name] for name in COLUMNS})
+            del found, part
+            if last and stop == n:
+                self.whole.clear()
+            yield frame
 
 
 def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:
     """Run the all-customer stages now; the rest per slice of ``rows`` customers."""
-    whole: Found = {}
+    n = run.n
+    # text of few distinct values held as codes (one text value of ten million customers
+    # is 80 MB, its code 10 MB), given back as text to the stages that read it
+    whole = _Whole(n)
     for stage in STAGES:
         if stage.__name__ not in PER_CUSTOMER:
             whole.update(stage(run, whole))
     empty = pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
     analysis = finish(run, whole, customers=empty)
-    return Parts(analysis, run, whole, max(1, int(rows)))
+    # what the slices need
+    kept = {
+        key: value
+        for key, value in whole.items()
+        if key in COLUMNS or key in SLICE_INPUTS or not _per_customer(value, n)
+    }
+    del whole
+    table = {k: v for k, v in run.reduced.columns.items() if k in SLICE_TABLE}
+    sliced = replace(run, reduced=replace(run.reduced, columns=table))
+    return Parts(analysis, sliced, kept, max(1, int(rows)))
+
+
+class _Whole(dict[str, Any]):
+    """What the all-customer stages found: text columns of few distinct values stored
+    as :class:`_Codes`, read back as the text column they were."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __getitem__(self, key: str) -> Any:
+        return _expand(super().__getitem__(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _expand(super().get(key, default))
+
+    def update(self, found: Found) -> None:  # type: ignore[override]
+        for key, value in found.items():
+            super().__setitem__(key, _compact(value, self.n))
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """A text column as codes into its distinct values (``-1``: missing)."""
+
+    codes: np.ndarray
+    values: pd.api.extensions.ExtensionArray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, where: slice) -> _Codes:
+        return _Codes(self.codes[where], self.values)
+
+    def expand(self) -> pd.Series:
+        return pd.Series(self.values.take(self.codes, allow_fill=True))
+
+
+def _per_customer(value: Any, n: int) -> bool:
+    if isinstance(value, tuple):
+        return any(_per_customer(v, n) for v in value)
+    kinds = (_Codes, pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)
+    return isinstance(value, kinds) and (len(value) == n)
+
+
+def _compact(value: Any, n: int) -> Any:
+    """A per-customer text column with few distinct values as :class:`_Codes`."""
+    if not (isinstance(value, pd.Series) and len(value) == n):
+        return value
+    if not isinstance(value.dtype, pd.StringDtype) or not isinstance(value.index, pd.RangeIndex):
+        return value
+    codes, values = value.factorize()
+    if len(values) > FEW_VALUES:
+        return value
+    return _Codes(codes.astype(np.int8), pd.Index(values).array)
+
+
+def _expand(value: Any) -> Any:
+    return value.expand() if isinstance(value, _Codes) else value
 
 
 def _cut(value: Any, start: int, stop: int, n: int) -> Any:
     """The slice of a per-customer value; anything else (cut points, summaries) as it is."""
     if isinstance(value, tuple):
         return tuple(_cut(v, start, stop, n) for v in value)
+    if isinstance(value, _Codes) and len(value) == n:
+        return value[start:stop]
     if isinstance(value, pd.Series) and len(value) == n:
         return value.iloc[start:stop].reset_index(drop=True)
     if isinstance(value, (np.ndarray, pd.api.extensions.ExtensionArray)) and len(value) == n:

@@ -271,7 +271,9 @@ def build_plan(
         placed_on[place] = d
 
     rows = frame.iloc[order].reset_index(drop=True)
+    del frame  # the candidates can be millions: one copy of them at a time
     table = _call_table(rows, due_day[order])
+    del rows
     placed = placed_on >= 0
     calls = table[placed].copy()
     on = placed_on[placed]

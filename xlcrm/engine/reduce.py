@@ -19,6 +19,7 @@ from typing import Any, Final, Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from xlcrm.core import cells
 from xlcrm.core.reduced import REDUCED_COLUMNS, Reduced
@@ -465,13 +466,18 @@ def _similar_ids(
 
 
 def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> Reduced:
+    """The pieces (let go of here, column by column) as one table sorted by id."""
     table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-    # sorted by id here (Arrow, in C++), the core's own sort of the ids finds them in order
-    table = table.sort_by("customer_id")
-    ids = np.asarray(table.column("customer_id").to_pylist(), dtype=object)
+    pieces.clear()
+    # sorted by id here (Arrow, in C++), the core's own sort of the ids finds them in order;
+    # one column at a time, each let go once converted, so that the table is not copied whole
+    order = pc.sort_indices(table, sort_keys=[("customer_id", "ascending")])
+    ids = table.column("customer_id").take(order).to_numpy(zero_copy_only=False)
+    table = table.drop_columns(["customer_id"])
     columns: dict[str, np.ndarray] = {}
     for name in REDUCED_COLUMNS:
-        column = table.column(name)
+        column = table.column(name).take(order)
+        table = table.drop_columns([name])
         if name == "median_gap_days":
             columns[name] = column.to_numpy(zero_copy_only=False).astype(np.float64)
             columns[name][np.asarray(column.is_null())] = np.nan
@@ -479,6 +485,7 @@ def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> R
             columns[name] = (
                 column.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             )
+        del column
     return Reduced(
         ids,
         columns,

@@ -28,9 +28,10 @@ import pyarrow.parquet as pq
 
 from xlcrm import files
 from xlcrm.core import schema
-from xlcrm.core.analysis import COLUMNS, Analysis
+from xlcrm.core.analysis import Analysis
 from xlcrm.core.errors import OutputError
 from xlcrm.core.parts import Parts
+from xlcrm.engine.memory import give_back
 from xlcrm.locale import N_
 from xlcrm.xlsx import columns, layout, writer
 from xlcrm.xlsx.dashboard import build_dashboard
@@ -42,9 +43,37 @@ __all__ = ["TOP_PER_CLASS", "Written", "write_outputs"]
 TOP_PER_CLASS: Final = 100
 #: Rows converted to Arrow at a time when writing the full table.
 CHUNK_ROWS: Final = 500_000
-#: The columns kept for every customer while the slices stream to Parquet, for the
-#: Dashboard, the key figures, the call plan and the command's summary (text as categories).
-LEAN_COLUMNS: Final = tuple(COLUMNS)
+#: The columns kept for every customer while the slices stream to Parquet (text as
+#: categories): what the Dashboard and its key figures (``core.analysis.summary``), the
+#: call plan (``core.plan.build_plan``), the pool's reasons (``xlsx.sheets.attention_texts``)
+#: and the command's summary read. Every other column costs 80 MB per 10 million customers.
+LEAN_COLUMNS: Final = (
+    "customer_id",
+    "name",
+    "owner",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "rfm_class",
+    "segment",
+    "tier",
+    "churn_warning",
+    "grade",
+    "grade_source",
+    "expected_close",
+    "requalify",
+    "cadence_days",
+    "last_contact",
+    "contact_source",
+    "next_followup",
+    "overdue_days",
+    "urgency",
+    "action_key",
+    "needs_followup",
+    "pool",
+    "expected_value",
+    "expected_margin",
+)
 
 
 @dataclass(frozen=True)
@@ -91,19 +120,22 @@ def write_outputs(
         book = writer.write_results(result, data, target, lang=lang)
         written_csv = _write_csv([result.customers], csv_path, lang) if csv else None
         return Written(result, book, True, None, written_csv, len(result.customers))
-    frames = result.frames() if isinstance(result, Parts) else iter([result.customers])
+    # the slices' values are let go after the last file that streams them
+    frames = result.frames(last=not csv) if isinstance(result, Parts) else iter([result.customers])
     if step is not None:
         step("parquet")
     kept = _Keeper(limit)
     _write_parquet(kept.watch(frames), parquet_path)
+    give_back()
     lean = dataclasses.replace(analysis, customers=kept.lean())
     written_csv = None
     if csv:
-        again = result.frames() if isinstance(result, Parts) else iter([result.customers])
+        again = result.frames(last=True) if isinstance(result, Parts) else iter([result.customers])
         written_csv = _write_csv(again, csv_path, lang)
     if step is not None:
         step("workbook")
     summary = kept.summary()
+    give_back()
     book = write_summary_workbook(lean, summary, data, target, lang=lang)
     return Written(
         lean,
@@ -137,13 +169,18 @@ class _Keeper:
                     lean[column] = lean[column].astype("category")
             self._lean.append(lean)
             self._top.append(_top_rows(frame))
-            self._plan.append(_plan_rows(frame, self.limit))
+            # the first ``limit`` of everyone are the first of (those so far + this slice's
+            # first): (due date, id) orders every customer, so only ``limit`` rows are kept
+            due = _plan_rows(frame, self.limit)
+            self._plan = [_plan_rows(pd.concat([*self._plan, due], ignore_index=True), self.limit)]
             yield frame
 
     def lean(self) -> pd.DataFrame:
         if not self._lean:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAN_COLUMNS})
-        return pd.concat(self._lean, ignore_index=True)
+        lean = pd.concat(self._lean, ignore_index=True)
+        self._lean = [lean]  # the slices' pieces let go
+        return lean
 
     def summary(self) -> pd.DataFrame:
         top = _top_rows(pd.concat(self._top, ignore_index=True)).assign(top=True, plan=False)

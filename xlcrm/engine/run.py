@@ -20,6 +20,7 @@ from xlcrm.core import rfm
 from xlcrm.core.analysis import Analysis, prepare
 from xlcrm.core.parts import Parts, analyze_in_parts, run_all
 from xlcrm.core.schema import ORDER_COLUMNS
+from xlcrm.engine.memory import give_back
 from xlcrm.engine.reduce import LIST_LIMIT, Progress, Reduction, reduce_orders
 from xlcrm.engine.sources import Source, parse_source
 from xlcrm.engine.tables import SettingsBook, Table, read_settings_book, read_table
@@ -145,6 +146,7 @@ def run_engine(
         )
     finally:
         backend.close()
+    give_back()
 
     tables: dict[str, Table | None] = {}
     for name, spec in (("customers", customers), ("activities", activities)):
@@ -170,6 +172,7 @@ def run_engine(
         if run.n <= settings.sheet_customer_limit
         else analyze_in_parts(run, rows=part_rows)
     )
+    give_back()
 
     quality = [*given.quality, reduction.quality]
     if book is not None:
