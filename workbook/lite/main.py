@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 272315597345) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 774117d5c2e7) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -5289,7 +5289,9 @@ _XLCRM_FILES = {
         '        placed_on[place] = d',
         '',
         '    rows = frame.iloc[order].reset_index(drop=True)',
+        '    del frame  # the candidates can be millions: one copy of them at a time',
         '    table = _call_table(rows, due_day[order])',
+        '    del rows',
         '    placed = placed_on >= 0',
         '    calls = table[placed].copy()',
         '    on = placed_on[placed]',
