@@ -718,3 +718,27 @@ def test_order_lines_with_the_customer_and_date_on_the_first_line_only(
     assert {k: v[3:5] for k, v in rfm(out).items()} == {"K1": (1, 150), "K2": (1, 10)}
     assert [r[:3] for r in quality(out)] == [("销售明细", 5, "客户编码"), ("销售明细", 5, "日期")]
     assert reconciliation(result.stdout)["orders"] == 2
+
+
+def test_amounts_too_large_to_count_are_listed_not_garbled(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        "Customer ID,Date,Amount\nC1,2024-01-02,10\nC2,2024-01-03,1e300\n"
+        "C3,2024-01-04,123456789012345678\n",
+        encoding="utf-8",
+    )
+    result, out = analysed(path)
+    assert set(rfm(out)) == {"C1"}
+    assert [q[3] for q in quality(out)] == ["1e300", "123456789012345678"]
+    assert reconciliation(result.stdout)["reasons"] == {"unreadable amounts": 2}
+
+
+def test_an_amount_too_large_once_multiplied_by_its_unit_is_listed(tmp_path: Path) -> None:
+    path = tmp_path / "wan.csv"
+    path.write_text(
+        "客户编号,日期,销售额（万元）\nK1,2024-01-02,1.5\nK2,2024-01-03,200000000000\n",
+        encoding="utf-8",
+    )
+    _, out = analysed(path)
+    assert {k: v[4] for k, v in rfm(out).items()} == {"K1": 15000}
+    assert [q[3] for q in quality(out)] == ["200000000000"]

@@ -32,6 +32,9 @@ BAD_ID: Final = "bad_id"
 BAD_DATE: Final = "bad_date"
 DATE_OUT_OF_RANGE: Final = "date_out_of_range"
 BAD_AMOUNT: Final = "bad_amount"
+#: Amounts from this size on are not read: they cannot be counted in whole cents
+#: (int64) and no small business books them.
+MAX_AMOUNT: Final = 1e15
 BAD_GRADE: Final = "bad_grade"
 EXCEL_ERROR: Final = "excel_error"
 NUMBER_AS_DATE: Final = "number_as_date"
@@ -466,7 +469,11 @@ def parse_amounts(values: object) -> Parsed:
         out[idx] = nums
     other = ~(is_str | is_num | is_none)
     problem[other] = BAD_AMOUNT
-    out[~np.isfinite(out)] = np.nan
+    # not finite, or too large to count in whole cents (a pasted id, an exponent typo)
+    with np.errstate(invalid="ignore"):
+        huge = ~np.isnan(out) & ~(np.abs(out) < MAX_AMOUNT)
+    problem[huge & pd.isna(problem)] = BAD_AMOUNT
+    out[~np.isfinite(out) | huge] = np.nan
     return Parsed(pd.Series(out, dtype="float64"), blank, problem, currency)
 
 
@@ -701,6 +708,7 @@ __all__ = [
     "DATE_OUT_OF_RANGE",
     "EXCEL_ERROR",
     "EXCEL_ERRORS",
+    "MAX_AMOUNT",
     "NUMBER_AS_DATE",
     "Parsed",
     "parse_amounts",

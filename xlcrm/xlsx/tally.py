@@ -34,11 +34,19 @@ _ROLES = {
 }
 
 
+def _whole_cents(amounts: np.ndarray) -> np.ndarray:
+    """Each amount in whole cents; one that is not finite or too large (left out as
+    not an amount, ``cells.MAX_AMOUNT``) gives 0."""
+    values = np.asarray(amounts, dtype=float)
+    usable = np.isfinite(values) & (np.abs(values) < cells.MAX_AMOUNT)
+    return np.rint(np.where(usable, values, 0.0) * 100).astype(np.int64)
+
+
 def cents(amounts: np.ndarray) -> int:
     """The sum of ``amounts`` in integer cents (each amount rounded to the cent first)."""
     if not len(amounts):
         return 0
-    return int(np.rint(np.asarray(amounts, dtype=float) * 100).astype(np.int64).sum())
+    return int(_whole_cents(amounts).sum())
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,10 @@ def build_ledger(reads: Sequence[TableRead]) -> Ledger:
     left: dict[str, tuple[int, int]] = {}
     if (~kept).any():
         frame = pd.DataFrame(
-            {"reason": reasons[~kept].astype(str), "cents": np.rint(amounts[~kept] * 100)}
+            {"reason": reasons[~kept].astype(str), "cents": _whole_cents(amounts[~kept])}
         )
         for code, group in frame.groupby("reason", sort=False):
-            left[str(code)] = (len(group), int(group["cents"].astype(np.int64).sum()))
+            left[str(code)] = (len(group), int(group["cents"].sum()))
     return Ledger(
         sheets=tuple(r.sheet for r in reads),
         header_row=reads[0].header_row if reads else 1,
