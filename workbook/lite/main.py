@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle b5bf620c4798) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 874c67ab5c99) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -22929,11 +22929,11 @@ _XLCRM_FILES = {
         '        parsed["amount"] = _formatted_currencies(sheet, header, parsed["amount"], excel_rows)',
         '    multiplier = amount_unit(header.texts["amount"]) if "amount" in header.texts else 1.0',
         '    if multiplier != 1.0:  # 万元: an amount read may become too large only now',
-        '        values = parsed["amount"].values',
-        '        huge = (values.abs() * multiplier >= cells.MAX_AMOUNT).to_numpy()',
+        '        read = parsed["amount"].values',
+        '        huge = (read.abs() * multiplier >= cells.MAX_AMOUNT).to_numpy()',
         '        if huge.any():',
         '            parsed["amount"].problem[huge] = cells.BAD_AMOUNT',
-        '            values[huge] = np.nan',
+        '            read[huge] = np.nan',
         '',
         '    all_blank = np.logical_and.reduce([p.blank for p in parsed.values()])',
         '    # repeated header rows: compare the first required column, then the rest where it matched',
