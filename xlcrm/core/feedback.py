@@ -31,8 +31,20 @@ import pandas as pd
 
 from xlcrm.core.issues import concat_issues, empty_issues, issue_rows, source_rows
 from xlcrm.core.loyalty import satisfaction_scores
-from xlcrm.core.rfm import customer_ids, day_number, to_timestamp
-from xlcrm.core.schema import FEEDBACK_KIND_WORDS, FEEDBACK_STATUS_WORDS, header_key
+from xlcrm.core.rfm import (
+    NO_DAY,
+    customer_ids,
+    day_number,
+    loose_days,
+    optional_column,
+    to_timestamp,
+)
+from xlcrm.core.schema import (
+    FEEDBACK_COLUMNS,
+    FEEDBACK_KIND_WORDS,
+    FEEDBACK_STATUS_WORDS,
+    header_key,
+)
 from xlcrm.locale import tp
 
 __all__ = [
@@ -48,8 +60,6 @@ __all__ = [
     "satisfaction_by",
 ]
 
-#: Canonical columns of the Feedback sheet (``row``, the Excel row, is optional).
-FEEDBACK_COLUMNS: Final = ("date", "customer_id", "kind", "status", "closed", "satisfaction")
 #: Kinds of feedback; ``other`` for anything else.
 KINDS: Final = ("complaint", "suggestion", "praise", "return", "other")
 #: Age buckets of open items.
@@ -59,7 +69,7 @@ _KIND_KEYS: Final = {header_key(w): k for k, words in FEEDBACK_KIND_WORDS.items(
 _STATUS_KEYS: Final = {
     header_key(w): k for k, words in FEEDBACK_STATUS_WORDS.items() for w in words
 }
-_NONE: Final = np.iinfo(np.int64).min
+_NONE: Final = NO_DAY
 
 
 @dataclass(frozen=True)
@@ -121,21 +131,6 @@ class Feedback:
         )
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].reset_index(drop=True)
-    return pd.Series([None] * len(frame), dtype=object)
-
-
-def _days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    dates = pd.to_datetime(values, errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    raw = dates.to_numpy(dtype="datetime64[ns]")
-    valid = ~np.isnat(raw)
-    return np.where(valid, raw.astype("datetime64[D]").astype(np.int64), _NONE), valid
-
-
 def _lookup(values: pd.Series, table: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Code per value (None when blank or unknown) and the mask of unknown non-blank values."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
@@ -159,8 +154,8 @@ def read_feedback(feedback: pd.DataFrame, *, as_of: Any) -> Feedback:
     frame = feedback.reset_index(drop=True)
     rows = source_rows(frame)
     issues: list[pd.DataFrame] = []
-    day, dated = _days(_column(frame, "date"))
-    ids = customer_ids(_column(frame, "customer_id")).astype(object)
+    day, dated = loose_days(optional_column(frame, "date"))
+    ids = customer_ids(optional_column(frame, "customer_id")).astype(object)
     usable = dated & ids.notna().to_numpy()
     if (~usable).any():
         blank = ~dated
@@ -181,7 +176,7 @@ def read_feedback(feedback: pd.DataFrame, *, as_of: Any) -> Feedback:
             )
         )
     keep = usable & (day <= as_of_day)
-    kind_text = _column(frame, "kind")
+    kind_text = optional_column(frame, "kind")
     kind, odd_kind = _lookup(kind_text, _KIND_KEYS)
     if (odd_kind & keep).any():
         issues.append(
@@ -195,7 +190,7 @@ def read_feedback(feedback: pd.DataFrame, *, as_of: Any) -> Feedback:
             )
         )
     kind = np.where(pd.isna(kind), "other", kind).astype(object)
-    status_text = _column(frame, "status")
+    status_text = optional_column(frame, "status")
     status, odd_status = _lookup(status_text, _STATUS_KEYS)
     if (odd_status & keep).any():
         issues.append(
@@ -208,7 +203,7 @@ def read_feedback(feedback: pd.DataFrame, *, as_of: Any) -> Feedback:
                 left_out=False,
             )
         )
-    closed_day, has_closed = _days(_column(frame, "closed"))
+    closed_day, has_closed = loose_days(optional_column(frame, "closed"))
     before = keep & has_closed & (closed_day < day)
     if before.any():
         issues.append(
@@ -216,7 +211,7 @@ def read_feedback(feedback: pd.DataFrame, *, as_of: Any) -> Feedback:
                 "feedback",
                 rows[before],
                 "closed",
-                _column(frame, "closed")[before],
+                optional_column(frame, "closed")[before],
                 "closed_before_opened",
                 left_out=False,
             )
@@ -227,14 +222,14 @@ def read_feedback(feedback: pd.DataFrame, *, as_of: Any) -> Feedback:
     usable_close = is_closed & closed_by_then & ~before
     response = np.where(usable_close, closed_day - day, np.nan)
     age = np.where(~is_closed, as_of_day - day, 0)
-    score, bad_score = satisfaction_scores(_column(frame, "satisfaction"))
+    score, bad_score = satisfaction_scores(optional_column(frame, "satisfaction"))
     if (bad_score & keep).any():
         issues.append(
             issue_rows(
                 "feedback",
                 rows[bad_score & keep],
                 "satisfaction",
-                _column(frame, "satisfaction")[bad_score & keep],
+                optional_column(frame, "satisfaction")[bad_score & keep],
                 "bad_satisfaction",
                 left_out=False,
             )

@@ -47,7 +47,15 @@ import pandas as pd
 
 from xlcrm.core.issues import concat_issues, empty_issues, issue_rows, source_rows
 from xlcrm.core.owners import owner_keys, owner_spellings
-from xlcrm.core.rfm import customer_ids, day_number, to_timestamp
+from xlcrm.core.rfm import (
+    NO_DAY,
+    customer_ids,
+    day_number,
+    loose_days,
+    optional_column,
+    to_timestamp,
+)
+from xlcrm.core.schema import DEAL_COLUMNS, HISTORY_COLUMNS  # the Deals sheets' columns
 from xlcrm.core.stages import DEFAULT_STAGES, Stage, match_stages, match_status
 
 __all__ = [
@@ -60,21 +68,6 @@ __all__ = [
     "open_deal_close",
 ]
 
-#: Canonical columns of the Deals sheet (``row``, the Excel row, is optional).
-DEAL_COLUMNS: Final = (
-    "deal_id",
-    "customer_id",
-    "owner",
-    "stage",
-    "amount",
-    "created",
-    "expected_close",
-    "closed",
-    "status",
-    "lost_reason",
-)
-#: Canonical columns of the stage history (one row per stage change).
-HISTORY_COLUMNS: Final = ("deal_id", "stage", "date")
 #: Columns of :attr:`Funnel.stages`.
 STAGE_COLUMNS: Final = (
     "owner",
@@ -103,7 +96,7 @@ SUMMARY_COLUMNS: Final = (
     "median_days_to_win",
 )
 
-_NONE: Final = np.iinfo(np.int64).min
+_NONE: Final = NO_DAY
 
 
 @dataclass(frozen=True)
@@ -153,21 +146,6 @@ class Funnel:
 # --- reading the inputs ---------------------------------------------------------
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].reset_index(drop=True)
-    return pd.Series([None] * len(frame), dtype=object)
-
-
-def _days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    dates = pd.to_datetime(values, errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    raw = dates.to_numpy(dtype="datetime64[ns]")
-    valid = ~np.isnat(raw)
-    return np.where(valid, raw.astype("datetime64[D]").astype(np.int64), _NONE), valid
-
-
 def _dates(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     out = np.where(valid, days, 0).astype("datetime64[D]").astype("datetime64[ns]")
     out[~valid] = np.datetime64("NaT")
@@ -194,7 +172,7 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
     issues: list[pd.DataFrame] = []
     frame = deals.reset_index(drop=True)
     rows = source_rows(frame)
-    ids = customer_ids(_column(frame, "deal_id")).astype(object)
+    ids = customer_ids(optional_column(frame, "deal_id")).astype(object)
     missing_id = ids.isna().to_numpy()
     # a deal without an id is its own deal (its row); a repeated id is listed and left out
     ids = ids.where(~missing_id, pd.Series([f"#{i}" for i in range(len(frame))], dtype=object))
@@ -203,13 +181,13 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
         issues.append(
             issue_rows("deals", rows[dup], "deal_id", ids[dup], "duplicate_deal", left_out=True)
         )
-    created, has_created = _days(_column(frame, "created"))
+    created, has_created = loose_days(optional_column(frame, "created"))
     keep = ~dup & ~(has_created & (created > as_of_day))
-    position, stage_status = match_stages(_column(frame, "stage"), stages)
+    position, stage_status = match_stages(optional_column(frame, "stage"), stages)
     # "deal_status" is the same column under the Customers sheet's name
     status_name = "status" if "status" in frame.columns else "deal_status"
-    status = match_status(_column(frame, status_name))
-    stage_text = _column(frame, "stage")
+    status = match_status(optional_column(frame, status_name))
+    stage_text = optional_column(frame, "stage")
     written = stage_text.notna().to_numpy() & (stage_text.astype(str).str.strip() != "").to_numpy()
     unknown_stage = keep & written & (position < 0) & pd.isna(stage_status)
     if unknown_stage.any():
@@ -223,7 +201,7 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
                 left_out=False,
             )
         )
-    status_text = _column(frame, status_name)
+    status_text = optional_column(frame, status_name)
     status_written = (
         status_text.notna().to_numpy() & (status_text.astype(str).str.strip() != "").to_numpy()
     )
@@ -239,7 +217,7 @@ def _read_deals(deals: pd.DataFrame, stages: Sequence[Stage], as_of_day: int) ->
                 left_out=False,
             )
         )
-    closed, has_closed = _days(_column(frame, "closed"))
+    closed, has_closed = loose_days(optional_column(frame, "closed"))
     frame = frame.loc[keep].reset_index(drop=True)
     return _Deals(
         frame=frame,
@@ -275,7 +253,7 @@ def _read_history(
     frame = history.reset_index(drop=True)
     rows = source_rows(frame)
     issues: list[pd.DataFrame] = []
-    ids = customer_ids(_column(frame, "deal_id")).astype(object)
+    ids = customer_ids(optional_column(frame, "deal_id")).astype(object)
     deal = deal_ids.get_indexer(pd.Index(ids.to_numpy(dtype=object)))
     unknown = (deal < 0) & ids.notna().to_numpy()
     if unknown.any():
@@ -289,10 +267,10 @@ def _read_history(
                 left_out=True,
             )
         )
-    day, dated = _days(_column(frame, "date"))
-    stage, status = match_stages(_column(frame, "stage"), stages)
+    day, dated = loose_days(optional_column(frame, "date"))
+    stage, status = match_stages(optional_column(frame, "stage"), stages)
     bad_stage = (deal >= 0) & (stage < 0) & pd.isna(status)
-    stage_text = _column(frame, "stage")
+    stage_text = optional_column(frame, "stage")
     if bad_stage.any():
         issues.append(
             issue_rows(
@@ -470,18 +448,18 @@ def build_funnel(
                 "deals",
                 rows,
                 "stage",
-                _column(frame, "stage")[states["lost_at_final"]],
+                optional_column(frame, "stage")[states["lost_at_final"]],
                 "lost_at_won_stage",
                 left_out=False,
             )
         )
 
-    amount = pd.to_numeric(_column(frame, "amount"), errors="coerce").to_numpy(
+    amount = pd.to_numeric(optional_column(frame, "amount"), errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
     )
     cents = np.round(np.nan_to_num(amount, nan=0.0) * 100).astype(np.int64)
-    owner = _column(frame, "owner").astype(object)
-    customer = customer_ids(_column(frame, "customer_id")).astype(object)
+    owner = optional_column(frame, "owner").astype(object)
+    customer = customer_ids(optional_column(frame, "customer_id")).astype(object)
     if customer_owner is not None and len(customer_owner):
         lookup = customer_owner.copy()
         lookup.index = customer_ids(pd.Series(lookup.index, dtype=object)).to_numpy(dtype=object)
@@ -510,14 +488,14 @@ def build_funnel(
             "amount": amount,
             "created": _dates(d.created, d.has_created),
             "expected_close": pd.to_datetime(
-                _column(frame, "expected_close"), errors="coerce"
+                optional_column(frame, "expected_close"), errors="coerce"
             ).to_numpy(dtype="datetime64[ns]"),
             "closed": _dates(d.closed, d.has_closed & (d.closed <= as_of_day)),
             "status": pd.Series(status, dtype=object),
             "stage": stage_codes[states["current"]],
             "reached": states["reached"].astype(np.int64),
             "lost_at": np.where(status == "lost", stage_codes[states["current"]], None),
-            "lost_reason": _column(frame, "lost_reason").astype(object),
+            "lost_reason": optional_column(frame, "lost_reason").astype(object),
             "reopened": states["reopened"].astype(bool),
             "stage_since": _dates(states["since"], since_valid),
             "days_in_stage": pd.array(np.where(days_in >= 0, days_in, 0), dtype="Int64"),
@@ -679,7 +657,7 @@ def open_deal_close(funnel: Funnel, ids: pd.Index, *, as_of: Any) -> np.ndarray:
     deals = funnel.deals
     open_ = (deals["status"] == "open").to_numpy()
     where = ids.get_indexer(pd.Index(deals["customer_id"].to_numpy(dtype=object)))
-    day, valid = _days(deals["expected_close"])
+    day, valid = loose_days(deals["expected_close"])
     keep = open_ & valid & (where >= 0)
     where, day = where[keep], day[keep]
     n = len(ids)

@@ -80,6 +80,27 @@ def days_of(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return days, valid
 
 
+#: The day number of a date that is missing or unreadable (:func:`loose_days`).
+NO_DAY: Final = np.iinfo(np.int64).min
+
+
+def loose_days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers of a column of dates as the user gave them (text, timestamps, time
+    zones dropped) and the mask of readable rows; the others get :data:`NO_DAY`."""
+    dates = pd.to_datetime(values, errors="coerce")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    days, valid = days_of(dates)
+    return np.where(valid, days, NO_DAY), valid
+
+
+def optional_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """``frame[name]`` indexed 0..n-1, or a column of blanks when the frame has none."""
+    if name in frame.columns:
+        return frame[name].reset_index(drop=True)
+    return pd.Series([None] * len(frame), dtype=object)
+
+
 def dates_from_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """``datetime64[ns]`` array from day numbers, NaT where not ``valid``."""
     out = np.where(valid, days, 0).astype("datetime64[D]").astype("datetime64[ns]")
