@@ -194,9 +194,10 @@ def _value(role: str, fast: Fast, mapped: bool) -> tuple[str, str]:
         return (f"m_{role}.clean", f"m_{role}.problem") if mapped else ("NULL", "NULL")
     value = fast.expr.replace("{x}", x)
     if not mapped:
-        if fast.guard is None or fast.per_value:
-            return value, "NULL"
-        return f"CASE WHEN {fast.guard.replace('{x}', x)} THEN {value} END", "NULL"
+        # no map: the slow-values query found no value its guard refuses (the guard
+        # is not checked again on every row: a regular expression over 100 million
+        # order ids took 3 s)
+        return value, "NULL"
     # every value the guard refuses is in the map (and labels it accepts): the map wins
     return (
         f"CASE WHEN m_{role}.raw IS NULL THEN {value} ELSE m_{role}.clean END",
@@ -342,6 +343,7 @@ def reduction_sql(
     loyal_windows: int,
     history_days: int,
     order_ids: bool,
+    dialect: str = "duckdb",
 ) -> str:
     """One row per customer of ``lines`` (customer_id, order_id, day, cents): the
     columns of :data:`xlcrm.core.reduced.REDUCED_COLUMNS`.
@@ -352,8 +354,16 @@ def reduction_sql(
     is fully refunded: not a purchase. One window pass over each customer's orders, purchases and
     refunds apart, gives the gap to the previous purchase and the first
     purchase day; one aggregation gives every column.
+
+    The median gap is exact in every engine. In DuckDB it is the median of the
+    customer's gaps collected in a list: its ``MEDIAN`` aggregate took 5 times as
+    long over a million customers (26 s against 5 s for 12.5 million lines).
     """
     a, w, h = as_of_day, window_days, history_days
+    gaps = "gap) FILTER (WHERE buy AND gap > 0)"
+    median = (
+        f"list_median(LIST({gaps})" if dialect == "duckdb" else f"CAST(MEDIAN({gaps} AS DOUBLE)"
+    )
     if order_ids:
         orders = """
   SELECT customer_id, day, cents, cents < 0 AS refund FROM lines WHERE order_id IS NULL
@@ -384,7 +394,7 @@ SELECT
   CAST(SUM(cents) AS BIGINT) AS net_cents,
   MIN(day) FILTER (WHERE buy) AS first_day,
   MAX(day) FILTER (WHERE buy) AS last_day,
-  CAST(MEDIAN(gap) FILTER (WHERE buy AND gap > 0) AS DOUBLE) AS median_gap_days,
+  {median} AS median_gap_days,
   COUNT(*) FILTER (
     WHERE buy AND age < {w * loyal_windows}
     AND (gap IS NULL OR ({a} - (day - gap)) // {w} <> age // {w})
