@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from engines import SHOP, SHOP_HEADER, assert_same_customers
 
 from xlcrm.engine.run import run_engine
@@ -298,3 +299,26 @@ def test_the_command_names_the_status_column_in_the_users_language(tmp_path: Pat
     assert "订单状态 = '订单状态'" in zh.stdout and "status" not in zh.stdout
     en = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "en.xlsx")])
     assert "order status = '订单状态'" in en.stdout
+
+
+@pytest.mark.parametrize(
+    ("ids", "none"),
+    [
+        (["C001", "C002", "X-9"], True),
+        (["c001", "c002", "x-9"], True),
+        (["C001", "c002"], False),  # letters of both cases: the keys are needed
+        (["Ab1", "aB1"], False),
+        (["C001 ", "C002"], False),  # something to strip
+        (["Ｃ００１", "C001"], False),  # full width
+        (["C001\u200b", "C002"], False),  # invisible
+    ],
+)
+def test_ids_of_one_case_need_no_keys(ids: list[str], none: bool) -> None:
+    import pyarrow as pa
+
+    from xlcrm.core import cells
+    from xlcrm.engine.reduce import _none_similar
+
+    assert _none_similar(pa.chunked_array([pa.array(ids)])) is none
+    if none:  # never says "none" where the keys find a pair
+        assert not cells.similar_id_keys(pd.Series(ids)).duplicated().any()

@@ -133,11 +133,12 @@ def reduce_orders(
     reduce = functools.partial(
         _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar, good
     )
-    reduced = reduce(merged=False)
-    similar, id_map = _similar_ids(backend, source, columns, reduced.ids, settings)
+    reduced, ids = reduce(merged=False)
+    similar, id_map = _similar_ids(backend, source, columns, ids, settings)
+    del ids
     if id_map is not None:  # merge_similar_ids: reduce again, the look-alikes under one id
         backend.register("xlcrm_id_map", id_map)
-        reduced = reduce(merged=True)
+        reduced, _ = reduce(merged=True)
     if len(similar):
         quality = similar if not len(quality) else pd.concat([quality, similar], ignore_index=True)
     # rows a backend listed while reading the source (DuckDB: quotes left open in a CSV)
@@ -157,9 +158,10 @@ def _reduce(
     good: int,
     *,
     merged: bool,
-) -> Reduced:
+) -> tuple[Reduced, pa.ChunkedArray]:
     """The good rows (look-alike ids under one spelling when ``merged``) reduced to
-    one row per customer, in ``parts`` hash partitions of the customers."""
+    one row per customer, in ``parts`` hash partitions of the customers; and the
+    customer ids, sorted, as Arrow text."""
     good_rows = sql.good_rows_sql(as_of_day, merged=merged)
     # The good rows are stored once: each part reads only them, and the engine plans
     # the reduction on known sizes (over the view its estimates were far too small).
@@ -180,6 +182,7 @@ def _reduce(
             loyal_windows=settings.loyal_windows,
             history_days=settings.value_horizon_days,
             order_ids=order_ids,
+            dialect=backend.dialect,
         )
         pieces.append(backend.fetch(statement))
         bar.advance(good // parts)
@@ -408,8 +411,25 @@ def _first_rows(backend: Backend, source: Source) -> dict[str, int]:
 # --- customer ids that differ only in case, width or invisible characters ----------------
 
 
+#: What Python's ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE: Final = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _none_similar(ids: pa.ChunkedArray) -> bool:
+    """True when no two of the distinct ``ids`` share a key of
+    :func:`xlcrm.core.cells.similar_id_keys`, found in Arrow without the keys: ASCII
+    ids with nothing to strip, whose letters are all of one case."""
+    if not pc.all(pc.string_is_ascii(ids)).as_py():
+        return False
+    same = pc.all(pc.equal(pc.utf8_trim(ids, characters=_ASCII_SPACE), ids)).as_py()
+    if same is False:
+        return False
+    cases = (pc.ascii_lower, pc.ascii_upper)
+    return any(pc.all(pc.equal(case(ids), ids)).as_py() is not False for case in cases)
+
+
 def _similar_ids(
-    backend: Backend, source: Source, columns: Columns, ids: np.ndarray, settings: Settings
+    backend: Backend, source: Source, columns: Columns, ids: pa.ChunkedArray, settings: Settings
 ) -> tuple[pd.DataFrame, pa.Table | None]:
     """Customer ids (``ids``: those the reduction found) that differ only in case,
     full width or invisible characters from an id seen before them: Data quality
@@ -418,7 +438,9 @@ def _similar_ids(
     merge = settings.merge_similar_ids
     if source.kind == "frame" or len(ids) < 2:  # a workbook's rows: the reader did it
         return qual.empty_quality(), None
-    unique = pd.Series(ids, dtype=object)
+    if _none_similar(ids):  # ten million ids checked in 0.5 s (the keys take 9 s)
+        return qual.empty_quality(), None
+    unique = pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object)
     shared = cells.similar_id_keys(unique).duplicated(keep=False).to_numpy()
     if not shared.any():
         return qual.empty_quality(), None
@@ -465,14 +487,18 @@ def _similar_ids(
 # --- the per-customer table -----------------------------------------------------------------
 
 
-def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> Reduced:
-    """The pieces (let go of here, column by column) as one table sorted by id."""
+def _to_reduced(
+    pieces: list[pa.Table], as_of_day: int, settings: Settings
+) -> tuple[Reduced, pa.ChunkedArray]:
+    """The pieces (let go of here, column by column) as one table sorted by id; and
+    the sorted ids as Arrow text."""
     table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
     pieces.clear()
     # sorted by id here (Arrow, in C++), the core's own sort of the ids finds them in order;
     # one column at a time, each let go once converted, so that the table is not copied whole
     order = pc.sort_indices(table, sort_keys=[("customer_id", "ascending")])
-    ids = table.column("customer_id").take(order).to_numpy(zero_copy_only=False)
+    sorted_ids = table.column("customer_id").take(order)
+    ids = sorted_ids.to_numpy(zero_copy_only=False)
     table = table.drop_columns(["customer_id"])
     columns: dict[str, np.ndarray] = {}
     for name in REDUCED_COLUMNS:
@@ -486,7 +512,7 @@ def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> R
                 column.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             )
         del column
-    return Reduced(
+    reduced = Reduced(
         ids,
         columns,
         as_of_day,
@@ -494,3 +520,4 @@ def _to_reduced(pieces: list[pa.Table], as_of_day: int, settings: Settings) -> R
         settings.loyal_windows,
         settings.value_horizon_days,
     )
+    return reduced, sorted_ids
