@@ -359,3 +359,40 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
     )
     duck = run_engine(tmp_path / "orders.parquet", today=TODAY, as_of=AS_OF)
     assert_same_customers(job.analysis.customers, duck.analysis.customers)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 50, 1000])
+def test_the_summary_keeps_the_same_rows_however_the_customers_are_sliced(rows: int) -> None:
+    from xlcrm.engine import results
+
+    rng = np.random.default_rng(rows)
+    n, limit = 600, 40
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:05d}" for i in range(n)],  # sorted, as the slices come
+            "rfm_class": pd.array(
+                rng.choice(["important_value", "general_retain", None], n), dtype="string"
+            ),
+            "monetary": rng.integers(1, 5, n).astype(float),  # many ties
+            "needs_followup": rng.random(n) < 0.6,
+            "next_followup": pd.Timestamp("2025-06-01")
+            + pd.to_timedelta(rng.integers(0, 6, n), unit="D"),
+        }
+    )
+    for name in results.LEAN_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = 0
+    keeper = results._Keeper(limit)
+    slices = (frame.iloc[s : s + rows].reset_index(drop=True) for s in range(0, n, rows))
+    for _ in keeper.watch(slices):
+        pass
+    summary = keeper.summary()
+    buyers = frame[frame["rfm_class"].notna()]
+    keys = ["rfm_class", "monetary", "customer_id"]
+    top = buyers.sort_values(keys, ascending=[True, False, True])
+    expected_top = top.groupby("rfm_class").head(results.TOP_PER_CLASS)
+    assert sorted(summary.loc[summary["top"], "customer_id"]) == sorted(expected_top["customer_id"])
+    due = frame[frame["needs_followup"]].sort_values(["next_followup", "customer_id"])
+    assert (
+        summary.loc[summary["plan"], "customer_id"].tolist() == due["customer_id"][:limit].tolist()
+    )

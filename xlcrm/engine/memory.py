@@ -2,7 +2,7 @@
 
 The C allocator keeps the memory of freed Python objects and small arrays for
 reuse; after a stage that made and dropped millions of them the process would
-hold it until exit. :func:`give_back` asks glibc to return it (a no-op elsewhere).
+hold it until exit. :func:`give_back` asks Arrow's pool and glibc to return it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ __all__ = ["give_back"]
 
 
 def give_back() -> None:
-    """Return the allocator's free memory to the operating system (glibc only)."""
+    """Return the allocators' free memory to the operating system: Arrow's pool, and
+    glibc's (on Linux)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
     if not sys.platform.startswith("linux"):
         return
     try:

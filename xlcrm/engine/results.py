@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pandas.api.types import union_categoricals
 
 from xlcrm import files
 from xlcrm.core import schema
@@ -74,6 +75,8 @@ LEAN_COLUMNS: Final = (
     "expected_value",
     "expected_margin",
 )
+#: Lean columns with a value per customer: kept as they are, not as categories.
+_DISTINCT: Final = frozenset({"customer_id", "name"})
 
 
 @dataclass(frozen=True)
@@ -165,52 +168,69 @@ class _Keeper:
             self.n += len(frame)
             lean = frame[list(LEAN_COLUMNS)].copy()
             for column in lean.columns:
+                if column in _DISTINCT:
+                    continue
                 if lean[column].dtype == object or pd.api.types.is_string_dtype(lean[column]):
                     lean[column] = lean[column].astype("category")
             self._lean.append(lean)
             self._top.append(_top_rows(frame))
             # the first ``limit`` of everyone are the first of (those so far + this slice's
             # first): (due date, id) orders every customer, so only ``limit`` rows are kept
-            due = _plan_rows(frame, self.limit)
-            self._plan = [_plan_rows(pd.concat([*self._plan, due], ignore_index=True), self.limit)]
+            kept = self._plan[0] if self._plan else frame.iloc[:0]
+            full = len(kept) >= self.limit
+            last = kept["next_followup"].to_numpy(dtype="datetime64[ns]")[-1] if full else None
+            due = _plan_rows(frame, self.limit, before=last)
+            self._plan = [_plan_rows(pd.concat([kept, due], ignore_index=True), self.limit)]
             yield frame
 
     def lean(self) -> pd.DataFrame:
         if not self._lean:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAN_COLUMNS})
-        lean = pd.concat(self._lean, ignore_index=True)
-        self._lean = [lean]  # the slices' pieces let go
+        columns = {}
+        for column in list(self._lean[0].columns):  # a column at a time, the pieces let go
+            pieces = [piece.pop(column) for piece in self._lean]
+            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+                # categories differ between slices: united, the column stays categorical
+                columns[column] = pd.Series(union_categoricals(pieces, ignore_order=True))
+            else:
+                columns[column] = pd.concat(pieces, ignore_index=True)
+            del pieces
+        lean = pd.DataFrame(columns)
+        self._lean = [lean]
         return lean
 
     def summary(self) -> pd.DataFrame:
         top = _top_rows(pd.concat(self._top, ignore_index=True)).assign(top=True, plan=False)
-        plan = _plan_rows(pd.concat(self._plan, ignore_index=True), self.limit)
+        plan = self._plan[0]
         plan = plan.assign(top=False, plan=True)
         return pd.concat([top, plan], ignore_index=True)
 
 
 def _top_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The biggest spenders of each RFM class (ties: the lower customer id first)."""
-    buyers = frame.loc[frame["rfm_class"].notna().to_numpy(), ["rfm_class", "monetary"]]
-    order = np.lexsort(
-        (
-            frame.loc[buyers.index, "customer_id"].to_numpy(dtype=str),
-            -buyers["monetary"].to_numpy(dtype=float),
-            buyers["rfm_class"].to_numpy(dtype=str),
-        )
-    )
-    ranked = buyers.iloc[order]
-    keep = ranked.groupby("rfm_class", sort=False).head(TOP_PER_CLASS).index
-    return frame.loc[keep].reset_index(drop=True)
+    """The biggest spenders of each RFM class; among equal spend the one first in
+    ``frame`` (the frames come sorted by customer id, so the lower id)."""
+    codes, _ = pd.factorize(frame["rfm_class"])
+    buyers = np.flatnonzero(codes >= 0)
+    spend = frame["monetary"].to_numpy(dtype=float)[buyers]
+    order = buyers[np.lexsort((-spend, codes[buyers]))]  # stable: ties keep their order
+    classes = codes[order]
+    starts = np.flatnonzero(np.r_[True, classes[1:] != classes[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return frame.iloc[order[rank < TOP_PER_CLASS]].reset_index(drop=True)
 
 
-def _plan_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """Follow-ups due now, the earliest (overdue longest) first, at most ``limit``."""
-    due = np.flatnonzero(frame["needs_followup"].to_numpy(dtype=bool))
-    when = frame["next_followup"].to_numpy()[due]
-    ids = frame["customer_id"].to_numpy(dtype=str)[due]
-    order = np.lexsort((ids, when))[:limit]
-    return frame.iloc[due[order]].reset_index(drop=True)
+def _plan_rows(frame: pd.DataFrame, limit: int, before: Any = None) -> pd.DataFrame:
+    """Follow-ups due now, the earliest (overdue longest) first, at most ``limit``;
+    on the same day the one first in ``frame`` (sorted by customer id). ``before``:
+    only those due strictly before it (a later frame's rows cannot displace a kept
+    row due on the same day)."""
+    due = frame["needs_followup"].to_numpy(dtype=bool)
+    when = frame["next_followup"].to_numpy(dtype="datetime64[ns]")
+    if before is not None:
+        due = due & (when < before)
+    rows = np.flatnonzero(due)
+    order = rows[np.argsort(when[rows], kind="stable")[:limit]]
+    return frame.iloc[order].reset_index(drop=True)
 
 
 # --- the full table ----------------------------------------------------------------------
