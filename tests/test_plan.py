@@ -300,3 +300,20 @@ def test_the_rules_hold_for_a_book_of_100k_customers_and_20_owners():
     planned = calls["customer_id"]
     assert planned.is_unique
     assert set(planned) | set(plan.backlog["customer_id"]) == set(due)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["c2", "c10", "c1", "c3"],  # text out of order
+        ["c1", "c10", "c2", "c3"],  # text in order (the analysis's own order)
+        [2, 10, 1, 3],  # numbers: compared as text, "10" before "2"
+        ["b", 1, "a", 2],  # both kinds
+    ],
+)
+def test_equal_priority_goes_by_customer_id_as_text(ids: list[object]) -> None:
+    from xlcrm.core.plan import priority_order
+
+    frame = customers(len(ids), customer_id=ids)
+    got = [str(frame["customer_id"][k]) for k in priority_order(frame)]
+    assert got == sorted(str(i) for i in ids)

@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 947f8ac3d564) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 38b859fee9c5) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -5137,9 +5137,21 @@ _XLCRM_FILES = {
         '    value = _cents(value_column(customers))',
         '    overdue = pd.to_numeric(_column(customers, "overdue_days", 0), errors="coerce")',
         '    overdue_days = overdue.fillna(0).to_numpy(dtype=np.int64)',
-        '    ids = pd.factorize(_column(customers, "customer_id", "").astype(str), sort=True)[0]',
+        '    ids = _id_ranks(_column(customers, "customer_id", ""))',
         '    order: np.ndarray = np.lexsort((ids, -overdue_days, -value, grade, ~complaint))',
         '    return order',
+        '',
+        '',
+        'def _id_ranks(ids: pd.Series) -> np.ndarray:',
+        '    """Each id\'s place among the ids compared as text: its position when the ids are',
+        "    text already in order (an analysis's customers: ten million ranked in 0.2 s",
+        '    where sorting them takes 6 s)."""',
+        '    values = ids.to_numpy(dtype=object)',
+        '    text = pd.api.types.infer_dtype(values, skipna=False) == "string"',
+        '    if text and pd.Index(values, dtype=object, copy=False).is_monotonic_increasing:',
+        '        return np.arange(len(values))',
+        '    ranks: np.ndarray = pd.factorize(ids.astype(str), sort=True)[0]',
+        '    return ranks',
         '',
         '',
         '@dataclass(frozen=True)',
