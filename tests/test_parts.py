@@ -30,3 +30,19 @@ def test_only_known_stages_run_per_slice() -> None:
     names = {stage.__name__ for stage in STAGES}
     assert names >= PER_CUSTOMER
     assert {"identity", "scores", "classes", "tiers", "concentration"} <= names - PER_CUSTOMER
+
+
+def test_stages_that_work_in_chunks_give_what_one_chunk_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from xlcrm.core import insights
+
+    sample = generate_sample(customers=300)
+    args = (sample.orders, sample.customers, sample.activities)
+    whole = analyze(*args, as_of=sample.as_of)
+    monkeypatch.setattr(insights, "_CHUNK", 7)
+    chunked = analyze(*args, as_of=sample.as_of)
+    assert_frame_equal(chunked.customers, whole.customers, check_exact=True)
+    assert whole.insights is not None and chunked.insights is not None
+    assert_frame_equal(chunked.insights.customers, whole.insights.customers, check_exact=True)
+    assert whole.insights.customers["loyalty_level"].nunique() > 1

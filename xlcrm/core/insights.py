@@ -138,27 +138,49 @@ def loyalty_levels(run: Run, found: Found) -> Found:
     # loyalty.repurchase_from_history, kept per customer in the reduced table
     history = run.spread(repurchase_history(run.reduced), np.nan)
     model = as_floats(found["repurchase_prob"])
-    from_model = ~np.isnan(model)
-    probability = np.where(from_model, model, history)
-    basis = np.select([from_model, ~np.isnan(history)], ["model", "history"], "")
-    sat_level = loyalty.satisfaction_indicator(score)
-    rep_level = loyalty.repurchase_indicator(probability)
-    rec_level = loyalty.recommend_indicator(_sheet_column(run, "recommend"))
-    levels = loyalty.loyalty_levels(sat_level, rep_level, rec_level)
-    return {
-        "satisfaction": score,
-        "satisfaction_level": _text(sat_level),
-        "repurchase_level": _text(rep_level),
-        "repurchase_basis": _text(
-            pd.Series(basis, dtype=object).where(basis != "", None).to_numpy()
-        ),
-        "recommend_level": _text(rec_level),
-        "loyalty_level": _text(levels["loyalty_level"].to_numpy(dtype=object)),
-        "loyalty_missing": _text(levels["loyalty_missing"].to_numpy(dtype=object)),
-        "dissatisfied_loyal": loyalty.dissatisfied_loyal(
-            sat_level, found["tier"].to_numpy(dtype=object), rep_level
-        ),
-    }
+    recommend = _sheet_column(run, "recommend")
+    tier = found["tier"].to_numpy(dtype=object)
+    n = len(score)
+    out = {name: np.empty(n, dtype=object) for name in _LOYALTY_TEXT}
+    unhappy = np.zeros(n, dtype=bool)
+    # a million customers at a time: the levels' working arrays of ten million took 2.7 GB
+    for start in range(0, n, _CHUNK):
+        part = slice(start, start + _CHUNK)
+        from_model = ~np.isnan(model[part])
+        probability = np.where(from_model, model[part], history[part])
+        basis = np.select([from_model, ~np.isnan(history[part])], ["model", "history"], "")
+        sat_level = loyalty.satisfaction_indicator(score[part])
+        rep_level = loyalty.repurchase_indicator(probability)
+        rec_level = loyalty.recommend_indicator(recommend[part])
+        levels = loyalty.loyalty_levels(sat_level, rep_level, rec_level)
+        out["satisfaction_level"][part] = sat_level
+        out["repurchase_level"][part] = rep_level
+        named = basis.astype(object)
+        named[basis == ""] = None
+        out["repurchase_basis"][part] = named
+        out["recommend_level"][part] = rec_level
+        out["loyalty_level"][part] = levels["loyalty_level"].to_numpy(dtype=object)
+        out["loyalty_missing"][part] = levels["loyalty_missing"].to_numpy(dtype=object)
+        unhappy[part] = loyalty.dissatisfied_loyal(sat_level, tier[part], rep_level)
+        del levels, sat_level, rep_level, rec_level, probability, basis, named
+    found_now: Found = {"satisfaction": score}
+    for name in _LOYALTY_TEXT:
+        found_now[name] = _text(out.pop(name))
+    found_now["dissatisfied_loyal"] = unhappy
+    return found_now
+
+
+#: The loyalty stage's text columns, in the order they are made.
+_LOYALTY_TEXT: Final = (
+    "satisfaction_level",
+    "repurchase_level",
+    "repurchase_basis",
+    "recommend_level",
+    "loyalty_level",
+    "loyalty_missing",
+)
+#: Customers a stage that works customer by customer takes at a time.
+_CHUNK: Final = 1_000_000
 
 
 def referrals(run: Run, found: Found) -> Found:
