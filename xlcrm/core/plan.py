@@ -59,24 +59,6 @@ CALL_COLUMNS: Final = (
 _SEARCH_DAYS: Final = 800
 _EPOCH: Final = dt.date(1970, 1, 1)
 _LAST: Final = "\uffff"  # sorts after every owner name
-# Columns of the customers frame the plan reads.
-_USED: Final = (
-    "customer_id",
-    "name",
-    "owner",
-    "grade",
-    "next_followup",
-    "overdue_days",
-    "monetary",
-    "expected_value",
-    "requalify",
-    "expected_close",
-    "churn_warning",
-    "pool",
-    "action_key",
-    "open_complaint",
-    "stuck_deal",
-)
 
 
 def _day_numbers(dates: tuple[dt.date, ...]) -> np.ndarray:
@@ -124,22 +106,26 @@ def value_column(customers: pd.DataFrame) -> pd.Series:
     return pd.Series(cents / 100, index=customers.index, dtype=np.float64, name="value")
 
 
-def priority_order(customers: pd.DataFrame) -> np.ndarray:
-    """Positions of ``customers`` from most to least important.
+def priority_order(customers: pd.DataFrame, *, rows: np.ndarray | None = None) -> np.ndarray:
+    """Positions of ``customers`` (of ``customers`` at positions ``rows``, when given)
+    from most to least important.
 
     Customers with an open complaint first (``open_complaint``, from the
     Feedback sheet), ahead of the grades; then grade A first ... E, then no
     grade; within a grade the higher value (:func:`value_column`, compared in
     whole cents), then the more days overdue, then the customer id.
     """
-    complaint = _column(customers, "open_complaint", False).fillna(False).to_numpy(dtype=bool)
-    grade = pd.Index(GRADES).get_indexer(pd.Index(_column(customers, "grade", None)))
+    at = np.arange(len(customers)) if rows is None else rows
+    complaint = _column(customers, "open_complaint", False).take(at).fillna(False)
+    grade = pd.Index(GRADES).get_indexer(pd.Index(_column(customers, "grade", None).take(at)))
     grade = np.where(grade < 0, len(GRADES), grade)
-    value = _cents(value_column(customers))
-    overdue = pd.to_numeric(_column(customers, "overdue_days", 0), errors="coerce")
+    value = _cents(value_column(customers)).take(at)
+    overdue = pd.to_numeric(_column(customers, "overdue_days", 0).take(at), errors="coerce")
     overdue_days = overdue.fillna(0).to_numpy(dtype=np.int64)
-    ids = _id_ranks(_column(customers, "customer_id", ""))
-    order: np.ndarray = np.lexsort((ids, -overdue_days, -value, grade, ~complaint))
+    ids = _id_ranks(_column(customers, "customer_id", "")).take(at)
+    order: np.ndarray = np.lexsort(
+        (ids, -overdue_days, -value, grade, ~complaint.to_numpy(dtype=bool))
+    )
     return order
 
 
@@ -201,8 +187,12 @@ class CallPlan:
 
 
 def _owner_keys(owner: pd.Series) -> pd.Series:
-    text = owner.astype(object).where(owner.notna(), "").astype(str).str.strip()
-    return text.str.casefold()
+    """Each owner name without case or surrounding spaces ("" when blank); worked
+    out once per distinct name."""
+    codes, uniques = pd.factorize(owner)
+    names = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    keys = np.append(names.astype(str).str.strip().str.casefold().to_numpy(dtype=object), "")
+    return pd.Series(keys[codes], index=owner.index, dtype=object)  # code -1 (blank): ""
 
 
 def _same_owner(frame: pd.DataFrame, owner: str | None) -> np.ndarray:
@@ -252,25 +242,26 @@ def build_plan(
         urgent & ~(has_due & (due_day <= day_number(stamp))), day_number(stamp), due_day
     )
     candidate = (has_due | urgent) & (due_day <= last)
-    # only the columns the plan uses: taking rows of the whole analysis is the slow part
-    used = [c for c in _USED if c in customers.columns]
-    frame = customers[used].loc[candidate]
-    due_day = due_day[candidate]
+    # the candidates can be millions: their rows are never copied whole, each column
+    # is read at their positions (calls and backlog apart)
+    rows = np.flatnonzero(candidate)
+    due_day = due_day[rows]
 
-    order = priority_order(frame)
-    keys = _owner_keys(_column(frame, "owner", None))
+    order = priority_order(customers, rows=rows)
+    keys = _owner_keys(_column(customers, "owner", None)).to_numpy(dtype=object)[rows]
     # sorted by owner name, customers without an owner ("") last
-    owner_code, owner_keys = pd.factorize(keys.where(keys != "", _LAST).to_numpy(), sort=True)
+    owner_code, owner_keys = pd.factorize(np.where(keys != "", keys, _LAST), sort=True)
+    del keys
     order = order[np.argsort(owner_code[order], kind="stable")]  # by owner, then priority
     sorted_owner = owner_code[order]
     earliest = np.searchsorted(day_numbers, due_day[order], side="left")
 
     n_owners = len(owner_keys)
     starts = np.searchsorted(sorted_owner, np.arange(n_owners), side="left")
-    shown = _column(frame, "owner", None).astype(object).to_numpy()[order]
+    shown = _column(customers, "owner", None).to_numpy(dtype=object)[rows[order[starts]]]
     names = [
-        None if key == _LAST else str(shown[at]).strip()
-        for key, at in zip(owner_keys, starts, strict=True)
+        None if key == _LAST else str(name).strip()
+        for key, name in zip(owner_keys, shown, strict=True)
     ]
     calls_a_day = np.array([settings.calls_for(name) for name in names], dtype=np.int64)
 
@@ -282,16 +273,14 @@ def build_plan(
         place = free & (taken - before[sorted_owner] <= calls_a_day[sorted_owner])
         placed_on[place] = d
 
-    rows = frame.iloc[order].reset_index(drop=True)
-    del frame  # the candidates can be millions: one copy of them at a time
-    table = _call_table(rows, due_day[order])
-    del rows
     placed = placed_on >= 0
-    calls = table[placed].copy()
+    at = rows[order]  # positions in ``customers``, in owner and priority order
+    due_sorted = due_day[order]
+    calls = _call_table(customers, at[placed], due_sorted[placed])
     on = placed_on[placed]
     calls["date"] = days[on] if len(on) else pd.DatetimeIndex([])
     call_day = day_numbers[on]
-    overdue = np.maximum(0, call_day - due_day[order][placed])
+    overdue = np.maximum(0, call_day - due_sorted[placed])
     calls["overdue_days"] = overdue.astype(np.int64)
     calls["priority"] = (
         pd.Series(np.ones(len(calls), dtype=np.int64))
@@ -301,38 +290,44 @@ def build_plan(
     )
     sort = np.lexsort((np.arange(len(calls)), sorted_owner[placed], on))
     calls = calls.iloc[sort].reset_index(drop=True)
-    backlog = table[~placed].reset_index(drop=True)
+    backlog = _call_table(customers, at[~placed], due_sorted[~placed])
     capacity = pd.DataFrame({"owner": pd.Series(names, dtype=object), "calls": calls_a_day})
     return CallPlan(stamp, days, calls[list(CALL_COLUMNS)], backlog[list(CALL_COLUMNS)], capacity)
 
 
-def _call_table(rows: pd.DataFrame, due_day: np.ndarray) -> pd.DataFrame:
+def _call_table(frame: pd.DataFrame, rows: np.ndarray, due_day: np.ndarray) -> pd.DataFrame:
+    """The rows at positions ``rows`` of ``frame`` as call rows (``due_day``: theirs)."""
     n = len(rows)
-    as_of_overdue = pd.to_numeric(_column(rows, "overdue_days", 0), errors="coerce")
+
+    def text(name: str) -> np.ndarray:
+        column = _column(frame, name, None)
+        if isinstance(column.dtype, pd.CategoricalDtype):  # the codes taken, then the text
+            return column.take(rows).to_numpy(dtype=object)
+        return column.to_numpy(dtype=object)[rows]
+
+    def flag(name: str) -> np.ndarray:
+        return _column(frame, name, False).take(rows).fillna(False).to_numpy(dtype=bool)
+
+    overdue = pd.to_numeric(_column(frame, "overdue_days", 0).take(rows), errors="coerce")
+    close = pd.to_datetime(_column(frame, "expected_close", pd.NaT).take(rows), errors="coerce")
     return pd.DataFrame(
         {
             "date": pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")),
-            "owner": _column(rows, "owner", None).astype(object).to_numpy(),
+            "owner": text("owner"),
             "priority": pd.array([pd.NA] * n, dtype="Int64"),
-            "customer_id": _column(rows, "customer_id", None).astype(object).to_numpy(),
-            "name": _column(rows, "name", None).astype(object).to_numpy(),
-            "grade": _column(rows, "grade", None).astype(object).to_numpy(),
-            "value": value_column(rows).to_numpy(dtype=np.float64),
+            "customer_id": text("customer_id"),
+            "name": text("name"),
+            "grade": text("grade"),
+            "value": value_column(frame).to_numpy(dtype=np.float64)[rows],
             "next_followup": due_day.astype("datetime64[D]").astype("datetime64[ns]"),
-            "overdue_days": as_of_overdue.fillna(0).to_numpy(dtype=np.int64),
-            "requalify": _column(rows, "requalify", False).fillna(False).to_numpy(dtype=bool),
-            "expected_close": pd.to_datetime(
-                _column(rows, "expected_close", pd.NaT), errors="coerce"
-            ).to_numpy(dtype="datetime64[ns]"),
-            "churn_warning": _column(rows, "churn_warning", False)
-            .fillna(False)
-            .to_numpy(dtype=bool),
-            "pool": _column(rows, "pool", False).fillna(False).to_numpy(dtype=bool),
-            "action_key": _column(rows, "action_key", None).astype(object).to_numpy(),
-            "open_complaint": _column(rows, "open_complaint", False)
-            .fillna(False)
-            .to_numpy(dtype=bool),
-            "stuck_deal": _column(rows, "stuck_deal", False).fillna(False).to_numpy(dtype=bool),
+            "overdue_days": overdue.fillna(0).to_numpy(dtype=np.int64),
+            "requalify": flag("requalify"),
+            "expected_close": close.to_numpy(dtype="datetime64[ns]"),
+            "churn_warning": flag("churn_warning"),
+            "pool": flag("pool"),
+            "action_key": text("action_key"),
+            "open_complaint": flag("open_complaint"),
+            "stuck_deal": flag("stuck_deal"),
         }
     )
 
