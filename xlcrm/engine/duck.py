@@ -107,7 +107,7 @@ class DuckBackend:
         self._run(
             f"COPY (SELECT *, HASH(customer_id) % {int(parts)} AS xlcrm_part FROM ({query})) "
             f"TO {_s(str(folder))} (FORMAT parquet, PARTITION_BY (xlcrm_part), "
-            "COMPRESSION zstd, OVERWRITE_OR_IGNORE true)"
+            "COMPRESSION snappy, OVERWRITE_OR_IGNORE true)"
         )
         return [
             f"read_parquet({_s(str(folder / f'xlcrm_part={k}' / '*.parquet'))})"

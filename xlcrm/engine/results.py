@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -260,6 +261,8 @@ def _chunk(frame: pd.DataFrame, schema_: pa.Schema) -> pa.Table:
         if pa.types.is_date32(field.type):
             days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
             columns.append(pa.array(days, pa.date32(), mask=np.isnat(days)))
+        elif pa.types.is_string(field.type) and isinstance(values.dtype, pd.StringDtype):
+            columns.append(pa.array(values, pa.string(), from_pandas=True))  # no Python loop
         elif pa.types.is_string(field.type):
             obj = values.astype(object)
             columns.append(pa.array(obj.where(obj.notna(), None).tolist(), pa.string()))
@@ -272,13 +275,23 @@ def _write_parquet(frames: Iterator[pd.DataFrame], path: Path) -> Path:
     first = next(frames)
     schema_ = _arrow_schema(first)
     try:
+        # Arrow encodes and compresses on a thread of its own (it lets go of the GIL)
+        # while the next slice of customers is made: one chunk waits at most
         with (
             files.replacing(path) as handle,
             pq.ParquetWriter(handle, schema_, compression="zstd") as out,
+            ThreadPoolExecutor(1) as pool,
         ):
+            pending: Future[None] | None = None
             for frame in _chain(first, frames):
                 for start in range(0, max(len(frame), 1), CHUNK_ROWS):
-                    out.write_table(_chunk(frame.iloc[start : start + CHUNK_ROWS], schema_))
+                    chunk = _chunk(frame.iloc[start : start + CHUNK_ROWS], schema_)
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(out.write_table, chunk)
+                    del chunk
+            if pending is not None:
+                pending.result()
     except files.WriteFailed as exc:
         raise OutputError(
             N_("cannot write the file: {reason}"), file=str(path), args={"reason": exc.reason}
