@@ -107,33 +107,35 @@ def reduce_orders(
     bar = progress or _Quiet()
     bar.stage("reading", None)
     columns, known_rows = backend.load(source, column_map or {})
-    mapped, main_currency = _map_slow_values(backend, columns, settings)
-    backend.view("xlcrm_canon", sql.canon_sql(columns.kinds, mapped, columns.headers))
-    unit = amount_unit(columns.headers.get("amount", ""))
-    keep = (
-        "xlcrm_file, xlcrm_row, customer_id, order_id, day, cents, skipped, "
-        "customer_id_reason, order_date_reason, amount_reason, order_id_reason"
+    # DuckDB checks the customer ids once reduced: the reduction finds the distinct ids
+    # anyway (a DISTINCT of its own took 6 s over 100 million rows); one that fails the
+    # check sends everything through again with the ids parsed in Python
+    later = _ids_checked_later(backend, columns)
+    mapped, main_currency = _map_slow_values(
+        backend, columns, settings, skip=("customer_id",) if later else ()
     )
     total = known_rows or 0
     # Spark shuffles and spills by itself; DuckDB gets the customers in hash partitions.
     parts = partitions or (
         max(1, math.ceil(total / ROWS_PER_PARTITION)) if backend.dialect == "duckdb" else 1
     )
-    keep += ", status_reason"
-    backend.view("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql(unit=unit)}) AS c")
-    counts, future, problems, good = _count(backend, columns, as_of_day)
-    bar.advance(counts.read + counts.left_out + counts.skipped)
-    quality = (
-        _listing(backend, source, columns, list_limit, unit, main_currency)
-        if _has_problems(problems)
-        else qual.empty_quality()
+    unit = amount_unit(columns.headers.get("amount", ""))
+    check = functools.partial(
+        _check, backend, source, columns, as_of_day, list_limit, unit, main_currency, bar
     )
-
-    bar.stage("reducing", good)
+    counts, future, problems, good, quality = check(mapped)
     reduce = functools.partial(
         _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar, good
     )
     reduced, ids = reduce(merged=False)
+    if later and _map_ids(backend, columns, ids, as_of_day, settings):
+        del ids
+        mapped.add("customer_id")
+        counts, future, problems, good, quality = check(mapped)
+        reduce = functools.partial(
+            _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar, good
+        )
+        reduced, ids = reduce(merged=False)
     similar, id_map = _similar_ids(backend, source, columns, ids, settings)
     del ids
     if id_map is not None:  # merge_similar_ids: reduce again, the look-alikes under one id
@@ -146,6 +148,61 @@ def reduce_orders(
     if read:
         quality = pd.concat([*read, quality] if len(quality) else read, ignore_index=True)
     return Reduction(reduced, counts, future, problems, quality, columns, parts)
+
+
+def _check(
+    backend: Backend,
+    source: Source,
+    columns: Columns,
+    as_of_day: int,
+    list_limit: int,
+    unit: float,
+    main_currency: str | None,
+    bar: Progress,
+    mapped: set[str],
+) -> tuple[RowCounts, int, pd.DataFrame, int, pd.DataFrame]:
+    """The views ``xlcrm_canon`` and ``xlcrm_checked`` over the maps of ``mapped``;
+    the rows counted, and the first left out listed."""
+    backend.view("xlcrm_canon", sql.canon_sql(columns.kinds, mapped, columns.headers))
+    keep = (
+        "xlcrm_file, xlcrm_row, customer_id, order_id, day, cents, skipped, "
+        "customer_id_reason, order_date_reason, amount_reason, order_id_reason, status_reason"
+    )
+    backend.view("xlcrm_checked", f"SELECT {keep} FROM ({sql.checked_sql(unit=unit)}) AS c")
+    counts, future, problems, good = _count(backend, columns, as_of_day)
+    bar.advance(counts.read + counts.left_out + counts.skipped)
+    quality = (
+        _listing(backend, source, columns, list_limit, unit, main_currency)
+        if _has_problems(problems)
+        else qual.empty_quality()
+    )
+    bar.stage("reducing", good)
+    return counts, future, problems, good, quality
+
+
+def _ids_checked_later(backend: Backend, columns: Columns) -> bool:
+    """Customer ids as text in DuckDB: checked on the distinct ids the reduction finds."""
+    kind = columns.kinds.get("customer_id", "")
+    return backend.dialect == "duckdb" and sql.fast_path("customer_id", kind).per_value
+
+
+def _map_ids(
+    backend: Backend, columns: Columns, ids: pa.ChunkedArray, as_of_day: int, settings: Settings
+) -> bool:
+    """Check the customer ids: those the reduction found, and those of the rows it did
+    not take (left out, skipped, dated after as_of). Register the map of the ids the
+    SQL does not read (or that may be a total label); False when there are none."""
+    backend.register("xlcrm_found_ids", pa.table({"raw": ids}))
+    others = (
+        "SELECT DISTINCT customer_id FROM xlcrm_checked "
+        f"WHERE customer_id IS NOT NULL AND NOT COALESCE(({sql.good_condition(as_of_day)}), FALSE)"
+    )
+    values = f"SELECT raw FROM xlcrm_found_ids UNION {others}"
+    fast = sql.fast_path("customer_id", columns.kinds["customer_id"])
+    raw = backend.fetch(sql.slow_values_sql("customer_id", fast, rowkinds.TRIGGERS, values=values))
+    if len(raw) == 0:
+        return False
+    return _register_map(backend, "customer_id", raw.column("raw"), settings, rowkinds.TRIGGERS)[0]
 
 
 def _reduce(
@@ -203,14 +260,17 @@ _LABELLED: Final = ("customer_id", "order_id")
 
 
 def _map_slow_values(
-    backend: Backend, columns: Columns, settings: Settings
+    backend: Backend, columns: Columns, settings: Settings, skip: tuple[str, ...] = ()
 ) -> tuple[set[str], str | None]:
     """Register ``xlcrm_map_<role>`` for each role with values the SQL does not read
     (or that may be a total label, or a status to leave out); returns those roles
-    and the amount column's main currency when amounts are written with one."""
+    and the amount column's main currency when amounts are written with one.
+    ``skip``: roles checked later."""
     mapped: set[str] = set()
     main_currency = None
     for role, kind in columns.kinds.items():
+        if role in skip:
+            continue
         fast = sql.fast_path(role, kind)
         labels = rowkinds.TRIGGERS if role in _LABELLED and sql.is_text(kind) else ()
         if fast.expr is not None and fast.guard is None and not labels:
@@ -218,42 +278,56 @@ def _map_slow_values(
         raw = backend.fetch(sql.slow_values_sql(role, fast, labels)).column("raw")
         if len(raw) == 0:
             continue
-        values = np.asarray(raw.to_pylist(), dtype=object)
-        if role == "order_date":
-            parsed = cells.parse_dates(values, day_first=settings.day_first)
-            clean = pa.array(parsed.values.dt.date.where(parsed.values.notna(), None), pa.date32())
-            problems = parsed.problem
-        elif role == "amount":
-            parsed = cells.parse_amounts(values)
-            clean = pa.array(
-                parsed.values.to_numpy(dtype=np.float64), pa.float64(), from_pandas=True
-            )
-            problems = np.asarray(parsed.problem, dtype=object)
-            if parsed.currency is not None:
-                main_currency = _other_currencies(backend, raw, parsed.currency, problems, settings)
-        else:
-            parsed = _PARSERS[role](values)
-            text = parsed.values.astype(object).where(parsed.values.notna(), None)
-            problems = np.asarray(parsed.problem, dtype=object)
-            if role == "status":
-                keys = settings.excluded_status_keys
-                out = np.fromiter(
-                    (v is not None and status_key(v) in keys for v in text), bool, len(text)
-                )
-                problems = np.where(out & pd.isna(problems), qual.STATUS_EXCLUDED, problems)
-            if labels:
-                kind_, _, _ = rowkinds.footer_rows({role: (values, None)})
-                label = pd.notna(kind_)
-                problems = np.where(label, kind_, problems)
-                text = text.where(~label, None)
-            clean = pa.array(text.tolist(), pa.string())
-        problem = pa.array([None if pd.isna(p) else str(p) for p in problems], pa.string())
-        table = pa.table(
-            {"raw": raw, "clean": clean, "problem": problem, "blank": pa.array(parsed.blank)}
-        )
-        backend.register(f"xlcrm_map_{role}", table)
-        mapped.add(role)
+        registered, currency = _register_map(backend, role, raw, settings, labels)
+        if registered:
+            mapped.add(role)
+        main_currency = currency or main_currency
     return mapped, main_currency
+
+
+def _register_map(
+    backend: Backend,
+    role: str,
+    raw: pa.ChunkedArray,
+    settings: Settings,
+    labels: tuple[str, ...],
+) -> tuple[bool, str | None]:
+    """Parse the distinct ``raw`` values of ``role`` with the reader's rules and register
+    them as ``xlcrm_map_<role>``; (True, the amounts' main currency if any)."""
+    main_currency = None
+    values = np.asarray(raw.to_pylist(), dtype=object)
+    if role == "order_date":
+        parsed = cells.parse_dates(values, day_first=settings.day_first)
+        clean = pa.array(parsed.values.dt.date.where(parsed.values.notna(), None), pa.date32())
+        problems = parsed.problem
+    elif role == "amount":
+        parsed = cells.parse_amounts(values)
+        clean = pa.array(parsed.values.to_numpy(dtype=np.float64), pa.float64(), from_pandas=True)
+        problems = np.asarray(parsed.problem, dtype=object)
+        if parsed.currency is not None:
+            main_currency = _other_currencies(backend, raw, parsed.currency, problems, settings)
+    else:
+        parsed = _PARSERS[role](values)
+        text = parsed.values.astype(object).where(parsed.values.notna(), None)
+        problems = np.asarray(parsed.problem, dtype=object)
+        if role == "status":
+            keys = settings.excluded_status_keys
+            out = np.fromiter(
+                (v is not None and status_key(v) in keys for v in text), bool, len(text)
+            )
+            problems = np.where(out & pd.isna(problems), qual.STATUS_EXCLUDED, problems)
+        if labels:
+            kind_, _, _ = rowkinds.footer_rows({role: (values, None)})
+            label = pd.notna(kind_)
+            problems = np.where(label, kind_, problems)
+            text = text.where(~label, None)
+        clean = pa.array(text.tolist(), pa.string())
+    problem = pa.array([None if pd.isna(p) else str(p) for p in problems], pa.string())
+    table = pa.table(
+        {"raw": raw, "clean": clean, "problem": problem, "blank": pa.array(parsed.blank)}
+    )
+    backend.register(f"xlcrm_map_{role}", table)
+    return True, main_currency
 
 
 def _other_currencies(

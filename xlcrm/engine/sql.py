@@ -169,12 +169,16 @@ def label_sql(x: str, words: tuple[str, ...]) -> str:
     return f"REGEXP_MATCHES({x}, '(?i)(?:{_quote(pattern)})')"
 
 
-def slow_values_sql(role: str, fast: Fast, labels: tuple[str, ...] = ()) -> str:
+def slow_values_sql(
+    role: str, fast: Fast, labels: tuple[str, ...] = (), *, values: str | None = None
+) -> str:
     """Distinct raw values of ``role`` that the SQL fast path does not read, and
-    (with ``labels``) those that could be a total or note label."""
+    (with ``labels``) those that could be a total or note label. ``values``: a
+    query of the distinct values (column ``raw``) to check, for a per-value check
+    (default: every value of the source)."""
     x = _ref(role)
     if fast.per_value and fast.guard is not None:
-        values = f"SELECT DISTINCT {x} AS raw FROM xlcrm_raw AS r WHERE {x} IS NOT NULL"
+        values = values or f"SELECT DISTINCT {x} AS raw FROM xlcrm_raw AS r WHERE {x} IS NOT NULL"
         guard = fast.guard.replace("{x}", "raw")
         label = f" OR {label_sql('raw', labels)}" if labels else ""
         return f"SELECT raw FROM ({values}) AS v WHERE NOT ({guard}){label}"
@@ -308,21 +312,26 @@ def good_rows_sql(as_of_day: int, *, merged: bool = False) -> str:
     ``merged``: customer ids found in ``xlcrm_id_map`` (``raw`` -> ``first``)
     count under the first spelling (setting ``merge_similar_ids``).
     """
-    row_reasons = ", ".join(f"'{r}'" for r in ROW_REASONS)
-    where = [
-        "NOT skipped",
-        *(f"{role}_reason IS NULL" for role in LEAVES_OUT),
-        f"COALESCE(order_id_reason NOT IN ({row_reasons}), TRUE)",
-        f"day <= {as_of_day}",
-    ]
+    where = good_condition(as_of_day)
     if merged:
         return (
             "SELECT COALESCE(m.first, c.customer_id) AS customer_id, c.order_id, c.day, c.cents "
             "FROM xlcrm_checked AS c LEFT JOIN xlcrm_id_map AS m ON c.customer_id = m.raw "
-            "WHERE " + " AND ".join(where)
+            f"WHERE {where}"
         )
-    return "SELECT customer_id, order_id, day, cents FROM xlcrm_checked WHERE " + " AND ".join(
-        where
+    return f"SELECT customer_id, order_id, day, cents FROM xlcrm_checked WHERE {where}"
+
+
+def good_condition(as_of_day: int) -> str:
+    """The condition on ``xlcrm_checked`` of the rows that count (:func:`good_rows_sql`)."""
+    row_reasons = ", ".join(f"'{r}'" for r in ROW_REASONS)
+    return " AND ".join(
+        [
+            "NOT skipped",
+            *(f"{role}_reason IS NULL" for role in LEAVES_OUT),
+            f"COALESCE(order_id_reason NOT IN ({row_reasons}), TRUE)",
+            f"day <= {as_of_day}",
+        ]
     )
 
 
