@@ -46,3 +46,20 @@ def test_stages_that_work_in_chunks_give_what_one_chunk_gives(
     assert whole.insights is not None and chunked.insights is not None
     assert_frame_equal(chunked.insights.customers, whole.insights.customers, check_exact=True)
     assert whole.insights.customers["loyalty_level"].nunique() > 1
+
+
+def test_the_insights_of_parts_hold_the_same_values_and_figures() -> None:
+    from xlcrm.xlsx.insight_sheets import dashboard_parts
+
+    sample = generate_sample(customers=400)
+    args = (sample.orders, sample.customers, sample.activities)
+    whole = analyze(*args, as_of=sample.as_of)
+    parts = analyze_in_parts(prepare(*args, as_of=sample.as_of, settings=whole.settings), rows=50)
+    got, want = parts.analysis.insights, whole.insights
+    assert got is not None and want is not None
+    assert (got.customers.dtypes == "category").any()  # the text as codes
+    for name in want.customers.columns:
+        a = got.customers[name].astype(object).where(got.customers[name].notna(), None)
+        b = want.customers[name].astype(object).where(want.customers[name].notna(), None)
+        assert a.tolist() == b.tolist(), name
+    assert dashboard_parts(parts.analysis, "en")[0] == dashboard_parts(whole, "en")[0]

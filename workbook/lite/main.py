@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 553b0a37cb3b) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 5d3b83aa9a7d) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -3794,9 +3794,11 @@ _XLCRM_FILES = {
         '        items.issues if items is not None else empty_issues(),',
         '        summary.issues if summary is not None else empty_issues(),',
         '    ]',
+        '    # in parts (many customers) the text columns come as categories on their codes',
+        '    take = getattr(found, "categorical", found.__getitem__)',
         '    return Insights(',
         '        customers=pd.DataFrame(',
-        '            {"customer_id": found["customer_id"], **{name: found[name] for name in COLUMNS}}',
+        '            {"customer_id": found["customer_id"], **{name: take(name) for name in COLUMNS}}',
         '        ),',
         '        funnel=funnel,',
         '        feedback=items,',

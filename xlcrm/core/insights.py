@@ -270,9 +270,11 @@ def collect(run: Run, found: Found) -> Insights:
         items.issues if items is not None else empty_issues(),
         summary.issues if summary is not None else empty_issues(),
     ]
+    # in parts (many customers) the text columns come as categories on their codes
+    take = getattr(found, "categorical", found.__getitem__)
     return Insights(
         customers=pd.DataFrame(
-            {"customer_id": found["customer_id"], **{name: found[name] for name in COLUMNS}}
+            {"customer_id": found["customer_id"], **{name: take(name) for name in COLUMNS}}
         ),
         funnel=funnel,
         feedback=items,

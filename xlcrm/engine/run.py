@@ -9,7 +9,7 @@ precedence is the same: option > Settings sheet > default.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 from xlcrm.core import rfm
 from xlcrm.core.analysis import Analysis, prepare
 from xlcrm.core.parts import Parts, analyze_in_parts, run_all
+from xlcrm.core.reduced import Reduced
 from xlcrm.core.schema import ORDER_COLUMNS
 from xlcrm.engine.memory import give_back
 from xlcrm.engine.reduce import LIST_LIMIT, Progress, Reduction, reduce_orders
@@ -38,7 +39,8 @@ class EngineJob:
 
     ``data`` has the shape the workbook reader returns (settings, customers,
     activities, quality, counts), with no order rows: those stayed in the
-    engine. ``reduction`` says what happened to them.
+    engine. ``reduction`` says what happened to them (its per-customer table
+    emptied once analysed: the analysis holds what it needs of it).
     """
 
     data: reader.WorkbookData
@@ -165,13 +167,18 @@ def run_engine(
     activity_frame = _frame(tables["activities"], book, "activities")
     if progress is not None:
         progress.stage("scoring", reduction.reduced.n_customers)
+    unknown = _unknown_rows(reduction, tables, list_limit, Path(source.label).name)
     run = prepare(reduction.reduced, customer_frame, activity_frame, as_of=stamp, settings=settings)
+    # the per-customer table lives on in the run alone: the analysis lets go of the
+    # columns it no longer needs (1.1 GB for ten million customers)
+    reduction = replace(reduction, reduced=_emptied(reduction.reduced))
     # up to the sheet limit one frame, as for a workbook; above it slices of customers
     result: Analysis | Parts = (
         run_all(run)
         if run.n <= settings.sheet_customer_limit
         else analyze_in_parts(run, rows=part_rows)
     )
+    del run
     give_back()
 
     quality = [*given.quality, reduction.quality]
@@ -186,7 +193,7 @@ def run_engine(
             names[name] = table.name
         elif book is not None and name in book.counts:
             counts[name] = book.counts[name]
-    quality.extend(_unknown_rows(reduction, tables, list_limit, Path(source.label).name))
+    quality.extend(unknown)
     data = reader.WorkbookData(
         path=Path(str(orders)),
         orders=pd.DataFrame({c: pd.Series(dtype=object) for c in ORDER_COLUMNS}),
@@ -202,6 +209,15 @@ def run_engine(
         unknown_settings=list(given.unknown),
     )
     return EngineJob(data, result, reduction, lang or settings.language or "en", engine)
+
+
+def _emptied(reduced: Reduced) -> Reduced:
+    """``reduced`` with no customers (what the command's summary reads of it is kept)."""
+    return replace(
+        reduced,
+        ids=reduced.ids[:0].copy(),
+        columns={name: values[:0].copy() for name, values in reduced.columns.items()},
+    )
 
 
 def _frame(table: Table | None, book: reader.WorkbookData | None, name: str) -> pd.DataFrame | None:
