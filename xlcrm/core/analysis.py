@@ -611,8 +611,25 @@ def analyze(
     )
     found: Found = {}
     for stage in STAGES:
-        found.update(stage(run, found))
+        found.update(plain_text(stage(run, found)))
     return finish(run, found)
+
+
+def plain_text(found: Found) -> Found:
+    """What a stage found, its categorical columns (text of a few codes, which a
+    stage may give to save memory) as text columns, as every stage reads them."""
+    return {
+        key: (
+            pd.Series(
+                pd.Index(value.cat.categories, dtype=str).array.take(
+                    value.cat.codes.to_numpy(), allow_fill=True
+                )
+            )
+            if isinstance(value, pd.Series) and isinstance(value.dtype, pd.CategoricalDtype)
+            else value
+        )
+        for key, value in found.items()
+    }
 
 
 def finish(run: Run, found: Found, customers: pd.DataFrame | None = None) -> Analysis:

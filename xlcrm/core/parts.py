@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from xlcrm.core.analysis import COLUMNS, STAGES, Analysis, Found, Run, finish
+from xlcrm.core.analysis import COLUMNS, STAGES, Analysis, Found, Run, finish, plain_text
 from xlcrm.core.reduced import Reduced
 
 __all__ = ["PER_CUSTOMER", "Parts", "analyze_in_parts", "run_all"]
@@ -36,13 +36,16 @@ SLICE_TABLE: Final = frozenset({"recent_purchases", "prior_purchases"})
 #: Text columns with at most this many distinct values are held as codes into
 #: their distinct values between the all-customer stages and the slices.
 FEW_VALUES: Final = 127
+#: Values looked at first: a text column with more distinct ones among them is left as it is
+#: (factorizing ten million distinct ids to learn so took 4 s).
+_LOOK: Final = 10_000
 
 
 def run_all(run: Run) -> Analysis:
     """Every stage on the whole run: :func:`~xlcrm.core.analysis.analyze` after ``prepare``."""
     found: Found = {}
     for stage in STAGES:
-        found.update(stage(run, found))
+        found.update(plain_text(stage(run, found)))
     return finish(run, found)
 
 
@@ -78,7 +81,7 @@ class Parts:
             found = {key: _expand(value) for key, value in found.items()}
             for stage in STAGES:
                 if stage.__name__ in PER_CUSTOMER:
-                    found.update(stage(part, found))
+                    found.update(plain_text(stage(part, found)))
             frame = pd.DataFrame({name: found[name] for name in COLUMNS})
             del found, part
             if last and stop == n:
@@ -165,7 +168,12 @@ def _compact(value: Any, n: int) -> Any:
     """A per-customer text column with few distinct values as :class:`_Codes`."""
     if not (isinstance(value, pd.Series) and len(value) == n):
         return value
+    if isinstance(value.dtype, pd.CategoricalDtype) and isinstance(value.index, pd.RangeIndex):
+        categories = pd.Index(value.cat.categories, dtype=str)
+        return _Codes(value.cat.codes.to_numpy(), categories.array)  # no copy of the text
     if not isinstance(value.dtype, pd.StringDtype) or not isinstance(value.index, pd.RangeIndex):
+        return value
+    if len(pd.unique(value.to_numpy()[:_LOOK])) > FEW_VALUES:  # ids, names: not worth codes
         return value
     codes, values = value.factorize()
     if len(values) > FEW_VALUES:

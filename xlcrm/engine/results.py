@@ -363,7 +363,15 @@ def write_summary_workbook(
     quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
     settings = analysis.settings
     settings_name = columns.settings_sheet_name(lang, in_place=False)
-    plan = build_plan(analysis.customers, as_of=analysis.as_of, settings=settings)
+    customers = analysis.customers
+    found = getattr(analysis, "insights", None)
+    if found is not None:  # what makes a follow-up urgent (insights.with_insights, lean)
+        customers = customers.assign(
+            open_complaint=found.customers["open_complaint"].to_numpy(dtype=bool),
+            stuck_deal=found.customers["stuck_deal"].to_numpy(dtype=bool),
+        )
+    plan = build_plan(customers, as_of=analysis.as_of, settings=settings)
+    del customers
     top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
     due = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
     tops = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name, plan=plan)
