@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 228d9144c097) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 92e5e7cb8a59) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -3696,21 +3696,19 @@ _XLCRM_FILES = {
         '        part = slice(start, start + _CHUNK)',
         '        from_model = ~np.isnan(model[part])',
         '        probability = np.where(from_model, model[part], history[part])',
-        '        basis = np.select([from_model, ~np.isnan(history[part])], ["model", "history"], "")',
+        '        basis = _BASIS[np.select([from_model, ~np.isnan(history[part])], [1, 2], 0)]',
         '        sat_level = loyalty.satisfaction_indicator(score[part])',
         '        rep_level = loyalty.repurchase_indicator(probability)',
         '        rec_level = loyalty.recommend_indicator(recommend[part])',
         '        levels = loyalty.loyalty_levels(sat_level, rep_level, rec_level)',
         '        out["satisfaction_level"][part] = sat_level',
         '        out["repurchase_level"][part] = rep_level',
-        '        named = basis.astype(object)',
-        '        named[basis == ""] = None',
-        '        out["repurchase_basis"][part] = named',
+        '        out["repurchase_basis"][part] = basis',
         '        out["recommend_level"][part] = rec_level',
         '        out["loyalty_level"][part] = levels["loyalty_level"].to_numpy(dtype=object)',
         '        out["loyalty_missing"][part] = levels["loyalty_missing"].to_numpy(dtype=object)',
         '        unhappy[part] = loyalty.dissatisfied_loyal(sat_level, tier[part], rep_level)',
-        '        del levels, sat_level, rep_level, rec_level, probability, basis, named',
+        '        del levels, sat_level, rep_level, rec_level, probability, basis',
         '    found_now: Found = {"satisfaction": score}',
         '    for name in _LOYALTY_TEXT:',
         '        found_now[name] = _codes(out.pop(name))',
@@ -3727,6 +3725,8 @@ _XLCRM_FILES = {
         '    "loyalty_level",',
         '    "loyalty_missing",',
         ')',
+        '#: Where the repurchase indicator came from, by position (0: nowhere).',
+        '_BASIS: Final = np.array([None, "model", "history"], dtype=object)',
         '#: Customers a stage that works customer by customer takes at a time.',
         '_CHUNK: Final = 1_000_000',
         '',
@@ -3791,8 +3791,8 @@ _XLCRM_FILES = {
         '    level = by_class[np.where(found["class_index"] < 0, 8, found["class_index"])]',
         '    return {',
         '        "margin": margin,',
-        '        "margin_source": _text(source),',
-        '        "relationship": _text(level),',
+        '        "margin_source": _codes(source),',
+        '        "relationship": _codes(level),',
         '        "relationship_table": table,',
         '    }',
         '',
@@ -4701,9 +4701,9 @@ _XLCRM_FILES = {
         '    any_low = (grid == 0).any(axis=1)',
         '    all_high = ((grid == 2) | ~known).all(axis=1)',
         '    some = known.any(axis=1)',
-        '    level = np.select([any_low, all_high & some, some], ["at_risk", "advocate", "steady"], "")',
-        '    level_out = level.astype(object)',
-        '    level_out[level == ""] = None',
+        '    # positions in a table of the codes: each row points at one shared string',
+        '    which = np.select([any_low, all_high & some, some], [1, 2, 3], 0)',
+        '    level_out = np.array([None, "at_risk", "advocate", "steady"], dtype=object)[which]',
         '    # the names of the missing indicators, joined: one lookup in a table of the 8 patterns',
         '    pattern = (~known).astype(np.int64) @ np.array([1, 2, 4])',
         '    names = np.array(',

@@ -155,21 +155,19 @@ def loyalty_levels(run: Run, found: Found) -> Found:
         part = slice(start, start + _CHUNK)
         from_model = ~np.isnan(model[part])
         probability = np.where(from_model, model[part], history[part])
-        basis = np.select([from_model, ~np.isnan(history[part])], ["model", "history"], "")
+        basis = _BASIS[np.select([from_model, ~np.isnan(history[part])], [1, 2], 0)]
         sat_level = loyalty.satisfaction_indicator(score[part])
         rep_level = loyalty.repurchase_indicator(probability)
         rec_level = loyalty.recommend_indicator(recommend[part])
         levels = loyalty.loyalty_levels(sat_level, rep_level, rec_level)
         out["satisfaction_level"][part] = sat_level
         out["repurchase_level"][part] = rep_level
-        named = basis.astype(object)
-        named[basis == ""] = None
-        out["repurchase_basis"][part] = named
+        out["repurchase_basis"][part] = basis
         out["recommend_level"][part] = rec_level
         out["loyalty_level"][part] = levels["loyalty_level"].to_numpy(dtype=object)
         out["loyalty_missing"][part] = levels["loyalty_missing"].to_numpy(dtype=object)
         unhappy[part] = loyalty.dissatisfied_loyal(sat_level, tier[part], rep_level)
-        del levels, sat_level, rep_level, rec_level, probability, basis, named
+        del levels, sat_level, rep_level, rec_level, probability, basis
     found_now: Found = {"satisfaction": score}
     for name in _LOYALTY_TEXT:
         found_now[name] = _codes(out.pop(name))
@@ -186,6 +184,8 @@ _LOYALTY_TEXT: Final = (
     "loyalty_level",
     "loyalty_missing",
 )
+#: Where the repurchase indicator came from, by position (0: nowhere).
+_BASIS: Final = np.array([None, "model", "history"], dtype=object)
 #: Customers a stage that works customer by customer takes at a time.
 _CHUNK: Final = 1_000_000
 
@@ -250,8 +250,8 @@ def relationship_levels(run: Run, found: Found) -> Found:
     level = by_class[np.where(found["class_index"] < 0, 8, found["class_index"])]
     return {
         "margin": margin,
-        "margin_source": _text(source),
-        "relationship": _text(level),
+        "margin_source": _codes(source),
+        "relationship": _codes(level),
         "relationship_table": table,
     }
 

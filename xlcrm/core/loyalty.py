@@ -231,9 +231,9 @@ def loyalty_levels(satisfaction: Any, repurchase: Any, recommend: Any) -> pd.Dat
     any_low = (grid == 0).any(axis=1)
     all_high = ((grid == 2) | ~known).all(axis=1)
     some = known.any(axis=1)
-    level = np.select([any_low, all_high & some, some], ["at_risk", "advocate", "steady"], "")
-    level_out = level.astype(object)
-    level_out[level == ""] = None
+    # positions in a table of the codes: each row points at one shared string
+    which = np.select([any_low, all_high & some, some], [1, 2, 3], 0)
+    level_out = np.array([None, "at_risk", "advocate", "steady"], dtype=object)[which]
     # the names of the missing indicators, joined: one lookup in a table of the 8 patterns
     pattern = (~known).astype(np.int64) @ np.array([1, 2, 4])
     names = np.array(
