@@ -115,25 +115,29 @@ def value_column(customers: pd.DataFrame) -> pd.Series:
     return pd.Series(cents / 100, index=customers.index, dtype=np.float64, name="value")
 
 
-def priority_order(customers: pd.DataFrame, *, rows: np.ndarray | None = None) -> np.ndarray:
+def priority_order(
+    customers: pd.DataFrame, *, rows: np.ndarray | None = None, value: np.ndarray | None = None
+) -> np.ndarray:
     """Positions of ``customers`` (of ``customers`` at positions ``rows``, when given)
     from most to least important.
 
     Customers with an open complaint first (``open_complaint``, from the
     Feedback sheet), ahead of the grades; then grade A first ... E, then no
     grade; within a grade the higher value (:func:`value_column`, compared in
-    whole cents), then the more days overdue, then the customer id.
+    whole cents), then the more days overdue, then the customer id. ``value``:
+    :func:`value_column` of ``customers`` when known already.
     """
     at = np.arange(len(customers)) if rows is None else rows
+    worth = value_column(customers).to_numpy() if value is None else value
     complaint = _column(customers, "open_complaint", False).take(at).fillna(False)
     grade = pd.Index(GRADES).get_indexer(pd.Index(_column(customers, "grade", None).take(at)))
     grade = np.where(grade < 0, len(GRADES), grade)
-    value = _cents(value_column(customers)).take(at)
+    cents = np.round(worth[at] * 100).astype(np.int64)  # value_column's whole cents
     overdue = pd.to_numeric(_column(customers, "overdue_days", 0).take(at), errors="coerce")
     overdue_days = overdue.fillna(0).to_numpy(dtype=np.int64)
     ids = _id_ranks(_column(customers, "customer_id", "")).take(at)
     order: np.ndarray = np.lexsort(
-        (ids, -overdue_days, -value, grade, ~complaint.to_numpy(dtype=bool))
+        (ids, -overdue_days, -cents, grade, ~complaint.to_numpy(dtype=bool))
     )
     return order
 
@@ -256,7 +260,8 @@ def build_plan(
     rows = np.flatnonzero(candidate)
     due_day = due_day[rows]
 
-    order = priority_order(customers, rows=rows)
+    value = value_column(customers).to_numpy(dtype=np.float64)
+    order = priority_order(customers, rows=rows, value=value)
     keys = _owner_keys(_column(customers, "owner", None)).to_numpy(dtype=object)[rows]
     # sorted by owner name, customers without an owner ("") last
     owner_code, owner_keys = pd.factorize(np.where(keys != "", keys, _LAST), sort=True)
@@ -285,7 +290,7 @@ def build_plan(
     placed = placed_on >= 0
     at = rows[order]  # positions in ``customers``, in owner and priority order
     due_sorted = due_day[order]
-    calls = _call_table(customers, at[placed], due_sorted[placed])
+    calls = _call_table(customers, at[placed], due_sorted[placed], value)
     on = placed_on[placed]
     calls["date"] = days[on] if len(on) else pd.DatetimeIndex([])
     call_day = day_numbers[on]
@@ -299,20 +304,20 @@ def build_plan(
     )
     sort = np.lexsort((np.arange(len(calls)), sorted_owner[placed], on))
     calls = calls.iloc[sort].reset_index(drop=True)
-    backlog = _call_table(customers, at[~placed], due_sorted[~placed])
+    backlog = _call_table(customers, at[~placed], due_sorted[~placed], value)
     capacity = pd.DataFrame({"owner": pd.Series(names, dtype=object), "calls": calls_a_day})
     return CallPlan(stamp, days, calls[list(CALL_COLUMNS)], backlog[list(CALL_COLUMNS)], capacity)
 
 
-def _call_table(frame: pd.DataFrame, rows: np.ndarray, due_day: np.ndarray) -> pd.DataFrame:
-    """The rows at positions ``rows`` of ``frame`` as call rows (``due_day``: theirs)."""
+def _call_table(
+    frame: pd.DataFrame, rows: np.ndarray, due_day: np.ndarray, value: np.ndarray
+) -> pd.DataFrame:
+    """The rows at positions ``rows`` of ``frame`` as call rows (``due_day``: theirs;
+    ``value``: :func:`value_column` of ``frame``)."""
     n = len(rows)
 
-    def text(name: str) -> np.ndarray:
-        column = _column(frame, name, None)
-        if isinstance(column.dtype, pd.CategoricalDtype):  # the codes taken, then the text
-            return column.take(rows).to_numpy(dtype=object)
-        return column.to_numpy(dtype=object)[rows]
+    def text(name: str) -> np.ndarray:  # the rows taken first (of categories: their codes)
+        return _column(frame, name, None).take(rows).to_numpy(dtype=object)
 
     def flag(name: str) -> np.ndarray:
         return _column(frame, name, False).take(rows).fillna(False).to_numpy(dtype=bool)
@@ -327,7 +332,7 @@ def _call_table(frame: pd.DataFrame, rows: np.ndarray, due_day: np.ndarray) -> p
             "customer_id": text("customer_id"),
             "name": text("name"),
             "grade": text("grade"),
-            "value": value_column(frame).to_numpy(dtype=np.float64)[rows],
+            "value": value[rows],
             "next_followup": due_day.astype("datetime64[D]").astype("datetime64[ns]"),
             "overdue_days": overdue.fillna(0).to_numpy(dtype=np.int64),
             "requalify": flag("requalify"),
