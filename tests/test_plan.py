@@ -317,3 +317,17 @@ def test_equal_priority_goes_by_customer_id_as_text(ids: list[object]) -> None:
     frame = customers(len(ids), customer_id=ids)
     got = [str(frame["customer_id"][k]) for k in priority_order(frame)]
     assert got == sorted(str(i) for i in ids)
+
+
+def test_a_backlog_kept_for_counting_counts_what_the_full_one_holds() -> None:
+    sample = generate_sample(customers=400)
+    a = analyze(sample.orders, sample.customers, sample.activities, as_of=sample.as_of)
+    tight = Settings(plan_days=2, daily_calls=3)
+    full = build_plan(a.customers, as_of=a.as_of, settings=tight)
+    lean = build_plan(a.customers, as_of=a.as_of, settings=tight, backlog_rows=False)
+    assert len(full.backlog) > 0
+    pd.testing.assert_frame_equal(lean.calls, full.calls)
+    assert len(lean.backlog) == len(full.backlog)
+    assert lean.backlog_by_grade() == full.backlog_by_grade()
+    owner = full.backlog["owner"].dropna().iloc[0]
+    assert lean.backlog_by_grade(owner) == full.backlog_by_grade(owner)

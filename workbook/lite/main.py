@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 0d5b1f18cc0d) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 3b717fd4b5d9) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -5262,7 +5262,11 @@ _XLCRM_FILES = {
         '',
         '',
         'def build_plan(',
-        '    customers: pd.DataFrame, *, as_of: Any, settings: Settings = DEFAULT_SETTINGS',
+        '    customers: pd.DataFrame,',
+        '    *,',
+        '    as_of: Any,',
+        '    settings: Settings = DEFAULT_SETTINGS,',
+        '    backlog_rows: bool = True,',
         ') -> CallPlan:',
         '    """Place the due and overdue follow-ups into each owner\'s working days.',
         '',
@@ -5279,6 +5283,10 @@ _XLCRM_FILES = {
         '    settings',
         '        ``plan_days``, ``daily_calls``, ``owner_calls``, ``work_days``,',
         '        ``holidays``, ``extra_workdays``.',
+        '    backlog_rows',
+        '        False: the backlog keeps only ``owner`` and ``grade``, enough to count',
+        '        it by owner and grade (a summary of ten million customers has a backlog',
+        '        of millions that no sheet lists).',
         '',
         '    Rules: a follow-up is a candidate when its next follow-up falls on or',
         '    before the last plan day; a customer with an open complaint or a stuck',
@@ -5351,9 +5359,19 @@ _XLCRM_FILES = {
         '    )',
         '    sort = np.lexsort((np.arange(len(calls)), sorted_owner[placed], on))',
         '    calls = calls.iloc[sort].reset_index(drop=True)',
-        '    backlog = _call_table(customers, at[~placed], due_sorted[~placed], value)',
+        '    if backlog_rows:',
+        '        backlog = _call_table(customers, at[~placed], due_sorted[~placed], value)',
+        '        backlog = backlog[list(CALL_COLUMNS)]',
+        '    else:',
+        '        rest = at[~placed]',
+        '        backlog = pd.DataFrame(',
+        '            {',
+        '                "owner": _column(customers, "owner", None).take(rest).to_numpy(dtype=object),',
+        '                "grade": _column(customers, "grade", None).take(rest).to_numpy(dtype=object),',
+        '            }',
+        '        )',
         '    capacity = pd.DataFrame({"owner": pd.Series(names, dtype=object), "calls": calls_a_day})',
-        '    return CallPlan(stamp, days, calls[list(CALL_COLUMNS)], backlog[list(CALL_COLUMNS)], capacity)',
+        '    return CallPlan(stamp, days, calls[list(CALL_COLUMNS)], backlog, capacity)',
         '',
         '',
         'def _call_table(',
@@ -5375,7 +5393,9 @@ _XLCRM_FILES = {
         '        {',
         '            "date": pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")),',
         '            "owner": text("owner"),',
-        '            "priority": pd.array([pd.NA] * n, dtype="Int64"),',
+        '            "priority": pd.arrays.IntegerArray(',
+        '                np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)',
+        '            ),  # all blank (a list of ten million NA took a second)',
         '            "customer_id": text("customer_id"),',
         '            "name": text("name"),',
         '            "grade": text("grade"),',

@@ -215,7 +215,11 @@ def _same_owner(frame: pd.DataFrame, owner: str | None) -> np.ndarray:
 
 
 def build_plan(
-    customers: pd.DataFrame, *, as_of: Any, settings: Settings = DEFAULT_SETTINGS
+    customers: pd.DataFrame,
+    *,
+    as_of: Any,
+    settings: Settings = DEFAULT_SETTINGS,
+    backlog_rows: bool = True,
 ) -> CallPlan:
     """Place the due and overdue follow-ups into each owner's working days.
 
@@ -232,6 +236,10 @@ def build_plan(
     settings
         ``plan_days``, ``daily_calls``, ``owner_calls``, ``work_days``,
         ``holidays``, ``extra_workdays``.
+    backlog_rows
+        False: the backlog keeps only ``owner`` and ``grade``, enough to count
+        it by owner and grade (a summary of ten million customers has a backlog
+        of millions that no sheet lists).
 
     Rules: a follow-up is a candidate when its next follow-up falls on or
     before the last plan day; a customer with an open complaint or a stuck
@@ -304,9 +312,19 @@ def build_plan(
     )
     sort = np.lexsort((np.arange(len(calls)), sorted_owner[placed], on))
     calls = calls.iloc[sort].reset_index(drop=True)
-    backlog = _call_table(customers, at[~placed], due_sorted[~placed], value)
+    if backlog_rows:
+        backlog = _call_table(customers, at[~placed], due_sorted[~placed], value)
+        backlog = backlog[list(CALL_COLUMNS)]
+    else:
+        rest = at[~placed]
+        backlog = pd.DataFrame(
+            {
+                "owner": _column(customers, "owner", None).take(rest).to_numpy(dtype=object),
+                "grade": _column(customers, "grade", None).take(rest).to_numpy(dtype=object),
+            }
+        )
     capacity = pd.DataFrame({"owner": pd.Series(names, dtype=object), "calls": calls_a_day})
-    return CallPlan(stamp, days, calls[list(CALL_COLUMNS)], backlog[list(CALL_COLUMNS)], capacity)
+    return CallPlan(stamp, days, calls[list(CALL_COLUMNS)], backlog, capacity)
 
 
 def _call_table(
@@ -328,7 +346,9 @@ def _call_table(
         {
             "date": pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")),
             "owner": text("owner"),
-            "priority": pd.array([pd.NA] * n, dtype="Int64"),
+            "priority": pd.arrays.IntegerArray(
+                np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+            ),  # all blank (a list of ten million NA took a second)
             "customer_id": text("customer_id"),
             "name": text("name"),
             "grade": text("grade"),

@@ -370,7 +370,7 @@ def write_summary_workbook(
             open_complaint=found.customers["open_complaint"].to_numpy(dtype=bool),
             stuck_deal=found.customers["stuck_deal"].to_numpy(dtype=bool),
         )
-    plan = build_plan(customers, as_of=analysis.as_of, settings=settings)
+    plan = build_plan(customers, as_of=analysis.as_of, settings=settings, backlog_rows=False)
     del customers
     top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
     due = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
