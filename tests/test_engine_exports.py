@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -322,3 +323,28 @@ def test_ids_of_one_case_need_no_keys(ids: list[str], none: bool) -> None:
     assert _none_similar(pa.chunked_array([pa.array(ids)])) is none
     if none:  # never says "none" where the keys find a pair
         assert not cells.similar_id_keys(pd.Series(ids)).duplicated().any()
+
+
+def test_one_expression_finds_what_the_order_id_guard_refuses_and_the_labels() -> None:
+    import duckdb
+
+    from xlcrm.engine import sql
+    from xlcrm.xlsx import rowkinds
+
+    rng = np.random.default_rng(5)
+    alphabet = [*"aZ9#-. \t\n\r", "\u00a0", "\u3000", "\u200b", "\u2028", "合", "计", "é"]
+    values = ["", " ", "#1", "a\nb", "a ", "\u3000a", "a\u00a0", "x", "#", "合计", "TOTAL 3"]
+    values += ["Order-1", "o1", "\u200b", "a\u202fb", "ab\u2028", "\n", "1\n"]
+    values += ["".join(rng.choice(alphabet, rng.integers(1, 6))) for _ in range(3000)]
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE v (x VARCHAR)")
+        con.executemany("INSERT INTO v VALUES (?)", [[v] for v in values])
+        two = f"NOT REGEXP_MATCHES(x, '{sql.OID_PATTERN}') OR " + sql.label_sql(
+            "x", rowkinds.TRIGGERS
+        )
+        one = sql.label_sql("x", rowkinds.TRIGGERS, sql.OID_REFUSED)
+        found_two = {r[0] for r in con.execute(f"SELECT x FROM v WHERE {two}").fetchall()}
+        found_one = {r[0] for r in con.execute(f"SELECT x FROM v WHERE {one}").fetchall()}
+    assert found_one == found_two
+    assert {"", "#1", "a\nb", "a ", "合计", "TOTAL 3"} <= found_one
+    assert "o1" not in found_one and "x" not in found_one

@@ -67,6 +67,8 @@ ID_PATTERN: Final = f"^[{_ID_FIRST}](?:[^.]*[{_ID_LAST}])?$"
 # Order ids: no surrounding space, not an Excel error.
 _OID_FIRST: Final = _SAFE.replace("!-~", '!-"$-~')
 OID_PATTERN: Final = f"^[{_OID_FIRST}](?:.*[{_SAFE}])?$"
+# What OID_PATTERN refuses: empty, a line break (its "." stops there), a bad first or last.
+OID_REFUSED: Final = f"^$|\\n|^[^{_OID_FIRST}]|[^{_SAFE}]$"
 # ISO dates, optionally with a time of day (dropped, as the reader does).
 DATE_PATTERN: Final = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
@@ -115,12 +117,16 @@ class Fast:
     outside the guard go through Python (``xlcrm_map_<role>``); with
     ``expr`` None every distinct value does. ``per_value``: the guard is
     checked once per distinct value (customer ids: few values, many rows),
-    and rows are then read by a lookup, with no check per row.
+    and rows are then read by a lookup, with no check per row. ``refused``: a
+    regular expression found in exactly the values the guard refuses, so that
+    one expression finds them and the total labels together (two took twice
+    as long over 100 million order ids).
     """
 
     expr: str | None
     guard: str | None
     per_value: bool = False
+    refused: str | None = None
 
 
 def fast_path(role: str, kind: str) -> Fast:
@@ -133,7 +139,7 @@ def fast_path(role: str, kind: str) -> Fast:
         if text and role == "customer_id":
             return Fast("{x}", "REGEXP_MATCHES({x}, '" + ID_PATTERN + "')", per_value=True)
         if text:
-            return Fast("{x}", "REGEXP_MATCHES({x}, '" + OID_PATTERN + "')")
+            return Fast("{x}", "REGEXP_MATCHES({x}, '" + OID_PATTERN + "')", refused=OID_REFUSED)
         return Fast(None, None)
     if role == "order_date":
         if base == "DATE" or base.startswith("TIMESTAMP"):
@@ -159,14 +165,16 @@ def _ref(role: str) -> str:
     return f"r.{role}_raw"
 
 
-def label_sql(x: str, words: tuple[str, ...]) -> str:
+def label_sql(x: str, words: tuple[str, ...], refused: str | None = None) -> str:
     """True where the text ``x`` holds one of ``words`` in any letter case, the words
-    every total or note label holds (:data:`xlcrm.xlsx.rowkinds.TRIGGERS`).
+    every total or note label holds (:data:`xlcrm.xlsx.rowkinds.TRIGGERS`), or
+    (``refused``) matches that regular expression too.
 
     One regular expression of alternatives: ten times faster than a LIKE per word.
     """
     pattern = "|".join(re.escape(w) for w in words)
-    return f"REGEXP_MATCHES({x}, '(?i)(?:{_quote(pattern)})')"
+    either = f"{refused}|" if refused else ""
+    return f"REGEXP_MATCHES({x}, '{_quote(either)}(?i:{_quote(pattern)})')"
 
 
 def slow_values_sql(
@@ -184,6 +192,11 @@ def slow_values_sql(
         return f"SELECT raw FROM ({values}) AS v WHERE NOT ({guard}){label}"
     where = f"{x} IS NOT NULL"
     label = f" OR {label_sql(x, labels)}" if labels else ""
+    if fast.expr is not None and fast.refused is not None and labels:
+        return (
+            f"SELECT DISTINCT {x} AS raw FROM xlcrm_raw AS r "
+            f"WHERE {where} AND {label_sql(x, labels, fast.refused)}"
+        )
     if fast.expr is not None and fast.guard is not None:
         where += " AND (NOT (" + fast.guard.replace("{x}", x) + f"){label})"
     elif fast.expr is not None:
