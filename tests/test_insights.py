@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 from xlcrm.core.analysis import analyze
@@ -123,3 +124,21 @@ def test_core_issues_are_collected():
     customers = CUSTOMERS.assign(referred_by=["A", "A", "B", "C"])  # A names itself
     result = analyze(ORDERS, customers, as_of=AS_OF, deals=DEALS.assign(stage="pitch"))
     assert sorted(result.insights.issues["reason"].unique()) == ["self_referral", "unknown_stage"]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_rows_for_sheet_ids_are_what_reindex_gives(shuffle: bool) -> None:
+    from xlcrm.xlsx.insight_sheets import _rows_for
+
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(50)],
+            "margin": np.arange(50, dtype=float),
+            "long_tail": np.arange(50) % 2 == 0,
+        }
+    )
+    if shuffle:
+        customers = customers.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    wanted = np.array(["C007", "C049", "nobody", "C000", "C007", "ZZZ", "A"], dtype=object)
+    expected = customers.set_index("customer_id").reindex(wanted)
+    pd.testing.assert_frame_equal(_rows_for(customers, wanted), expected)

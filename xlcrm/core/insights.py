@@ -86,6 +86,13 @@ def _sheet_column(run: Run, name: str) -> np.ndarray:
     return np.full(run.n, None, dtype=object)
 
 
+def _sheet_numbers(run: Run, name: str) -> np.ndarray:
+    """A number column of the Customers sheet (NaN where blank or missing)."""
+    if name in run.sheet.columns:
+        return as_floats(run.sheet[name].to_numpy(dtype=object))
+    return np.full(run.n, np.nan)
+
+
 def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype=str)
 
@@ -232,9 +239,9 @@ def relationship_levels(run: Run, found: Found) -> Found:
     settings = run.settings
     margin, source = relationship.customer_margins(
         found["monetary"],
-        as_floats(_sheet_column(run, "margin")),
-        as_floats(_sheet_column(run, "cost")),
-        as_floats(_sheet_column(run, "margin_rate")),
+        _sheet_numbers(run, "margin"),
+        _sheet_numbers(run, "cost"),
+        _sheet_numbers(run, "margin_rate"),
         default_rate=settings.default_margin_rate,
     )
     rfm_class = found["rfm_class"].to_numpy(dtype=object)

@@ -54,18 +54,33 @@ def _add(sheet: Any, columns: dict[str, pd.Series], lang: str) -> Any:
     )
 
 
+def _rows_for(customers: pd.DataFrame, wanted: np.ndarray) -> pd.DataFrame:
+    """The rows of ``customers`` (by ``customer_id``) for the ids ``wanted``, blank where
+    there is none: ``set_index("customer_id").reindex(wanted)``. When the ids are text
+    in increasing order (an analysis's customers), found by bisection: the index of ten
+    million ids took 2.5 s to build for a few thousand rows."""
+    ids = customers["customer_id"].to_numpy(dtype=object)
+    text = pd.api.types.infer_dtype(ids, skipna=False) == "string"
+    if not (len(ids) and text and pd.api.types.infer_dtype(wanted, skipna=False) == "string"):
+        return customers.set_index("customer_id").reindex(wanted)
+    if not bool((ids[1:] > ids[:-1]).all()):
+        return customers.set_index("customer_id").reindex(wanted)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    hit = ids[at] == wanted
+    return customers.iloc[np.unique(at[hit])].set_index("customer_id").reindex(wanted)
+
+
 def extend_sheets(sheets: list[Any], analysis: Any, lang: str) -> list[Any]:
     """The result sheets with the insight columns, then the Funnel and Changes sheets."""
     found = getattr(analysis, "insights", None)
     if found is None:
         return sheets
-    per = found.customers.set_index("customer_id")
     out = []
     for sheet in sheets:
         if sheet.key not in ("rfm", "lifecycle", "followups"):
             out.append(sheet)
             continue
-        rows = per.reindex(sheet.frame["customer_id"].to_numpy(dtype=object))
+        rows = _rows_for(found.customers, sheet.frame["customer_id"].to_numpy(dtype=object))
         if sheet.key == "rfm":
             columns = {
                 "margin": rows["margin"],
