@@ -153,46 +153,46 @@ def loyalty_levels(run: Run, found: Found) -> Found:
     history = run.spread(repurchase_history(run.reduced), np.nan)
     model = as_floats(found["repurchase_prob"])
     recommend = _sheet_column(run, "recommend")
-    tier = found["tier"].to_numpy(dtype=object)
+    loyal_tier = found["tier"].isin(("loyal",)).to_numpy(dtype=bool)
     n = len(score)
-    out = {name: np.empty(n, dtype=object) for name in _LOYALTY_TEXT}
+    # positions in small tables, a million customers at a time, made categories at the
+    # end: text for ten million customers took gigabytes, their codes 10 MB a column
+    at = {name: np.empty(n, dtype=np.int8) for name, _ in _LOYALTY_TEXT}
     unhappy = np.zeros(n, dtype=bool)
-    # a million customers at a time: the levels' working arrays of ten million took 2.7 GB
     for start in range(0, n, _CHUNK):
         part = slice(start, start + _CHUNK)
         from_model = ~np.isnan(model[part])
         probability = np.where(from_model, model[part], history[part])
-        basis = _BASIS[np.select([from_model, ~np.isnan(history[part])], [1, 2], 0)]
-        sat_level = loyalty.satisfaction_indicator(score[part])
-        rep_level = loyalty.repurchase_indicator(probability)
-        rec_level = loyalty.recommend_indicator(recommend[part])
-        levels = loyalty.loyalty_levels(sat_level, rep_level, rec_level)
-        out["satisfaction_level"][part] = sat_level
-        out["repurchase_level"][part] = rep_level
-        out["repurchase_basis"][part] = basis
-        out["recommend_level"][part] = rec_level
-        out["loyalty_level"][part] = levels["loyalty_level"].to_numpy(dtype=object)
-        out["loyalty_missing"][part] = levels["loyalty_missing"].to_numpy(dtype=object)
-        unhappy[part] = loyalty.dissatisfied_loyal(sat_level, tier[part], rep_level)
-        del levels, sat_level, rep_level, rec_level, probability, basis
+        sat = loyalty.satisfaction_index(score[part])
+        rep = loyalty.repurchase_index(probability)
+        rec = loyalty.recommend_index(recommend[part])[0]
+        which, pattern = loyalty.level_index(sat, rep, rec)
+        at["satisfaction_level"][part] = sat
+        at["repurchase_level"][part] = rep
+        at["repurchase_basis"][part] = np.select([from_model, ~np.isnan(history[part])], [0, 1], -1)
+        at["recommend_level"][part] = rec
+        at["loyalty_level"][part] = which - 1
+        at["loyalty_missing"][part] = pattern - 1
+        unhappy[part] = loyalty.dissatisfied_index(sat, loyal_tier[part], rep)
+        del sat, rep, rec, which, pattern, probability
     found_now: Found = {"satisfaction": score}
-    for name in _LOYALTY_TEXT:
-        found_now[name] = _codes(out.pop(name))
+    for name, categories in _LOYALTY_TEXT:
+        codes = at.pop(name)
+        values = pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)))
+        found_now[name] = pd.Series(values)
     found_now["dissatisfied_loyal"] = unhappy
     return found_now
 
 
-#: The loyalty stage's text columns, in the order they are made.
+#: The loyalty stage's text columns and their values by position (-1: blank).
 _LOYALTY_TEXT: Final = (
-    "satisfaction_level",
-    "repurchase_level",
-    "repurchase_basis",
-    "recommend_level",
-    "loyalty_level",
-    "loyalty_missing",
+    ("satisfaction_level", loyalty.LEVEL_TABLE),
+    ("repurchase_level", loyalty.LEVEL_TABLE),
+    ("repurchase_basis", ("model", "history")),
+    ("recommend_level", loyalty.LEVEL_TABLE),
+    ("loyalty_level", tuple(loyalty.LOYALTY_TABLE[1:])),
+    ("loyalty_missing", tuple(loyalty.MISSING_TABLE[1:])),
 )
-#: Where the repurchase indicator came from, by position (0: nowhere).
-_BASIS: Final = np.array([None, "model", "history"], dtype=object)
 #: Customers a stage that works customer by customer takes at a time.
 _CHUNK: Final = 1_000_000
 

@@ -62,6 +62,19 @@ _RECOMMEND_KEYS: Final = {header_key(k): v for k, v in RECOMMEND_WORDS.items()}
 _LEVEL_NUMBER: Final = {"high": 2, "middle": 1, "low": 0}
 _RECOMMEND_NUMBERS: Final = {k: _LEVEL_NUMBER[v] for k, v in _RECOMMEND_KEYS.items()}
 _LEVEL_CODES: Final = np.array(["low", "middle", "high", None], dtype=object)  # index 0,1,2,-1
+#: An indicator's levels by position (the ``*_index`` functions; -1: unknown).
+LEVEL_TABLE: Final = ("low", "middle", "high")
+#: Loyalty levels by position (:func:`level_index`; 0: none known).
+LOYALTY_TABLE: Final = np.array([None, "at_risk", "advocate", "steady"], dtype=object)
+#: The unknown indicators joined by ``+``, by pattern (bit 1 satisfaction, 2 repurchase,
+#: 4 recommendation; 0: all known).
+MISSING_TABLE: Final = np.array(
+    [
+        "+".join(name for bit, name in enumerate(INDICATORS) if p & (1 << bit)) or None
+        for p in range(8)
+    ],
+    dtype=object,
+)
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -132,10 +145,16 @@ def satisfaction_indicator(values: Any) -> np.ndarray:
     ``values`` are scores or words as :func:`satisfaction_scores` reads them.
     """
     score, _ = satisfaction_scores(values)
-    with np.errstate(invalid="ignore"):
-        index = np.select([score >= 4, score >= 3, score >= 1], [2, 1, 0], -1)
-    out: np.ndarray = _LEVEL_CODES[index]
+    out: np.ndarray = _LEVEL_CODES[satisfaction_index(score)]
     return out
+
+
+def satisfaction_index(score: np.ndarray) -> np.ndarray:
+    """The satisfaction indicator of scores already read, as positions in
+    :data:`LEVEL_TABLE` (-1: unknown)."""
+    with np.errstate(invalid="ignore"):
+        index: np.ndarray = np.select([score >= 4, score >= 3, score >= 1], [2, 1, 0], -1)
+    return index
 
 
 def recommend_values(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,13 +166,19 @@ def recommend_values(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     decimal is compared with the same edges: 8.5 is middle). Words are those of
     :data:`RECOMMEND_WORDS`.
     """
+    index, nps, bad = recommend_index(values)
+    return _LEVEL_CODES[index], nps, bad
+
+
+def recommend_index(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`recommend_values` with the level as positions in :data:`LEVEL_TABLE`."""
     numbers, from_word, blank = _read_cells(values, _RECOMMEND_NUMBERS, -1)
     nps = np.where((numbers >= 0) & (numbers <= 10), numbers, np.nan)
     with np.errstate(invalid="ignore"):
         from_number = np.select([nps >= 9, nps >= 7, nps >= 0], [2, 1, 0], -1)
     index = np.where(from_number >= 0, from_number, from_word.astype(np.int64))
     bad = ~blank & (index < 0)
-    return _LEVEL_CODES[index], nps, bad
+    return index, nps, bad
 
 
 def recommend_indicator(values: Any) -> np.ndarray:
@@ -164,11 +189,16 @@ def recommend_indicator(values: Any) -> np.ndarray:
 def repurchase_indicator(probability: Any) -> np.ndarray:
     """``high`` above 0.7, ``middle`` 0.3-0.7 (both included), ``low`` below 0.3,
     None when missing. The edges are those of the value model's ``repurchase_band``."""
+    out: np.ndarray = _LEVEL_CODES[repurchase_index(probability)]
+    return out
+
+
+def repurchase_index(probability: Any) -> np.ndarray:
+    """:func:`repurchase_indicator` as positions in :data:`LEVEL_TABLE` (-1: unknown)."""
     p = as_floats(probability)
     with np.errstate(invalid="ignore"):
-        index = np.select([p > 0.7, p >= 0.3, p >= 0], [2, 1, 0], -1)
-    out: np.ndarray = _LEVEL_CODES[index]
-    return out
+        index: np.ndarray = np.select([p > 0.7, p >= 0.3, p >= 0], [2, 1, 0], -1)
+    return index
 
 
 def repurchase_from_history(book: OrderBook, *, window_days: int) -> tuple[np.ndarray, np.ndarray]:
@@ -222,33 +252,33 @@ def loyalty_levels(satisfaction: Any, repurchase: Any, recommend: Any) -> pd.Dat
     """
     columns = [_objects(v) for v in (satisfaction, repurchase, recommend)]
     n = max(len(c) for c in columns)
-    grid = np.full((n, 3), -1, dtype=np.int64)
-    for j, column in enumerate(columns):
+    indexes = []
+    for column in columns:
         codes, uniques = pd.factorize(column)
         table = np.array([_LEVEL_NUMBER.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
-        grid[:, j] = np.broadcast_to(table[np.where(codes < 0, len(uniques), codes)], (n,))
+        indexes.append(np.broadcast_to(table[np.where(codes < 0, len(uniques), codes)], (n,)))
+    which, pattern = level_index(*indexes)
+    return pd.DataFrame(
+        {
+            "loyalty_level": pd.Series(LOYALTY_TABLE[which], dtype=object),
+            "loyalty_missing": pd.Series(MISSING_TABLE[pattern], dtype=object),
+        }
+    )
+
+
+def level_index(
+    satisfaction: np.ndarray, repurchase: np.ndarray, recommend: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`loyalty_levels` of indicator positions in :data:`LEVEL_TABLE` (-1:
+    unknown): positions in :data:`LOYALTY_TABLE` and :data:`MISSING_TABLE`."""
+    grid = np.stack([satisfaction, repurchase, recommend], axis=1)
     known = grid >= 0
     any_low = (grid == 0).any(axis=1)
     all_high = ((grid == 2) | ~known).all(axis=1)
     some = known.any(axis=1)
-    # positions in a table of the codes: each row points at one shared string
-    which = np.select([any_low, all_high & some, some], [1, 2, 3], 0)
-    level_out = np.array([None, "at_risk", "advocate", "steady"], dtype=object)[which]
-    # the names of the missing indicators, joined: one lookup in a table of the 8 patterns
-    pattern = (~known).astype(np.int64) @ np.array([1, 2, 4])
-    names = np.array(
-        [
-            "+".join(name for bit, name in enumerate(INDICATORS) if p & (1 << bit)) or None
-            for p in range(8)
-        ],
-        dtype=object,
-    )
-    return pd.DataFrame(
-        {
-            "loyalty_level": pd.Series(level_out, dtype=object),
-            "loyalty_missing": pd.Series(names[pattern], dtype=object),
-        }
-    )
+    which: np.ndarray = np.select([any_low, all_high & some, some], [1, 2, 3], 0)
+    pattern: np.ndarray = (~known).astype(np.int64) @ np.array([1, 2, 4])
+    return which, pattern
 
 
 def dissatisfied_loyal(
@@ -264,8 +294,18 @@ def dissatisfied_loyal(
     n = len(sat)
     tiers = np.broadcast_to(_objects(tier), (n,))
     rep = np.broadcast_to(_objects(repurchase), (n,))
-    loyal = pd.Series(tiers, dtype=object).isin(loyal_tiers).to_numpy() | (rep == "high")
-    result: np.ndarray = (sat == "low") & loyal
+    in_tier = pd.Series(tiers, dtype=object).isin(loyal_tiers).to_numpy()
+    return dissatisfied_index(
+        np.where(sat == "low", 0, -1), in_tier, np.where(rep == "high", 2, -1)
+    )
+
+
+def dissatisfied_index(
+    satisfaction: np.ndarray, loyal_tier: np.ndarray, repurchase: np.ndarray
+) -> np.ndarray:
+    """:func:`dissatisfied_loyal` of indicator positions in :data:`LEVEL_TABLE` and a
+    mask of the customers in a loyal tier."""
+    result: np.ndarray = (satisfaction == 0) & (loyal_tier | (repurchase == 2))
     return result
 
 
