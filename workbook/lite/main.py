@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle f3a14fced658) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle 0f7940b67290) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -4382,7 +4382,8 @@ _XLCRM_FILES = {
         '    if positive.size == 0:',
         '        return out',
         '    g, c = group[positive], cents[positive]',
-        '    order = np.lexsort((-c, g))',
+        '    # one group (the whole history): one key to sort on, not two',
+        '    order = np.argsort(-c, kind="stable") if g.min() == g.max() else np.lexsort((-c, g))',
         '    g, c = g[order], c[order]',
         '    starts = np.r_[True, g[1:] != g[:-1]]',
         '    start_at = np.maximum.accumulate(np.where(starts, np.arange(len(g)), 0))',
