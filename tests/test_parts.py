@@ -13,7 +13,7 @@ from xlcrm.xlsx.sample import generate_sample
 
 @pytest.mark.parametrize("rows", [1, 97, 10_000])
 def test_slices_concatenated_equal_the_whole_analysis(rows: int) -> None:
-    sample = generate_sample(customers=250 if rows == 1 else 700)
+    sample = generate_sample(customers=120 if rows == 1 else 700)
     args = (sample.orders, sample.customers, sample.activities)
     whole = analyze(*args, as_of=sample.as_of)
     parts = analyze_in_parts(prepare(*args, as_of=sample.as_of, settings=whole.settings), rows=rows)
@@ -37,7 +37,7 @@ def test_stages_that_work_in_chunks_give_what_one_chunk_gives(
 ) -> None:
     from xlcrm.core import insights
 
-    sample = generate_sample(customers=300)
+    sample = generate_sample(customers=200)
     args = (sample.orders, sample.customers, sample.activities)
     whole = analyze(*args, as_of=sample.as_of)
     monkeypatch.setattr(insights, "_CHUNK", 7)
@@ -51,7 +51,7 @@ def test_stages_that_work_in_chunks_give_what_one_chunk_gives(
 def test_the_insights_of_parts_hold_the_same_values_and_figures() -> None:
     from xlcrm.xlsx.insight_sheets import dashboard_parts
 
-    sample = generate_sample(customers=400)
+    sample = generate_sample(customers=250)
     args = (sample.orders, sample.customers, sample.activities)
     whole = analyze(*args, as_of=sample.as_of)
     parts = analyze_in_parts(prepare(*args, as_of=sample.as_of, settings=whole.settings), rows=50)
