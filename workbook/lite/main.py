@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle f9c2a2ca5fdf) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle f20b2e861875) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -141,8 +141,6 @@ _XLCRM_FILES = {
         ')',
         '',
         '',
-        '_CLASS_CODES: Final = np.array(RFM_CLASSES, dtype=object)',
-        '_TIER_CODES: Final = np.array(TIERS, dtype=object)',
         '',
         '',
         '@dataclass(frozen=True)',
@@ -383,10 +381,9 @@ _XLCRM_FILES = {
         '    )',
         '    thresholds = rfm.rfm_thresholds(score_frame, settings=run.settings)',
         '    class_index = rfm.class_index(recency, frequency, monetary, thresholds=thresholds)',
-        '    rfm_class = _CLASS_CODES[class_index]',
-        '    rfm_class[class_index < 0] = None',
         '    return {',
-        '        "rfm_class": pd.Series(rfm_class, dtype=str),',
+        '        # categories on the class codes (read back as text, plain_text): no text made',
+        '        "rfm_class": _coded(class_index, RFM_CLASSES),',
         '        "segment": pd.Series(rfm.segment_codes(r, f, m), dtype=str),',
         '        "thresholds": thresholds,',
         '        "class_index": class_index,',
@@ -415,10 +412,17 @@ _XLCRM_FILES = {
         '        settings=run.settings,',
         '    )',
         '    return {',
-        '        "tier": pd.Series(_TIER_CODES[tier_index], dtype=str),',
+        '        "tier": _coded(tier_index, TIERS),',
         '        "median_gap_days": run.column("median_gap_days", np.nan),',
         '        "tier_index": tier_index,',
         '    }',
+        '',
+        '',
+        'def _coded(index: np.ndarray, codes: tuple[str, ...]) -> pd.Series:',
+        '    """A text column of ``codes`` by position (-1: blank) as categories; every stage',
+        '    reads it as text (:func:`plain_text`), the analysis in parts keeps the positions."""',
+        '    categories = pd.Index(list(codes))',
+        '    return pd.Series(pd.Categorical.from_codes(np.asarray(index), categories=categories))',
         '',
         '',
         'def _int64_where(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:',
