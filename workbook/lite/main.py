@@ -12,7 +12,7 @@ Pango library, which Pyodide does not have) and sending e-mail (Pyodide has
 no sockets); use the add-in or `xlcrm report` / `xlcrm email` for those.
 """
 
-# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle f20b2e861875) ---
+# --- xlcrm's modules, embedded by `xlcrm addin lite` (bundle b8037bab5d11) ---
 # Generated from xlcrm.excel.lite_main and the modules it imports - do not edit.
 _XLCRM_FILES = {
     'xlcrm/__init__.py': "\n".join(
@@ -139,8 +139,6 @@ _XLCRM_FILES = {
         '    "expected_value",',
         '    "expected_margin",',
         ')',
-        '',
-        '',
         '',
         '',
         '@dataclass(frozen=True)',

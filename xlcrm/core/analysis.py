@@ -92,8 +92,6 @@ COLUMNS: Final = (
 )
 
 
-
-
 @dataclass(frozen=True)
 class Analysis:
     """The result of :func:`analyze` (see ``docs/architecture.md``)."""
