@@ -332,7 +332,7 @@ def classes(run: Run, found: Found) -> Found:
     class_index = rfm.class_index(recency, frequency, monetary, thresholds=thresholds)
     return {
         # categories on the class codes (read back as text, plain_text): no text made
-        "rfm_class": _coded(class_index, RFM_CLASSES),
+        "rfm_class": rfm.coded(class_index, RFM_CLASSES),
         "segment": pd.Series(rfm.segment_codes(r, f, m), dtype=str),
         "thresholds": thresholds,
         "class_index": class_index,
@@ -361,17 +361,10 @@ def tiers(run: Run, found: Found) -> Found:
         settings=run.settings,
     )
     return {
-        "tier": _coded(tier_index, TIERS),
+        "tier": rfm.coded(tier_index, TIERS),
         "median_gap_days": run.column("median_gap_days", np.nan),
         "tier_index": tier_index,
     }
-
-
-def _coded(index: np.ndarray, codes: tuple[str, ...]) -> pd.Series:
-    """A text column of ``codes`` by position (-1: blank) as categories; every stage
-    reads it as text (:func:`plain_text`), the analysis in parts keeps the positions."""
-    categories = pd.Index(list(codes))
-    return pd.Series(pd.Categorical.from_codes(np.asarray(index), categories=categories))
 
 
 def _int64_where(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:

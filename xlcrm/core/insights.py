@@ -25,7 +25,7 @@ from xlcrm.core.issues import concat_issues, empty_issues
 from xlcrm.core.longtail import LongTail, long_tail, long_tail_of_net
 from xlcrm.core.reduced import repurchase_history
 from xlcrm.core.referrals import Referrals, summarise_referrals
-from xlcrm.core.rfm import as_floats
+from xlcrm.core.rfm import as_floats, coded
 
 if TYPE_CHECKING:
     from xlcrm.core.analysis import Run
@@ -178,8 +178,7 @@ def loyalty_levels(run: Run, found: Found) -> Found:
     found_now: Found = {"satisfaction": score}
     for name, categories in _LOYALTY_TEXT:
         codes = at.pop(name)
-        values = pd.Categorical.from_codes(codes, categories=pd.Index(list(categories)))
-        found_now[name] = pd.Series(values)
+        found_now[name] = coded(codes, categories)
     found_now["dissatisfied_loyal"] = unhappy
     return found_now
 

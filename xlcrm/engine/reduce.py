@@ -126,22 +126,19 @@ def reduce_orders(
     )
     counts, future, problems, good, quality = check(mapped)
     reduce = functools.partial(
-        _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar, good
+        _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar
     )
-    reduced, ids = reduce(merged=False)
+    reduced, ids = reduce(good, merged=False)
     if later and _map_ids(backend, columns, ids, as_of_day, settings):
         del ids
         mapped.add("customer_id")
         counts, future, problems, good, quality = check(mapped)
-        reduce = functools.partial(
-            _reduce, backend, as_of_day, settings, "order_id" in columns.names, parts, bar, good
-        )
-        reduced, ids = reduce(merged=False)
+        reduced, ids = reduce(good, merged=False)
     similar, id_map = _similar_ids(backend, source, columns, ids, settings)
     del ids
     if id_map is not None:  # merge_similar_ids: reduce again, the look-alikes under one id
         backend.register("xlcrm_id_map", id_map)
-        reduced, _ = reduce(merged=True)
+        reduced, _ = reduce(good, merged=True)
     if len(similar):
         quality = similar if not len(quality) else pd.concat([quality, similar], ignore_index=True)
     # rows a backend listed while reading the source (DuckDB: quotes left open in a CSV)
@@ -203,7 +200,8 @@ def _map_ids(
     raw = backend.fetch(sql.slow_values_sql("customer_id", fast, rowkinds.TRIGGERS, values=values))
     if len(raw) == 0:
         return False
-    return _register_map(backend, "customer_id", raw.column("raw"), settings, rowkinds.TRIGGERS)[0]
+    _register_map(backend, "customer_id", raw.column("raw"), settings, rowkinds.TRIGGERS)
+    return True
 
 
 def _reduce(
@@ -279,10 +277,8 @@ def _map_slow_values(
         raw = backend.fetch(sql.slow_values_sql(role, fast, labels)).column("raw")
         if len(raw) == 0:
             continue
-        registered, currency = _register_map(backend, role, raw, settings, labels)
-        if registered:
-            mapped.add(role)
-        main_currency = currency or main_currency
+        main_currency = _register_map(backend, role, raw, settings, labels) or main_currency
+        mapped.add(role)
     return mapped, main_currency
 
 
@@ -292,9 +288,9 @@ def _register_map(
     raw: pa.ChunkedArray,
     settings: Settings,
     labels: tuple[str, ...],
-) -> tuple[bool, str | None]:
+) -> str | None:
     """Parse the distinct ``raw`` values of ``role`` with the reader's rules and register
-    them as ``xlcrm_map_<role>``; (True, the amounts' main currency if any)."""
+    them as ``xlcrm_map_<role>``; the amounts' main currency if they name one."""
     main_currency = None
     values = np.asarray(raw.to_pylist(), dtype=object)
     if role == "order_date":
@@ -328,7 +324,7 @@ def _register_map(
         {"raw": raw, "clean": clean, "problem": problem, "blank": pa.array(parsed.blank)}
     )
     backend.register(f"xlcrm_map_{role}", table)
-    return True, main_currency
+    return main_currency
 
 
 def _other_currencies(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm.core import loyalty, relationship, schema
+from xlcrm.core.rfm import ids_in_text_order
 from xlcrm.locale import t, tp
 from xlcrm.xlsx.columns import COLUMN_KINDS, SHEET_NAMES, TABLE_NAMES, Column, header
 
@@ -54,13 +55,6 @@ def _add(sheet: Any, columns: dict[str, pd.Series], lang: str) -> Any:
     )
 
 
-def _ordered_ids(customers: pd.DataFrame) -> bool:
-    """The customers' ids are text in strictly increasing order (an analysis's)."""
-    ids = customers["customer_id"].to_numpy(dtype=object)
-    text = len(ids) > 0 and pd.api.types.infer_dtype(ids, skipna=False) == "string"
-    return bool(text and (ids[1:] > ids[:-1]).all())
-
-
 def _rows_for(
     customers: pd.DataFrame, wanted: np.ndarray, ordered: bool | None = None
 ) -> pd.DataFrame:
@@ -68,7 +62,7 @@ def _rows_for(
     there is none: ``set_index("customer_id").reindex(wanted)``. When the ids are text
     in increasing order (an analysis's customers), found by bisection: the index of ten
     million ids took 2.5 s to build for a few thousand rows."""
-    ordered = _ordered_ids(customers) if ordered is None else ordered
+    ordered = ids_in_text_order(customers["customer_id"]) if ordered is None else ordered
     if not (ordered and pd.api.types.infer_dtype(wanted, skipna=False) == "string"):
         return customers.set_index("customer_id").reindex(wanted)
     ids = customers["customer_id"].to_numpy(dtype=object)
@@ -83,7 +77,7 @@ def extend_sheets(sheets: list[Any], analysis: Any, lang: str) -> list[Any]:
     if found is None:
         return sheets
     out = []
-    ordered = _ordered_ids(found.customers)
+    ordered = ids_in_text_order(found.customers["customer_id"])
     for sheet in sheets:
         if sheet.key not in ("rfm", "lifecycle", "followups"):
             out.append(sheet)
