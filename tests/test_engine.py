@@ -158,6 +158,67 @@ def test_quantile_scores_are_exact_whatever_the_row_order(tmp_path: Path) -> Non
     assert pandas_scores["m_score"].nunique() > 1
 
 
+def test_order_ids_shared_only_across_customers_need_no_grouping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Order numbers counted per customer (every customer has an order "1"): no line
+    shares a customer and an order id, so the reduction skips adding up order lines,
+    and every column is what the workbook path gives. A part where one pair repeats
+    still adds its lines up."""
+    from xlcrm.engine import sql
+
+    frame = history(8_000, 600)
+    # ids of one spelling each (" C1 " and "C1" are one customer with two counters)
+    frame = frame[frame["Customer ID"].str.fullmatch(r"K\d+")].reset_index(drop=True)
+    numbers = frame.groupby("Customer ID").cumcount() + 1
+    frame["Order ID"] = numbers.astype(str).where(frame["Order ID"] != "", "")
+    grouped: list[bool] = []
+    original = sql.reduction_sql
+
+    def spy(lines: str, **options: object) -> str:
+        grouped.append(bool(options["order_ids"]))
+        return original(lines, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sql, "reduction_sql", spy)
+    for name, rows in (("unique", frame), ("one repeat", _repeat_one_line(frame))):
+        path = write_csv(rows, tmp_path / f"{name}.csv")
+        data = read_orders_csv(path)
+        expected = reduce_book(rfm.prepare_orders(data.orders, as_of=AS_OF), DEFAULT_SETTINGS)
+        grouped.clear()
+        assert_frame_equal(_duck_reduce(path, partitions=4), expected.to_frame(), check_exact=True)
+        assert len(grouped) == 4
+        assert grouped.count(True) == (0 if name == "unique" else 1), name
+
+
+def _repeat_one_line(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its first numbered line given again, as a second line of that order."""
+    first = frame.index[frame["Order ID"] != ""][0]
+    line = frame.loc[[first]].assign(Amount="12.5")
+    return pd.concat([frame, line], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "may_repeat"),
+    [
+        ([("C1", "1"), ("C2", "1"), ("C1", "2")], False),
+        ([("C1", "1"), ("C1", "1")], True),
+        ([("C1", None), ("C1", None), ("C2", "1")], False),  # no order id: orders of their own
+        ([], False),
+    ],
+)
+def test_repeated_orders_are_found_by_their_hashes(
+    pairs: list[tuple[str, str | None]], may_repeat: bool
+) -> None:
+    from xlcrm.engine import sql
+
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE lines (customer_id VARCHAR, order_id VARCHAR)")
+        if pairs:
+            con.executemany("INSERT INTO lines VALUES (?, ?)", pairs)
+        found = con.execute(sql.repeated_orders_sql("SELECT * FROM lines")).fetchall()
+    assert found == [(may_repeat,)]
+
+
 AWKWARD_BOOKS = {
     "order lines, refunds, blank and repeated header rows": [
         ["Order No", "Customer ID", "Order Date", "Amount"],

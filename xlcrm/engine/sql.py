@@ -357,6 +357,16 @@ def lines_sql(partition: tuple[int, int] | None = None) -> str:
     return f"{base} WHERE HASH(customer_id) % {parts} = {k}"
 
 
+def repeated_orders_sql(lines: str) -> str:
+    """One row, one column: whether two of ``lines`` with an order id may share the
+    customer and the order id. False is exact (distinct hashes are distinct pairs);
+    True may be a collision of hashes."""
+    return (
+        "SELECT COUNT(*) <> COUNT(DISTINCT HASH(customer_id, order_id)) "
+        f"FROM ({lines}) WHERE order_id IS NOT NULL"
+    )
+
+
 def reduction_sql(
     lines: str,
     *,
