@@ -324,11 +324,19 @@ def test_cli_summary_workbook_and_parquet_above_the_customer_limit(tmp_path: Pat
         "--csv",
     )
     assert code == 0, err
-    full = pq.read_table(tmp_path / "result.customers.parquet").to_pandas()
+    table = pq.read_table(tmp_path / "result.customers.parquet")
+    full = table.to_pandas()
     reference = run_job(data, today=TODAY).analysis.customers
     assert len(full) == len(reference) == 300
     assert full["customer_id"].tolist() == reference["customer_id"].tolist()
     assert list(full.columns) == list(reference.columns)
+    # every text column plain text (the slices' codes written as their values)
+    for name in reference.columns:
+        if pd.api.types.is_string_dtype(reference[name]):
+            assert table.schema.field(name).type == "string", name
+            got = full[name].astype(object).where(full[name].notna(), None).tolist()
+            want = reference[name].astype(object).where(reference[name].notna(), None).tolist()
+            assert got == want, name
     for name in ("r_score", "f_score", "m_score"):
         assert full[name].astype("Int64").equals(reference[name].astype("Int64"))
     for name in ("monetary", "rfm_class", "segment", "tier", "urgency", "abc_class"):

@@ -24,6 +24,23 @@ def test_slices_concatenated_equal_the_whole_analysis(rows: int) -> None:
     assert parts.analysis.pareto.revenue == whole.pareto.revenue
 
 
+def test_coded_slices_hold_the_same_values_as_text_slices() -> None:
+    sample = generate_sample(customers=400)
+    args = (sample.orders, sample.customers, sample.activities)
+    whole = analyze(*args, as_of=sample.as_of)
+    run = prepare(*args, as_of=sample.as_of, settings=whole.settings)
+    coded = list(analyze_in_parts(run, rows=150).frames(coded=True))
+    kinds = {name for f in coded for name, dtype in f.dtypes.items() if dtype == "category"}
+    # the class, tier and grade columns, from both kinds of stage, come as codes
+    assert {"rfm_class", "tier", "grade", "urgency", "churn_reason"} <= kinds
+    assert "customer_id" not in kinds
+    text = pd.concat(
+        [f.astype({k: whole.customers[k].dtype for k in kinds}) for f in coded],
+        ignore_index=True,
+    )
+    assert_frame_equal(text, whole.customers, check_exact=True)
+
+
 def test_only_known_stages_run_per_slice() -> None:
     from xlcrm.core.analysis import STAGES
 

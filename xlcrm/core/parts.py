@@ -68,21 +68,25 @@ class Parts:
     def n_customers(self) -> int:
         return self.run.n
 
-    def frames(self, *, last: bool = False) -> Iterator[pd.DataFrame]:
+    def frames(self, *, last: bool = False, coded: bool = False) -> Iterator[pd.DataFrame]:
         """The slices in order; ``last``: let go of every customer's values once the
-        last slice is made (the memory they hold; ``frames`` then yields no more)."""
+        last slice is made (the memory they hold; ``frames`` then yields no more).
+        ``coded``: text columns of few distinct values come as categorical columns
+        (the same values; no text made per customer, for writers that encode them)."""
         n = self.run.n
         if n and not self.whole:
             raise RuntimeError("the slices were already made with last=True")
         for start in range(0, n, self.rows):
             stop = min(start + self.rows, n)
             part = _slice_run(self.run, start, stop)
-            found = {key: _cut(value, start, stop, n) for key, value in self.whole.items()}
-            found = {key: _expand(value) for key, value in found.items()}
+            found = _Whole(stop - start, compact=coded)
+            for key, value in self.whole.items():
+                dict.__setitem__(found, key, _cut(value, start, stop, n))
             for stage in STAGES:
                 if stage.__name__ in PER_CUSTOMER:
-                    found.update(plain_text(stage(part, found)))
-            frame = pd.DataFrame({name: found[name] for name in COLUMNS})
+                    found.update(stage(part, found))
+            read = found.categorical if coded else found.__getitem__
+            frame = pd.DataFrame({name: read(name) for name in COLUMNS})
             del found, part
             if last and stop == n:
                 self.whole.clear()
@@ -113,12 +117,14 @@ def analyze_in_parts(run: Run, *, rows: int = 1_000_000) -> Parts:
 
 
 class _Whole(dict[str, Any]):
-    """What the all-customer stages found: text columns of few distinct values stored
-    as :class:`_Codes`, read back as the text column they were."""
+    """What the stages found: text columns of few distinct values stored as
+    :class:`_Codes` (``compact``; else as the stage gave them), read back as the
+    text column they were."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, *, compact: bool = True) -> None:
         super().__init__()
         self.n = n
+        self.compact = compact
 
     def __getitem__(self, key: str) -> Any:
         return _expand(super().__getitem__(key))
@@ -137,7 +143,7 @@ class _Whole(dict[str, Any]):
 
     def update(self, found: Found) -> None:  # type: ignore[override]
         for key, value in found.items():
-            super().__setitem__(key, _compact(value, self.n))
+            super().__setitem__(key, _compact(value, self.n) if self.compact else value)
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,12 @@ def _compact(value: Any, n: int) -> Any:
 
 
 def _expand(value: Any) -> Any:
-    return value.expand() if isinstance(value, _Codes) else value
+    """A value as the stages read it: text, not codes or categories."""
+    if isinstance(value, _Codes):
+        return value.expand()
+    if isinstance(value, pd.Series) and isinstance(value.dtype, pd.CategoricalDtype):
+        return plain_text({"": value})[""]
+    return value
 
 
 def _cut(value: Any, start: int, stop: int, n: int) -> Any:

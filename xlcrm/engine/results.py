@@ -30,7 +30,7 @@ from pandas.api.types import union_categoricals
 
 from xlcrm import files
 from xlcrm.core import schema
-from xlcrm.core.analysis import Analysis
+from xlcrm.core.analysis import Analysis, plain_text
 from xlcrm.core.errors import OutputError
 from xlcrm.core.parts import Parts
 from xlcrm.engine.memory import give_back
@@ -125,7 +125,11 @@ def write_outputs(
         written_csv = _write_csv([result.customers], csv_path, lang) if csv else None
         return Written(result, book, True, None, written_csv, len(result.customers))
     # the slices' values are let go after the last file that streams them
-    frames = result.frames(last=not csv) if isinstance(result, Parts) else iter([result.customers])
+    frames = (
+        result.frames(last=not csv, coded=True)
+        if isinstance(result, Parts)
+        else iter([result.customers])
+    )
     if step is not None:
         step("parquet")
     kept = _Keeper(limit)
@@ -169,7 +173,7 @@ class _Keeper:
             self.n += len(frame)
             lean = frame[list(LEAN_COLUMNS)].copy()
             for column in lean.columns:
-                if column in _DISTINCT:
+                if column in _DISTINCT or isinstance(lean[column].dtype, pd.CategoricalDtype):
                     continue
                 if lean[column].dtype == object or pd.api.types.is_string_dtype(lean[column]):
                     lean[column] = lean[column].astype("category")
@@ -181,7 +185,7 @@ class _Keeper:
             full = len(kept) >= self.limit
             last = kept["next_followup"].to_numpy(dtype="datetime64[ns]")[-1] if full else None
             due = _plan_rows(frame, self.limit, before=last)
-            self._plan = [_plan_rows(pd.concat([kept, due], ignore_index=True), self.limit)]
+            self._plan = [_plan_rows(_concat([kept, due]), self.limit)]
             yield frame
 
     def lean(self) -> pd.DataFrame:
@@ -201,10 +205,23 @@ class _Keeper:
         return lean
 
     def summary(self) -> pd.DataFrame:
-        top = _top_rows(pd.concat(self._top, ignore_index=True)).assign(top=True, plan=False)
+        top = _top_rows(_concat(self._top)).assign(top=True, plan=False)
         plan = self._plan[0]
         plan = plan.assign(top=False, plan=True)
-        return pd.concat([top, plan], ignore_index=True)
+        both = pd.concat([top, plan], ignore_index=True)
+        return pd.DataFrame(plain_text({str(name): both[name] for name in both.columns}))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``frames`` one under the other; a categorical column stays one (the categories of
+    the slices united), as the slices give it."""
+    out = pd.concat(frames, ignore_index=True)
+    for column, dtype in frames[0].dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype) and not isinstance(
+            out[column].dtype, pd.CategoricalDtype
+        ):
+            out[column] = union_categoricals([f[column] for f in frames], ignore_order=True)
+    return out
 
 
 def _top_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -258,7 +275,10 @@ def _chunk(frame: pd.DataFrame, schema_: pa.Schema) -> pa.Table:
     columns = []
     for field in schema_:
         values = frame[field.name]
-        if pa.types.is_date32(field.type):
+        if isinstance(values.dtype, pd.CategoricalDtype):  # text of few values, as codes
+            coded = pa.array(values, from_pandas=True)
+            columns.append(coded.cast(field.type) if coded.type != field.type else coded)
+        elif pa.types.is_date32(field.type):
             days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
             columns.append(pa.array(days, pa.date32(), mask=np.isnat(days)))
         elif pa.types.is_string(field.type) and isinstance(values.dtype, pd.StringDtype):
@@ -374,8 +394,17 @@ def write_summary_workbook(
     del customers
     top = dataclasses.replace(analysis, customers=_ordered(summary[summary["top"]]))
     due = dataclasses.replace(analysis, customers=summary[summary["plan"]].reset_index(drop=True))
-    tops = build_result_sheets(top, None, lang=lang, settings_sheet=settings_name, plan=plan)
-    plans = build_result_sheets(due, quality, lang=lang, settings_sheet=settings_name, plan=plan)
+    tops = build_result_sheets(
+        top, None, lang=lang, settings_sheet=settings_name, plan=plan, only=("rfm",)
+    )
+    plans = build_result_sheets(
+        due,
+        quality,
+        lang=lang,
+        settings_sheet=settings_name,
+        plan=plan,
+        only=("callplan", "followups", "quality"),
+    )
     keyed = {sheet.key: sheet for sheet in plans}
     chosen = [keyed[k] for k in ("callplan", "followups", "quality") if k in keyed]
     chosen.insert(min(1, len(chosen)), next(sheet for sheet in tops if sheet.key == "rfm"))
