@@ -135,3 +135,16 @@ def test_libreoffice_opens_the_funnel_sheet(written: Path, tmp_path: Path) -> No
     assert [r["Reached"] for r in _rows(back["Funnel"])[:5]] == [4, 4, 3, 2, 1]
     with zipfile.ZipFile(tmp_path / "out" / written.name) as archive:
         assert any(n.startswith("xl/charts/chart") for n in archive.namelist())
+
+
+@pytest.mark.parametrize("only", [("rfm",), ("callplan", "followups", "quality"), ("funnel",)])
+def test_only_the_sheets_asked_for_are_built_as_they_are_in_the_whole_set(
+    only: tuple[str, ...],
+) -> None:
+    analysis = _analysis()
+    whole = {s.key: s for s in build_result_sheets(analysis, lang="zh")}
+    some = build_result_sheets(analysis, lang="zh", only=only)
+    assert [s.key for s in some] == [k for k in whole if k in only]
+    for sheet in some:
+        assert [c.key for c in sheet.columns] == [c.key for c in whole[sheet.key].columns]
+        pd.testing.assert_frame_equal(sheet.frame, whole[sheet.key].frame)

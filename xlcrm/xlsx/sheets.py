@@ -9,7 +9,7 @@ in a workbook, :mod:`xlcrm.excel.book` writes them into the open workbook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -141,6 +141,7 @@ def build_result_sheets(
     plan: CallPlan | None = None,
     kept: pd.DataFrame | None = None,
     checked: Mapping[str, int] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[ResultSheet]:
     """The Call plan, RFM, Lifecycle, Follow-ups, Value and Data quality tables of an analysis.
 
@@ -165,6 +166,10 @@ def build_result_sheets(
     checked
         Rows read per input table (``"orders"`` ...), named on the Data
         quality sheet when it found no problem.
+    only
+        The keys of the sheets to build (``"callplan"``, ``"rfm"``, ``"lifecycle"``,
+        ``"followups"``, ``"value"``, ``"quality"``, and the insight sheets
+        ``"funnel"``, ``"changes"``); default all.
     """
     if lang not in schema.LANGS:
         raise ValueError(f"lang must be one of {schema.LANGS}, not {lang!r}")
@@ -172,17 +177,20 @@ def build_result_sheets(
     settings_sheet = settings_sheet or SHEET_NAMES["settings"][lang]
     if plan is None:
         plan = build_plan(c, as_of=analysis.as_of, settings=analysis.settings)
-    sheets = [
-        callplan_sheet(c, plan, lang, analysis.settings, kept),
-        _rfm_sheet(c, lang),
-        _lifecycle_sheet(c, lang, analysis.settings),
-        _followup_sheet(c, lang, settings_sheet, analysis.settings, analysis.as_of),
-        _value_sheet(c, lang, analysis.settings),
-        _quality_sheet(quality, lang, checked),
-    ]
+    settings = analysis.settings
+    makers: dict[str, Callable[[], ResultSheet]] = {
+        "callplan": lambda: callplan_sheet(c, plan, lang, settings, kept),
+        "rfm": lambda: _rfm_sheet(c, lang),
+        "lifecycle": lambda: _lifecycle_sheet(c, lang, settings),
+        "followups": lambda: _followup_sheet(c, lang, settings_sheet, settings, analysis.as_of),
+        "value": lambda: _value_sheet(c, lang, settings),
+        "quality": lambda: _quality_sheet(quality, lang, checked),
+    }
+    sheets = [make() for key, make in makers.items() if only is None or key in only]
     from xlcrm.xlsx.insight_sheets import extend_sheets  # funnel, loyalty, changes ...
 
-    return extend_sheets(sheets, analysis, lang)
+    extended = extend_sheets(sheets, analysis, lang)
+    return [sheet for sheet in extended if only is None or sheet.key in only]
 
 
 def _rfm_sheet(c: pd.DataFrame, lang: str) -> ResultSheet:
