@@ -108,3 +108,17 @@ def test_equal_money_in_cents_ranks_alike_whatever_the_float_noise():
     again = pareto_summary(rng.permutation(values))
     assert (first.top_share, first.customers_for_80) == (again.top_share, again.customers_for_80)
     assert_frame_equal(first.curve, again.curve)
+
+
+def test_abc_classes_of_many_ties_follow_the_revenue_before_each_amount() -> None:
+    rng = np.random.default_rng(8)
+    spend = rng.choice([5.0, 19.9, 120.0, 999.99, 0.0, -3.0], 3_000) * rng.integers(1, 3, 3_000)
+    got = abc_classes(spend)
+    cents = np.round(spend * 100).astype(np.int64)
+    positive = cents[cents > 0]
+    total = positive.sum()
+    for amount in np.unique(positive):
+        before = positive[positive > amount].sum() / total
+        want = "A" if before < 0.8 - 1e-12 else "B" if before < 0.95 - 1e-12 else "C"
+        assert set(got[cents == amount]) == {want}, amount
+    assert set(got[cents <= 0]) == {None}

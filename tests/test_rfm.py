@@ -428,3 +428,38 @@ def test_code_for_label_accepts_the_code_and_both_languages() -> None:
             assert schema.code_for_label(label(code, "zh"), kind) == code
     assert schema.code_for_label("重要价值客户") == "important_value"
     assert schema.code_for_label("no such class") is None
+
+
+_GROUP_CASES = {
+    "days": lambda rng: rng.integers(0, 900, 5_000).astype(float),
+    "counts as integers": lambda rng: rng.integers(1, 40, 5_000),
+    "money with ties": lambda rng: (
+        rng.choice([0.1, 0.2, 0.3, 19.9, 2.675], 5_000) * rng.integers(1, 4, 5_000)
+    ),
+    "wide floats and signed zeros": lambda rng: np.r_[
+        rng.normal(0, 1e9, 3_000), [-0.0, 0.0, 0.0, -0.0, 1e300, -1e300]
+    ],
+    "wide integers": lambda rng: rng.integers(-(2**60), 2**60, 3_000),
+    "one value": lambda rng: np.full(7, 3.5),
+    "a single value": lambda rng: np.array([2.0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_GROUP_CASES))
+def test_distinct_groups_are_those_of_numpy_unique(case: str) -> None:
+    values = _GROUP_CASES[case](np.random.default_rng(5))
+    group, sizes, member = rfm.distinct_groups(values)
+    unique, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(group, inverse.ravel())
+    np.testing.assert_array_equal(sizes, counts)
+    np.testing.assert_array_equal(values[member], unique)  # a member of each group
+
+
+def test_segment_index_names_the_segment_codes_names() -> None:
+    grid = np.array(np.meshgrid(*[np.arange(1.0, 6.0)] * 3)).reshape(3, -1)
+    r, f, m = (np.r_[row, np.nan, 2.0] for row in grid)
+    m[-1] = np.nan
+    index = rfm.segment_index(r, f, m)
+    codes = rfm.segment_codes(r, f, m)
+    assert [SEGMENTS[i] if i >= 0 else None for i in index] == list(codes)
+    assert index[-2:].tolist() == [-1, -1]

@@ -23,7 +23,7 @@ import pandas as pd
 from xlcrm.core import followup, insights, lifecycle, pareto, playbook, rfm, value, value_check
 from xlcrm.core.owners import owner_key, owner_keys
 from xlcrm.core.reduced import Reduced, reduce_book, value_inputs
-from xlcrm.core.schema import RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
+from xlcrm.core.schema import ABC_CLASSES, RFM_CLASSES, SEGMENTS, TIERS, URGENCIES
 from xlcrm.core.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = [
@@ -160,8 +160,8 @@ def _universe(book: Reduced, sheet: pd.DataFrame) -> tuple[pd.Index, np.ndarray,
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series([None] * len(frame), dtype=str)
+    if column not in frame.columns:  # blank for everyone: codes of no text (plain_text)
+        return rfm.coded(np.full(len(frame), -1, dtype=np.int8), ())
     values = frame[column]
     return pd.Series(values.astype(object).where(values.notna(), None).to_numpy(), dtype=str)
 
@@ -333,7 +333,7 @@ def classes(run: Run, found: Found) -> Found:
     return {
         # categories on the class codes (read back as text, plain_text): no text made
         "rfm_class": rfm.coded(class_index, RFM_CLASSES),
-        "segment": pd.Series(rfm.segment_codes(r, f, m), dtype=str),
+        "segment": rfm.coded(rfm.segment_index(r, f, m), SEGMENTS),
         "thresholds": thresholds,
         "class_index": class_index,
     }
@@ -516,7 +516,7 @@ def concentration(run: Run, found: Found) -> Found:
         found["bought"] & (revenue != 0), np.nan_to_num(monetary) / (revenue or 1.0), 0.0
     )
     return {
-        "abc_class": pd.Series(pareto.abc_classes(monetary, settings=run.settings), dtype=str),
+        "abc_class": rfm.coded(pareto.abc_index(monetary, settings=run.settings), ABC_CLASSES),
         "revenue_share": share,
         "pareto": summary_,
     }

@@ -83,8 +83,9 @@ def tail_mask(group: np.ndarray, cents: np.ndarray, head_share: float) -> np.nda
     if positive.size == 0:
         return out
     g, c = group[positive], cents[positive]
-    # one group (the whole history): one key to sort on, not two
-    order = np.argsort(-c, kind="stable") if g.min() == g.max() else np.lexsort((-c, g))
+    # one group (the whole history): one key to sort on, not two; equal amounts fare
+    # alike whatever their order, so no stable sort (3 times slower)
+    order = np.argsort(-c) if g.min() == g.max() else np.lexsort((-c, g))
     g, c = g[order], c[order]
     starts = np.r_[True, g[1:] != g[:-1]]
     start_at = np.maximum.accumulate(np.where(starts, np.arange(len(g)), 0))

@@ -23,6 +23,7 @@ __all__ = [
     "ParetoSummary",
     "abc_classes",
     "abc_from_floors",
+    "abc_index",
     "cents",
     "pareto_summary",
 ]
@@ -151,8 +152,14 @@ def abc_classes(monetary: Any, *, settings: Settings = DEFAULT_SETTINGS) -> np.n
     the same class. Customers with no purchase, or a net spend of zero or
     less, get None: they are outside the classes.
     """
+    index = abc_index(monetary, settings=settings)
+    return np.array([*ABC_CLASSES, None], dtype=object)[index]
+
+
+def abc_index(monetary: Any, *, settings: Settings = DEFAULT_SETTINGS) -> np.ndarray:
+    """:func:`abc_classes` as positions in ``ABC_CLASSES`` (int8; -1: outside the classes)."""
     values = as_floats(monetary)
-    out = np.full(values.shape, None, dtype=object)
+    out = np.full(values.shape, -1, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         positive = np.flatnonzero(values > 0)
     amounts = cents(values[positive])
@@ -160,9 +167,10 @@ def abc_classes(monetary: Any, *, settings: Settings = DEFAULT_SETTINGS) -> np.n
     positive, amounts = positive[keep], amounts[keep]
     if positive.size == 0:
         return out
-    order = np.argsort(-amounts, kind="stable")
-    index = _classes(amounts[order], settings)
-    out[positive[order]] = np.array(ABC_CLASSES, dtype=object)[index]
+    # equal spends share a class whatever their order: no stable sort needed (3 times
+    # slower over ten million customers)
+    order = np.argsort(-amounts)
+    out[positive[order]] = _classes(amounts[order], settings)
     return out
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from xlcrm.core.errors import InputError, SettingsError
-from xlcrm.core.schema import RFM_CLASSES
+from xlcrm.core.schema import RFM_CLASSES, SEGMENTS
 from xlcrm.core.settings import DEFAULT_SETTINGS, THRESHOLD_METHODS, Settings
 from xlcrm.locale import N_
 
@@ -34,6 +34,7 @@ __all__ = [
     "classify_rfm",
     "coded",
     "compute_rfm",
+    "distinct_groups",
     "ids_in_text_order",
     "prepare_orders",
     "quantile_scores",
@@ -42,6 +43,7 @@ __all__ = [
     "score_rfm",
     "scores_from_cuts",
     "segment_codes",
+    "segment_index",
     "to_timestamp",
 ]
 
@@ -406,6 +408,45 @@ def sorted_by_id(ids: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFram
 # --- scores ----------------------------------------------------------------------
 
 
+def distinct_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Equal values grouped, groups in increasing value: each value's group, the size
+    of each group and a position of one member of each group.
+
+    What ``np.unique(values, return_inverse=True, return_counts=True,
+    return_index=True)`` gives (``-0.0`` and ``0.0`` are equal), except that the
+    member need not be the first: a sort that may reorder equal values is three
+    times faster over ten million of them than the stable sort ``np.unique`` uses.
+    Whole numbers in a range not much wider than their count are counted without
+    sorting. ``values``: 1-D numbers without NaN.
+    """
+    v = np.asarray(values)
+    n = v.size
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    low, high = v.min(), v.max()
+    narrow = bool(np.isfinite(low) and np.isfinite(high)) and (
+        float(high) - float(low) < 4 * n + 1024
+    )
+    if narrow and (v.dtype.kind in "iu" or bool((v == np.round(v)).all())):
+        # days, counts: whole numbers counted in one pass, no sort
+        slots = (v - low).astype(np.int64)
+        sizes = np.bincount(slots)
+        used = np.flatnonzero(sizes)
+        group = np.full(sizes.size, -1, dtype=np.int64)
+        group[used] = np.arange(used.size)
+        member = np.zeros(sizes.size, dtype=np.int64)
+        member[slots] = np.arange(n)  # any member will do
+        return group[slots], sizes[used], member[used]
+    order = np.argsort(v)
+    ranked = v[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    group = np.empty(n, dtype=np.int64)
+    group[order] = np.cumsum(np.r_[True, ranked[1:] != ranked[:-1]]) - 1
+    sizes = np.diff(np.r_[starts, n])
+    return group, sizes, order[starts]
+
+
 def quantile_scores(values: ArrayLike, higher_is_better: bool = True) -> np.ndarray:
     """Scores 1-5 from quintiles of the ranks; NaN stays NaN.
 
@@ -430,7 +471,7 @@ def quantile_scores(values: ArrayLike, higher_is_better: bool = True) -> np.ndar
     n = v.size
     if n == 0:
         return out
-    _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    inverse, counts, _ = distinct_groups(v)
     if counts.size == 1:
         out[ok] = 3.0
         return out
@@ -678,3 +719,17 @@ def segment_codes(r_score: ArrayLike, f_score: ArrayLike, m_score: ArrayLike) ->
     fm = (stacked[1] + stacked[2]).astype(np.int64) - 2
     out[~missing] = SEGMENT_GRID[ri, fm]
     return out
+
+
+#: ``SEGMENT_INDEX[r - 1, f + m - 2]``: the segment's position in ``schema.SEGMENTS``.
+SEGMENT_INDEX: Final = np.vectorize(SEGMENTS.index, otypes=[np.int8])(SEGMENT_GRID)
+
+
+def segment_index(r_score: np.ndarray, f_score: np.ndarray, m_score: np.ndarray) -> np.ndarray:
+    """:func:`segment_codes` of whole scores 1-5 (NaN: none) as positions in
+    ``schema.SEGMENTS`` (-1: none), for :func:`coded`."""
+    missing = np.isnan(r_score) | np.isnan(f_score) | np.isnan(m_score)
+    ri = np.where(missing, 1, r_score).astype(np.int64) - 1
+    fm = np.where(missing, 2, f_score + m_score).astype(np.int64) - 2
+    index: np.ndarray = np.where(missing, -1, SEGMENT_INDEX[ri, fm]).astype(np.int8)
+    return index

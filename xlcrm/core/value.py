@@ -34,7 +34,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from xlcrm.core.rfm import OrderBook, as_floats, compact_key, prepare_orders, sorted_by_id
+from xlcrm.core.rfm import (
+    OrderBook,
+    as_floats,
+    compact_key,
+    distinct_groups,
+    prepare_orders,
+    sorted_by_id,
+)
 from xlcrm.core.value_series import alive_expectation
 from xlcrm.locale import N_, t
 
@@ -684,9 +691,7 @@ def distinct_histories(inputs: dict[str, np.ndarray]) -> Histories:
     span = inputs["span_days"][idx].astype(np.int64)
     age = inputs["age_days"][idx].astype(np.int64)
     width = int(age.max()) + 1 if age.size else 1
-    _, first, where, counts = np.unique(
-        (x * width + span) * width + age, return_index=True, return_inverse=True, return_counts=True
-    )
+    where, counts, first = distinct_groups((x * width + span) * width + age)
     return (
         idx,
         x[first].astype(np.float64),
