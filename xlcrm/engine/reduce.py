@@ -247,14 +247,17 @@ def _reduce(
 
 def _orders_may_repeat(backend: Backend, lines: str) -> bool:
     """Whether two of ``lines`` may share a customer and an order id (lines of one
-    order, to be added up). In DuckDB the lines' hashes of the pair are counted: all
+    order, to be added up). In DuckDB the hashes of the pairs are sorted: all
     distinct, no pair repeats, and the reduction need not group the lines by order
     (a third of its time when no order has two lines). Equal hashes, whether of one
-    pair or a rare collision, keep the grouping."""
+    pair or a rare collision, keep the grouping. Sorted in numpy, 12.5 million
+    hashes take 0.4 s with the fetch; DuckDB's COUNT(DISTINCT) took 1 s."""
     if backend.dialect != "duckdb":
         return True
-    found = backend.fetch(sql.repeated_orders_sql(lines))
-    return bool(found.column(0)[0].as_py())
+    column = backend.fetch(sql.order_hashes_sql(lines)).column(0)
+    hashes = np.sort(column.to_numpy())
+    del column
+    return bool((hashes[1:] == hashes[:-1]).any())
 
 
 # --- values the SQL does not read: parsed in Python, once per distinct value ---------------

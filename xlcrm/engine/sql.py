@@ -357,14 +357,10 @@ def lines_sql(partition: tuple[int, int] | None = None) -> str:
     return f"{base} WHERE HASH(customer_id) % {parts} = {k}"
 
 
-def repeated_orders_sql(lines: str) -> str:
-    """One row, one column: whether two of ``lines`` with an order id may share the
-    customer and the order id. False is exact (distinct hashes are distinct pairs);
-    True may be a collision of hashes."""
-    return (
-        "SELECT COUNT(*) <> COUNT(DISTINCT HASH(customer_id, order_id)) "
-        f"FROM ({lines}) WHERE order_id IS NOT NULL"
-    )
+def order_hashes_sql(lines: str) -> str:
+    """One column: a hash of (customer, order id) of each of ``lines`` with an order id.
+    All distinct, no two lines share both (two equal may be a collision)."""
+    return f"SELECT HASH(customer_id, order_id) AS h FROM ({lines}) WHERE order_id IS NOT NULL"
 
 
 def reduction_sql(
