@@ -13,7 +13,7 @@ from xlcrm.xlsx.sample import generate_sample
 
 @pytest.mark.parametrize("rows", [1, 97, 10_000])
 def test_slices_concatenated_equal_the_whole_analysis(rows: int) -> None:
-    sample = generate_sample(customers=120 if rows == 1 else 700)
+    sample = generate_sample(customers=60 if rows == 1 else 700)
     args = (sample.orders, sample.customers, sample.activities)
     whole = analyze(*args, as_of=sample.as_of)
     parts = analyze_in_parts(prepare(*args, as_of=sample.as_of, settings=whole.settings), rows=rows)

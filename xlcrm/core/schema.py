@@ -10,6 +10,7 @@ column is called.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from functools import cache
 from typing import Final, TypeVar
@@ -781,5 +782,11 @@ ACTIVITY_KIND_ALIASES: Final[dict[str, str]] = {
 
 def header_key(text: object) -> str:
     """Matching form of a sheet name or header: case-folded, without spaces or punctuation."""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return _header_key(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_key(text: str) -> str:
+    # the aliases of every column are keyed again for each row a header is looked for in
+    folded = unicodedata.normalize("NFKC", text).casefold()
     return "".join(ch for ch in folded if ch.isalnum())
