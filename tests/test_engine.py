@@ -229,6 +229,36 @@ def test_repeated_orders_are_found_by_their_hashes(
         backend.close()
 
 
+def test_parquet_dates_in_nanoseconds_fall_on_their_own_day(tmp_path: Path) -> None:
+    """A timestamp a nanosecond before midnight is on that day, before 1970 too (DuckDB's
+    CAST of nanoseconds rounds toward 1970)."""
+    stamps = [
+        "1969-12-31 23:59:59.999999999",
+        "1969-12-31 12:00:00",
+        "1950-06-30 23:59:59.999999999",
+        "2023-05-01 23:59:59.999999999",
+        "2024-02-29 00:00:00.000000001",
+        "1970-01-01 00:00:00",
+    ]
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "A", "C", "B", "C"],
+            "order_date": pd.to_datetime(stamps, format="ISO8601").astype("datetime64[ns]"),
+            "amount": [10.0, 20.0, 5.0, 7.5, 3.0, 1.0],
+        }
+    )
+    orders.to_parquet(tmp_path / "ns.parquet")
+    assert pq.read_schema(tmp_path / "ns.parquet").field("order_date").type == "timestamp[ns]"
+    got = run_engine(tmp_path / "ns.parquet", today=TODAY, as_of=AS_OF).analysis.customers
+    want = analyze(orders, as_of=AS_OF).customers
+    assert_same_customers(got, want)
+    assert got["first_purchase"].dt.date.astype(str).tolist() == [
+        "1950-06-30",
+        "1969-12-31",
+        "1970-01-01",
+    ]
+
+
 AWKWARD_BOOKS = {
     "order lines, refunds, blank and repeated header rows": [
         ["Order No", "Customer ID", "Order Date", "Amount"],
@@ -419,6 +449,29 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
             )
             assert_frame_equal(found.reduced.to_frame(), _duck_reduce(spec))
             assert found.counts == read_orders_csv(csv_path).counts["orders"]
+        # dates as pandas writes them to Parquet: timestamps in nanoseconds, some before
+        # 1970 and a nanosecond before midnight
+        data = read_orders_csv(csv_path).orders
+        data["order_date"] = data["order_date"].astype("datetime64[ns]")
+        data.loc[:3, "order_date"] = pd.to_datetime(
+            [
+                "1969-12-31 23:59:59.999999999",
+                "2023-05-01 23:59:59.999999999",
+                "1950-01-01",
+                "2024-02-29 00:00:00.000000001",
+            ],
+            format="ISO8601",
+        ).astype("datetime64[ns]")
+        stamped = tmp_path / "stamped.parquet"
+        data.to_parquet(stamped)
+        assert pq.read_schema(stamped).field("order_date").type == "timestamp[ns]"
+        found = reduce_orders(
+            backend,
+            parse_source(stamped),
+            as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
+            settings=DEFAULT_SETTINGS,
+        )
+        assert_frame_equal(found.reduced.to_frame(), _duck_reduce(stamped))
         # a shop export: closed orders, subtotal and total rows, order lines
         pd.DataFrame(SHOP, columns=SHOP_HEADER).to_csv(tmp_path / "shop.csv", index=False)
         found = reduce_orders(

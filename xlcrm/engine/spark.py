@@ -9,7 +9,7 @@ local master (``local[*]``, the default) binds the driver to 127.0.0.1.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -55,6 +55,9 @@ class SparkBackend:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.ui.showConsoleProgress", "false")
+            # Spark refuses Parquet timestamps in nanoseconds (pandas' own unit); read as
+            # whole nanoseconds, they are made timestamps again (_nanos_as_timestamps)
+            .config("spark.sql.legacy.parquet.nanosAsLong", "true")
         )
         if master.startswith("local"):
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no other interface
@@ -134,7 +137,8 @@ class SparkBackend:
 
         files = [str(p) for p in source.files]
         if source.kind == "parquet":
-            frame = self.spark.read.parquet(*files).select(
+            frame = _nanos_as_timestamps(self.spark.read.parquet(*files), source.files)
+            frame = frame.select(
                 "*",
                 F.col("_metadata.file_name").alias("xlcrm_file"),
                 (F.col("_metadata.row_index") + 1).alias("xlcrm_row"),
@@ -179,3 +183,23 @@ class SparkBackend:
                 args={"source": Path(source.label).name},
             )
         return frame, names, headers
+
+
+def _nanos_as_timestamps(frame: Any, files: Sequence[Path]) -> Any:
+    """``frame`` with the columns the Parquet ``files`` store as timestamps in
+    nanoseconds (read by Spark as whole nanoseconds) as timestamps again, to the
+    microsecond below (the day is what counts)."""
+    import pyarrow.parquet as pq
+    from pyspark.sql import functions as F
+
+    nanos = {
+        field.name
+        for path in files
+        for field in pq.read_schema(path)
+        if pa.types.is_timestamp(field.type) and field.type.unit == "ns"
+    }
+    for name in (c for c in frame.columns if c in nanos):
+        ns = "`" + name.replace("`", "``") + "`"
+        micros = F.expr(f"({ns} - pmod({ns}, 1000)) div 1000")  # floor, also before 1970
+        frame = frame.withColumn(name, F.timestamp_micros(micros))
+    return frame

@@ -129,6 +129,14 @@ class Fast:
     refused: str | None = None
 
 
+#: Whole days since 1970 of a DuckDB TIMESTAMP_NS ``{x}``, rounded down (``//`` rounds
+#: toward zero).
+_NS_DAY: Final = 86_400_000_000_000
+_NS_DAYS: Final = (
+    f"((epoch_ns({{x}}) - ((epoch_ns({{x}}) % {_NS_DAY}) + {_NS_DAY}) % {_NS_DAY}) // {_NS_DAY})"
+)
+
+
 def fast_path(role: str, kind: str) -> Fast:
     """The SQL reading of a raw column of type ``kind`` (as the engine reports it)."""
     base = _base(kind)
@@ -142,6 +150,10 @@ def fast_path(role: str, kind: str) -> Fast:
             return Fast("{x}", "REGEXP_MATCHES({x}, '" + OID_PATTERN + "')", refused=OID_REFUSED)
         return Fast(None, None)
     if role == "order_date":
+        if base == "TIMESTAMP_NS":
+            # DuckDB's CAST rounds toward 1970 (23:59:59.999999999 on 31 Dec 1969 became
+            # 1 Jan 1970): the day is counted from the nanoseconds, rounded down
+            return Fast(f"DATE '1970-01-01' + CAST({_NS_DAYS} AS INTEGER)", None)
         if base == "DATE" or base.startswith("TIMESTAMP"):
             return Fast("CAST({x} AS DATE)", None)
         if text:
