@@ -26,6 +26,7 @@ from pandas.testing import assert_frame_equal
 from xlcrm.cli import cli
 from xlcrm.core import rfm
 from xlcrm.core.analysis import analyze
+from xlcrm.core.errors import InputError
 from xlcrm.core.reduced import reduce_book, value_inputs
 from xlcrm.core.settings import DEFAULT_SETTINGS
 from xlcrm.engine.duck import DuckBackend
@@ -427,6 +428,17 @@ def test_cli_strict_and_missing_columns_exit_2(tmp_path: Path) -> None:
 # --- Spark ------------------------------------------------------------------------------
 
 
+SPARK_CSV = (
+    "销售明细\n"
+    "导出日期 2024-06-30\n"
+    "客户编号,下单日期,金额,备注\n"
+    'C1,2024-01-02,10,"送货到\n后门"\n'
+    'C2,2024-01-03,"5,坏\n'
+    "C3,2024-01-04,30,\n"
+    "C1,2024-02-05,40,\n"
+)
+
+
 @pytest.mark.slow
 def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
     pytest.importorskip("pyspark")
@@ -472,6 +484,41 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
             settings=DEFAULT_SETTINGS,
         )
         assert_frame_equal(found.reduced.to_frame(), _duck_reduce(stamped))
+        # a GBK export with title lines, a quote left open and a quoted line break
+        awkward = tmp_path / "awkward.csv"
+        awkward.write_bytes(SPARK_CSV.encode("gb18030"))
+        duck = DuckBackend()
+        try:
+            want = reduce_orders(
+                duck,
+                parse_source(awkward),
+                as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
+                settings=DEFAULT_SETTINGS,
+            )
+        finally:
+            duck.close()
+        found = reduce_orders(
+            backend,
+            parse_source(awkward),
+            as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
+            settings=DEFAULT_SETTINGS,
+        )
+        assert_frame_equal(found.reduced.to_frame(), want.reduced.to_frame())
+        assert found.counts == want.counts
+        assert found.quality["reason"].tolist() == want.quality["reason"].tolist()
+        assert want.reduced.to_frame()["frequency"].tolist() == [2, 1, 1]
+        assert "csv_quote" in found.quality["reason"].tolist()
+        # a cluster reads the files where they are: what it cannot read is exit 2
+        backend.local = False
+        with pytest.raises(InputError, match="first line"):
+            backend._csv(parse_source(awkward))
+        opened = tmp_path / "opened.csv"
+        opened.write_text(SPARK_CSV.split("\n", 2)[2], encoding="utf-8")
+        with pytest.raises(InputError, match="line 4 opens a quote"):
+            backend._csv(parse_source(opened))
+        broken_line = tmp_path / "broken_line.csv"
+        broken_line.write_text(SPARK_CSV.split("\n", 2)[2].replace(',"5', ",5"), "utf-8")
+        assert backend._csv(parse_source(broken_line))[2] is True  # whole files, not lines
         # a shop export: closed orders, subtotal and total rows, order lines
         pd.DataFrame(SHOP, columns=SHOP_HEADER).to_csv(tmp_path / "shop.csv", index=False)
         found = reduce_orders(

@@ -185,6 +185,28 @@ def test_a_quote_left_open_gives_what_the_reader_gives(tmp_path: Path) -> None:
     assert engine.data.counts["orders"].read == 4
 
 
+def test_a_quoted_line_break_is_one_cell_and_the_rows_keep_their_numbers(
+    tmp_path: Path,
+) -> None:
+    """A note or an address over two lines, in quotes: one cell, as the reader reads it
+    (DuckDB's parallel scanner refused such files). Rows after it are numbered as the
+    reader numbers them, here the row left out for its amount."""
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "Customer ID,Date,Amount,Note\n"
+        'C1,2024-01-02,10,"call first\nback door"\n'
+        "C2,2024-01-03,20,\n"
+        "C3,2024-01-04,lots,\n"
+        'C1,2024-01-05,40,"a b\nc"\n',
+        encoding="utf-8",
+    )
+    engine, reader = both(path, tmp_path)
+    assert spend(engine) == spend(reader) == {"C1": (2, 50.0), "C2": (1, 20.0)}
+    assert left_out(engine.data.quality) == left_out(reader.data.problems)
+    assert left_out(engine.data.quality)[0][0] == 4
+    assert not quote_rows(engine.data.quality)  # closed quotes are no problem
+
+
 def test_quotes_left_open_in_a_folder_of_csv_files(tmp_path: Path) -> None:
     folder = tmp_path / "orders"
     folder.mkdir()

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 import numpy as np
+import pandas as pd
 
-from xlcrm.xlsx.csvfile import left_open, plain_fields
+from xlcrm.xlsx.csvfile import left_open, plain_fields, quote_rows
 
-__all__ = ["find_open_quotes", "mend", "odd_lines"]
+__all__ = ["Copies", "find_open_quotes", "mend", "odd_lines"]
 
 CHUNK: Final = 1 << 24
 _QUOTE: Final = ord('"')
@@ -160,3 +161,53 @@ def _copy_bytes(src: BinaryIO, dst: BinaryIO, size: int) -> None:
             return
         dst.write(data)
         size -= len(data)
+
+
+class Copies:
+    """Copies of the CSV files an engine reads, under ``folder``: each in a folder of
+    its own, so it keeps its file name (Data quality names it). ``quality``: the rows
+    of the quotes left open that :meth:`mended` read plainly."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.quality: list[pd.DataFrame] = []
+        self._made = 0
+
+    def path(self, original: Path) -> Path:
+        """A new path for a copy of ``original``, with its file name."""
+        folder = self.folder / "copies" / str(self._made)
+        self._made += 1
+        folder.mkdir(parents=True)
+        return folder / original.name
+
+    def utf8(self, path: Path, encoding: str) -> Path:
+        """A UTF-8 copy of a CSV in another encoding, streamed."""
+        target = self.path(path)
+        with (
+            path.open(encoding=encoding, newline="") as src,
+            target.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
+        return target
+
+    def mended(self, path: Path, delimiter: str, width: int) -> Path:
+        """``path`` (UTF-8), or a copy with its quotes left open read as plain
+        characters, listed in :attr:`quality`; ``width`` is the number of header cells."""
+        blocks = find_open_quotes(path, delimiter)
+        if not blocks:
+            return path
+        target = self.path(path)
+        texts = mend(path, target, delimiter, blocks, width=width)
+        self.quality.append(quote_rows(path.name, [b[0] for b in blocks], texts))
+        return target
+
+    def from_line(self, path: Path, first: int) -> Path:
+        """``path``, or a copy from its line ``first`` (numbered from 0) on."""
+        if first <= 0:
+            return path
+        target = self.path(path)
+        with path.open("rb") as src, target.open("wb") as dst:
+            for _ in range(first):
+                src.readline()
+            shutil.copyfileobj(src, dst, 1 << 20)
+        return target

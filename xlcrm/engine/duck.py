@@ -21,7 +21,6 @@ from xlcrm.core.errors import InputError
 from xlcrm.engine import csvquote
 from xlcrm.engine.sources import Columns, Source, find_columns
 from xlcrm.locale import N_
-from xlcrm.xlsx.csvfile import quote_rows
 
 __all__ = ["DuckBackend", "default_memory_limit"]
 
@@ -71,11 +70,14 @@ class DuckBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._attached = False
-        self._copies = 0
+        self._copies = csvquote.Copies(self._dir)
         self._csv_files: dict[str, str] = {}  # path DuckDB reads -> the user's file
         self._csv_label = ""
-        #: Data quality rows found while reading the source (quotes left open).
-        self.quality: list[pd.DataFrame] = []
+
+    @property
+    def quality(self) -> list[pd.DataFrame]:
+        """Data quality rows found while reading the source (quotes left open)."""
+        return self._copies.quality
 
     # --- the four operations the reduction needs ------------------------------------
 
@@ -245,7 +247,7 @@ class DuckBackend:
 
         files = source.files
         if source.encoding != "utf-8-sig":
-            files = tuple(self._utf8_copy(p, source.encoding) for p in files)
+            files = tuple(self._copies.utf8(p, source.encoding) for p in files)
         with files[0].open(encoding="utf-8-sig", newline="") as fh:
             head = [
                 row
@@ -257,48 +259,22 @@ class DuckBackend:
             ]
         header = head[source.header_row] if len(head) > source.header_row else []
         names = [f"c{i}" for i in range(len(header))]
-        files = tuple(self._mended(p, source.delimiter, len(header)) for p in files)
+        files = tuple(self._copies.mended(p, source.delimiter, len(header)) for p in files)
         self._csv_label = source.label
         self._csv_files = {str(c): str(p) for c, p in zip(files, source.files, strict=True)}
+        # a quoted cell holding a line break (a note, an address): DuckDB's parallel
+        # scanner refuses it with null_padding, so such files are scanned on one thread
+        line_breaks = any(csvquote.odd_lines(p) for p in files)
         scan = (
             f"read_csv({_list(files)}, header = false, skip = {source.header_row + 1}, "
             f"all_varchar = true, delim = {_s(source.delimiter)}, quote = '\"', "
             f"names = [{', '.join(_s(n) for n in names)}], filename = 'xlcrm_file', "
-            "null_padding = true)"
+            f"null_padding = true{', parallel = false' if line_breaks else ''})"
         )
         # Rows keep their order; numbered like the lines of the file (header = its line).
         first_line = source.header_row + 2
         relation = f"(SELECT *, row_number() OVER () + {first_line - 1} AS xlcrm_row FROM {scan})"
         return relation, names, header, ["VARCHAR"] * len(names)
-
-    def _copy_path(self, path: Path) -> Path:
-        """A new path for a copy of ``path`` with its file name (Data quality names it)."""
-        folder = self._dir / "copies" / str(self._copies)
-        self._copies += 1
-        folder.mkdir(parents=True)
-        return folder / path.name
-
-    def _mended(self, path: Path, delimiter: str, width: int) -> Path:
-        """``path``, or a copy with its quotes left open read as plain characters
-        (listed on Data quality, see :mod:`xlcrm.engine.csvquote`); ``width`` is the
-        number of header cells."""
-        blocks = csvquote.find_open_quotes(path, delimiter)
-        if not blocks:
-            return path
-        target = self._copy_path(path)
-        texts = csvquote.mend(path, target, delimiter, blocks, width=width)
-        self.quality.append(quote_rows(path.name, [b[0] for b in blocks], texts))
-        return target
-
-    def _utf8_copy(self, path: Path, encoding: str) -> Path:
-        """A UTF-8 copy of a CSV in another encoding (DuckDB reads UTF-8), streamed."""
-        target = self._copy_path(path)
-        with (
-            path.open(encoding=encoding, newline="") as src,
-            target.open("w", encoding="utf-8", newline="") as dst,
-        ):
-            shutil.copyfileobj(src, dst, 1 << 20)
-        return target
 
 
 _EXTRA: Final = frozenset({"xlcrm_file", "file_row_number"})

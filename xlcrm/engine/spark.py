@@ -8,7 +8,10 @@ local master (``local[*]``, the default) binds the driver to 127.0.0.1.
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -16,6 +19,7 @@ from typing import Any, Final
 import pyarrow as pa
 
 from xlcrm.core.errors import InputError
+from xlcrm.engine import csvquote
 from xlcrm.engine.sources import Columns, Source, find_columns
 from xlcrm.engine.sql import for_dialect
 from xlcrm.locale import N_
@@ -48,6 +52,7 @@ class SparkBackend:
                 N_("--engine spark needs PySpark: pip install 'xlcrm[spark]' (and Java 17+)")
             ) from None
         self.lang = lang
+        self.local = master.startswith("local")
         builder = (
             SparkSession.builder.master(master)
             .appName("xlcrm")
@@ -75,6 +80,8 @@ class SparkBackend:
             ) from None
         self.spark.sparkContext.setLogLevel("ERROR")
         self._cached: list[Any] = []
+        self._dir = Path(tempfile.mkdtemp(prefix="xlcrm-spark-"))  # copies of CSV files
+        self._copies = csvquote.Copies(self._dir)
 
     def _sql(self, query: str) -> Any:
         return self.spark.sql(for_dialect(query, self.dialect))
@@ -96,10 +103,18 @@ class SparkBackend:
     def register(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
+    @property
+    def quality(self) -> list[Any]:
+        """Data quality rows found while reading the source (quotes left open)."""
+        return self._copies.quality
+
     def close(self) -> None:
-        for frame in self._cached:
-            frame.unpersist()
-        self.spark.stop()
+        try:
+            for frame in self._cached:
+                frame.unpersist()
+            self.spark.stop()
+        finally:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     # --- sources ------------------------------------------------------------------------
 
@@ -132,6 +147,46 @@ class SparkBackend:
         ).createOrReplaceTempView("xlcrm_raw")
         return columns, None
 
+    def _csv(self, source: Source) -> tuple[list[str], str, bool]:
+        """The CSV files Spark reads, their encoding, and whether a quoted cell holds a
+        line break (Spark then reads whole files, not lines).
+
+        In local mode the files are prepared as for DuckDB, in copies: UTF-8, quotes
+        left open read plainly (listed on Data quality), title lines above the header
+        dropped. A cluster reads the user's files where they are: there a title line
+        or a quote left open is exit 2, naming the file and line."""
+        delimiter = source.delimiter
+        files = list(source.files)
+        if not self.local:
+            if source.header_row:
+                raise InputError(
+                    N_(
+                        "with --engine spark on a cluster the header must be the first line "
+                        "of the CSV file"
+                    ),
+                    file=source.label,
+                )
+            for path in files:
+                blocks = csvquote.find_open_quotes(path, delimiter)
+                if blocks:
+                    raise InputError(
+                        N_(
+                            "line {line} opens a quote that is never closed: close it, or "
+                            "run without --engine spark (which reads such lines plainly)"
+                        ),
+                        file=str(path),
+                        args={"line": blocks[0][0]},
+                    )
+            encoding = "UTF-8" if source.encoding == "utf-8-sig" else "GB18030"
+            return [str(p) for p in files], encoding, any(csvquote.odd_lines(p) for p in files)
+        if source.encoding != "utf-8-sig":
+            files = [self._copies.utf8(p, source.encoding) for p in files]
+        width = len(_header_cells(files[0], delimiter, source.header_row))
+        files = [self._copies.mended(p, delimiter, width) for p in files]
+        multi_line = any(csvquote.odd_lines(p) for p in files)
+        files = [self._copies.from_line(p, source.header_row) for p in files]
+        return [str(p) for p in files], "UTF-8", multi_line
+
     def _frame(self, source: Source) -> tuple[Any, list[str], list[Any]]:
         from pyspark.sql import functions as F
 
@@ -146,17 +201,14 @@ class SparkBackend:
             names = [c for c in frame.columns if c not in ("xlcrm_file", "xlcrm_row")]
             headers: list[Any] = names
         elif source.kind == "csv":
-            if source.header_row:
-                raise InputError(
-                    N_("with --engine spark the header must be the first line of the CSV file"),
-                    file=source.label,
-                )
+            files, encoding, multi_line = self._csv(source)
             frame = (
                 self.spark.read.option("header", "true")
                 .option("sep", source.delimiter)
                 .option("quote", '"')
                 .option("escape", '"')
-                .option("encoding", "UTF-8" if source.encoding == "utf-8-sig" else "GB18030")
+                .option("encoding", encoding)
+                .option("multiLine", "true" if multi_line else "false")
                 .option("inferSchema", "false")
                 .csv(files)
             )
@@ -203,3 +255,12 @@ def _nanos_as_timestamps(frame: Any, files: Sequence[Path]) -> Any:
         micros = F.expr(f"({ns} - pmod({ns}, 1000)) div 1000")  # floor, also before 1970
         frame = frame.withColumn(name, F.timestamp_micros(micros))
     return frame
+
+
+def _header_cells(path: Path, delimiter: str, header_row: int) -> list[str]:
+    """The cells of record ``header_row`` (numbered from 0) of a UTF-8 CSV file."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for k, row in enumerate(csv.reader(fh, delimiter=delimiter)):
+            if k == header_row:
+                return row
+    return []
