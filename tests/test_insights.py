@@ -127,7 +127,8 @@ def test_core_issues_are_collected():
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_rows_for_sheet_ids_are_what_reindex_gives(shuffle: bool) -> None:
+@pytest.mark.parametrize("everyone_found", [False, True])
+def test_rows_for_sheet_ids_are_what_reindex_gives(shuffle: bool, everyone_found: bool) -> None:
     from xlcrm.xlsx.insight_sheets import _rows_for
 
     customers = pd.DataFrame(
@@ -140,5 +141,7 @@ def test_rows_for_sheet_ids_are_what_reindex_gives(shuffle: bool) -> None:
     if shuffle:
         customers = customers.sample(frac=1.0, random_state=3).reset_index(drop=True)
     wanted = np.array(["C007", "C049", "nobody", "C000", "C007", "ZZZ", "A"], dtype=object)
+    if everyone_found:
+        wanted = np.array(["C007", "C049", "C000", "C007", "C012"], dtype=object)
     expected = customers.set_index("customer_id").reindex(wanted)
     pd.testing.assert_frame_equal(_rows_for(customers, wanted), expected)

@@ -462,3 +462,21 @@ def test_dashboard_shows_the_plan_the_pool_and_what_each_segment_means(
 
 def test_no_pool_block_when_nobody_is_flagged(written: Path) -> None:
     assert "xlcrm_dashboard_pool" not in openpyxl.load_workbook(written)["Dashboard"].tables
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '<row r="{0}"><c r="A{0}" s="3"><v>{1}</v></c>{2}</row>',
+        '<c r="B{0}"><f>IF(A{0}="",{{}},1)</f><v>{1}</v></c>',  # braces in the text
+        "{1}{0}{1}",  # no text between fields, a field twice
+        "{0:>5}|{1!r}",  # a format spec and a conversion: formatted as given
+        "plain text, no field",
+    ],
+)
+def test_row_makers_give_what_format_gives(template: str) -> None:
+    from xlcrm.xlsx.sheetxml import _row_maker
+
+    make = _row_maker(template, 3)
+    for values in ((2, "x", ""), (100_001, "<&>", "{0}"), (7, "'\"\\", "é")):
+        assert make(*values) == template.format(*values)

@@ -68,6 +68,8 @@ def _rows_for(
     ids = customers["customer_id"].to_numpy(dtype=object)
     at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
     hit = ids[at] == wanted
+    if hit.all():  # every row found (a sheet of the analysis's own customers): taken
+        return customers.iloc[at].set_index("customer_id")
     return customers.iloc[np.unique(at[hit])].set_index("customer_id").reindex(wanted)
 
 

@@ -11,8 +11,10 @@ here, the cached value written next to each formula
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import string
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -178,7 +180,7 @@ def sheet_data_chunks(
                 template.append(cell)
             args.append(strings)
         template.append("</row>")
-        row_format = "".join(template).format
+        row_format = _row_maker("".join(template), len(args) + 1)
         yield "".join(map(row_format, rows, *args))
     first = max(sheet.n_rows, 1) + 3
     for k, line in enumerate(sheet.note):
@@ -189,6 +191,34 @@ def sheet_data_chunks(
             f"{_xml_text(line)}</t></is></c></row>"
         )
     yield "</sheetData>"
+
+
+@functools.lru_cache(maxsize=256)
+def _row_maker(template: str, n_args: int) -> Callable[..., str]:
+    """``template.format`` as a function of ``n_args`` values that builds one f-string:
+    Python parses an f-string when it compiles it, ``str.format`` on every call (half
+    the time of a sheet's rows). The template's text is passed in as values, never
+    put in the code. A template with format specs is formatted as it is."""
+    pieces = list(string.Formatter().parse(template))
+    fields = [field for _, field, _, _ in pieces if field is not None]
+    if any(spec or conversion for _, _, spec, conversion in pieces) or not all(
+        field.isdigit() and int(field) < n_args for field in fields
+    ):
+        return template.format
+    texts: list[str] = []
+    code: list[str] = []
+    for text, field, _, _ in pieces:
+        if text:
+            code.append(f"{{t{len(texts)}}}")
+            texts.append(text)
+        if field is not None:
+            code.append(f"{{a{int(field)}}}")
+    names = ", ".join(f"t{k}" for k in range(len(texts)))
+    values = ", ".join(f"a{k}" for k in range(n_args))
+    source = f"def make({names}):\n    return lambda {values}: f'{''.join(code)}'\n"
+    scope: dict[str, Callable[..., Callable[..., str]]] = {}
+    exec(compile(source, "<xlcrm row template>", "exec"), scope)  # the code holds names only
+    return scope["make"](*texts)
 
 
 def sheet_data_xml(
