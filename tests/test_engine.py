@@ -230,6 +230,28 @@ def test_repeated_orders_are_found_by_their_hashes(
         backend.close()
 
 
+def test_slices_of_codes_and_of_text_are_put_one_under_the_other() -> None:
+    from xlcrm.engine.results import _concat
+
+    coded = pd.DataFrame({"grade": pd.Categorical(["A", None]), "n": [1, 2]})
+    texts = pd.DataFrame({"grade": pd.Series(["B", "A"], dtype=str), "n": [3, 4]})
+    other = pd.DataFrame({"grade": pd.Categorical(["C"]), "n": [5]})
+    mixed = _concat([coded, texts])
+    assert mixed["grade"].astype(object).where(mixed["grade"].notna(), None).tolist() == [
+        "A",
+        None,
+        "B",
+        "A",
+    ]
+    united = _concat([coded, other])
+    assert isinstance(united["grade"].dtype, pd.CategoricalDtype)
+    assert united["grade"].astype(object).where(united["grade"].notna(), None).tolist() == [
+        "A",
+        None,
+        "C",
+    ]
+
+
 def test_parquet_dates_in_nanoseconds_fall_on_their_own_day(tmp_path: Path) -> None:
     """A timestamp a nanosecond before midnight is on that day, before 1970 too (DuckDB's
     CAST of nanoseconds rounds toward 1970)."""
@@ -484,6 +506,17 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
             settings=DEFAULT_SETTINGS,
         )
         assert_frame_equal(found.reduced.to_frame(), _duck_reduce(stamped))
+        # a folder where one file has nanoseconds and another microseconds: named
+        (tmp_path / "mixed").mkdir()
+        data.to_parquet(tmp_path / "mixed" / "a.parquet")
+        data.astype({"order_date": "datetime64[us]"}).to_parquet(tmp_path / "mixed" / "b.parquet")
+        with pytest.raises(InputError, match="order_date holds timestamps in nanoseconds"):
+            reduce_orders(
+                backend,
+                parse_source(tmp_path / "mixed"),
+                as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
+                settings=DEFAULT_SETTINGS,
+            )
         # a GBK export with title lines, a quote left open and a quoted line break
         awkward = tmp_path / "awkward.csv"
         awkward.write_bytes(SPARK_CSV.encode("gb18030"))

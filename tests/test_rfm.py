@@ -441,6 +441,10 @@ _GROUP_CASES = {
     ],
     "wide integers": lambda rng: rng.integers(-(2**60), 2**60, 3_000),
     "one value": lambda rng: np.full(7, 3.5),
+    "small integers": lambda rng: np.r_[
+        np.array([-128, 127], np.int8), rng.integers(-9, 9, 50)
+    ].astype(np.int8),
+    "flags": lambda rng: rng.random(40) < 0.3,
     "a single value": lambda rng: np.array([2.0]),
 }
 

@@ -420,6 +420,8 @@ def distinct_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     sorting. ``values``: 1-D numbers without NaN.
     """
     v = np.asarray(values)
+    if v.dtype.kind == "b" or (v.dtype.kind in "iu" and v.dtype.itemsize < 8):
+        v = v.astype(np.int64)  # differences of small integers would wrap
     n = v.size
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)

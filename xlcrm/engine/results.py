@@ -216,11 +216,12 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """``frames`` one under the other; a categorical column stays one (the categories of
     the slices united), as the slices give it."""
     out = pd.concat(frames, ignore_index=True)
-    for column, dtype in frames[0].dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype) and not isinstance(
+    for column in frames[0].columns:
+        pieces = [f[column] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces) and not isinstance(
             out[column].dtype, pd.CategoricalDtype
         ):
-            out[column] = union_categoricals([f[column] for f in frames], ignore_order=True)
+            out[column] = union_categoricals(pieces, ignore_order=True)
     return out
 
 

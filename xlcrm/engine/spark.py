@@ -182,10 +182,17 @@ class SparkBackend:
         if source.encoding != "utf-8-sig":
             files = [self._copies.utf8(p, source.encoding) for p in files]
         width = len(_header_cells(files[0], delimiter, source.header_row))
-        files = [self._copies.mended(p, delimiter, width) for p in files]
+        files = [self._step(p, self._copies.mended(p, delimiter, width)) for p in files]
         multi_line = any(csvquote.odd_lines(p) for p in files)
-        files = [self._copies.from_line(p, source.header_row) for p in files]
+        files = [self._step(p, self._copies.from_line(p, source.header_row)) for p in files]
         return [str(p) for p in files], "UTF-8", multi_line
+
+    def _step(self, before: Path, after: Path) -> Path:
+        """``after``; ``before`` deleted when it is a copy made here (one copy of a big
+        export on disk at a time)."""
+        if after != before and before.is_relative_to(self._dir):
+            before.unlink(missing_ok=True)
+        return after
 
     def _frame(self, source: Source) -> tuple[Any, list[str], list[Any]]:
         from pyspark.sql import functions as F
@@ -244,12 +251,25 @@ def _nanos_as_timestamps(frame: Any, files: Sequence[Path]) -> Any:
     import pyarrow.parquet as pq
     from pyspark.sql import functions as F
 
-    nanos = {
-        field.name
+    stored = [
+        {
+            f.name
+            for f in pq.read_schema(path)
+            if pa.types.is_timestamp(f.type) and f.type.unit == "ns"
+        }
         for path in files
-        for field in pq.read_schema(path)
-        if pa.types.is_timestamp(field.type) and field.type.unit == "ns"
-    }
+    ]
+    nanos = set().union(*stored)
+    mixed = sorted(nanos - set.intersection(*stored)) if stored else []
+    if mixed:  # Spark would take one file's type for all
+        raise InputError(
+            N_(
+                "column {column} holds timestamps in nanoseconds in some files and not in "
+                "others; write them alike, or run without --engine spark"
+            ),
+            file=str(files[0].parent),
+            args={"column": mixed[0]},
+        )
     for name in (c for c in frame.columns if c in nanos):
         ns = "`" + name.replace("`", "``") + "`"
         micros = F.expr(f"({ns} - pmod({ns}, 1000)) div 1000")  # floor, also before 1970

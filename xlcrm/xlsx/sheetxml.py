@@ -202,7 +202,7 @@ def _row_maker(template: str, n_args: int) -> Callable[..., str]:
     pieces = list(string.Formatter().parse(template))
     fields = [field for _, field, _, _ in pieces if field is not None]
     if any(spec or conversion for _, _, spec, conversion in pieces) or not all(
-        field.isdigit() and int(field) < n_args for field in fields
+        field.isascii() and field.isdecimal() and int(field) < n_args for field in fields
     ):
         return template.format
     texts: list[str] = []
