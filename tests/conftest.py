@@ -100,3 +100,12 @@ def stand_in_pdf(pdf: bytes, monkeypatch: pytest.MonkeyPatch) -> list[str | None
 
     monkeypatch.setattr(report, "render_pdf", render_pdf)
     return owners
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The objects made while importing and collecting (modules, pandas, openpyxl) are
+    kept out of the garbage collector's full passes: they live to the end anyway."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

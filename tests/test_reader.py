@@ -1001,3 +1001,34 @@ def test_total_and_note_labels(label: str, kind: str | None) -> None:
 
     found, _, _ = footer_rows({"customer_id": (np.array([label, "C9"], dtype=object), None)})
     assert found.tolist() == [kind, None]
+
+
+def test_the_garbage_collector_is_paused_only_while_reading(tmp_path: Path) -> None:
+    import gc
+
+    from xlcrm.core.errors import InputError
+    from xlcrm.xlsx import reader
+    from xlcrm.xlsx.sample import generate_sample, write_sample
+
+    seen: list[bool] = []
+    original = reader.read_table
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    book = write_sample(generate_sample(customers=40), tmp_path / "s.xlsx")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reader, "read_table", spy)
+        reader.read_workbook(book)
+    assert seen and not any(seen)  # paused while the sheets were read
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        reader.read_workbook(tmp_path / "missing.xlsx")
+    assert gc.isenabled()  # and after an error too
+    gc.disable()
+    try:
+        reader.read_workbook(book)
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()

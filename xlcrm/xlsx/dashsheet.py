@@ -9,6 +9,7 @@ holding the same figures in a short unit (``$16M``, ``1,600万``) and the curve.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -48,9 +49,15 @@ class _Fonts:
     row: float = 15.0
 
     def font(self, **kw: Any) -> Any:
-        from openpyxl.styles import Font
+        return _font(self.name, tuple(sorted(kw.items())))
 
-        return Font(name=self.name, **{"size": 11, "color": rgb(INK), **kw})
+
+@functools.lru_cache(maxsize=64)
+def _font(name: str, kw: tuple[tuple[str, Any], ...]) -> Any:
+    """A Dashboard font, made once per look (openpyxl copies it into the workbook)."""
+    from openpyxl.styles import Font
+
+    return Font(name=name, **{"size": 11, "color": rgb(INK), **dict(kw)})
 
 
 def _put(ws: Any, row: int, col: int, value: Any, font: Any, number_format: str = "") -> Any:

@@ -67,6 +67,8 @@ def use_font(wb: Any, lang: str) -> None:
 
 def text_width(text: str) -> float:
     """Width of ``text`` in Excel character units: East Asian characters count two."""
+    if text.isascii():  # O(1): most texts
+        return float(len(text))
     return float(len(text) + sum(1 for ch in text if ord(ch) > 0x2E80))
 
 
