@@ -30,7 +30,7 @@ from xlcrm.core.errors import InputError
 from xlcrm.core.reduced import reduce_book, value_inputs
 from xlcrm.core.settings import DEFAULT_SETTINGS
 from xlcrm.engine.duck import DuckBackend
-from xlcrm.engine.reduce import reduce_orders
+from xlcrm.engine.reduce import Backend, Reduction, reduce_orders
 from xlcrm.engine.run import run_engine
 from xlcrm.engine.sources import parse_source
 from xlcrm.jobs import run_job
@@ -52,16 +52,23 @@ def big_reduced(big_csv: Path) -> pd.DataFrame:
     return _duck_reduce(big_csv)
 
 
+def _reduction(
+    backend: Backend, spec: Path, *, as_of: str = AS_OF, partitions: int | None = None
+) -> Reduction:
+    """The orders of ``spec`` reduced in ``backend`` with the default settings."""
+    return reduce_orders(
+        backend,
+        parse_source(spec),
+        as_of_day=rfm.day_number(pd.Timestamp(as_of)),
+        settings=DEFAULT_SETTINGS,
+        partitions=partitions,
+    )
+
+
 def _duck_reduce(spec: Path, *, as_of: str = AS_OF, partitions: int | None = None) -> pd.DataFrame:
     backend = DuckBackend()
     try:
-        found = reduce_orders(
-            backend,
-            parse_source(spec),
-            as_of_day=rfm.day_number(pd.Timestamp(as_of)),
-            settings=DEFAULT_SETTINGS,
-            partitions=partitions,
-        )
+        found = _reduction(backend, spec, as_of=as_of, partitions=partitions)
     finally:
         backend.close()
     return found.reduced.to_frame()
@@ -475,12 +482,7 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
     backend = SparkBackend(master="local[2]")
     try:
         for spec in (csv_path, tmp_path / "orders.parquet"):
-            found = reduce_orders(
-                backend,
-                parse_source(spec),
-                as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
-                settings=DEFAULT_SETTINGS,
-            )
+            found = _reduction(backend, spec)
             assert_frame_equal(found.reduced.to_frame(), _duck_reduce(spec))
             assert found.counts == read_orders_csv(csv_path).counts["orders"]
         # dates as pandas writes them to Parquet: timestamps in nanoseconds, some before
@@ -499,43 +501,23 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
         stamped = tmp_path / "stamped.parquet"
         data.to_parquet(stamped)
         assert pq.read_schema(stamped).field("order_date").type == "timestamp[ns]"
-        found = reduce_orders(
-            backend,
-            parse_source(stamped),
-            as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
-            settings=DEFAULT_SETTINGS,
-        )
+        found = _reduction(backend, stamped)
         assert_frame_equal(found.reduced.to_frame(), _duck_reduce(stamped))
         # a folder where one file has nanoseconds and another microseconds: named
         (tmp_path / "mixed").mkdir()
         data.to_parquet(tmp_path / "mixed" / "a.parquet")
         data.astype({"order_date": "datetime64[us]"}).to_parquet(tmp_path / "mixed" / "b.parquet")
         with pytest.raises(InputError, match="order_date holds timestamps in nanoseconds"):
-            reduce_orders(
-                backend,
-                parse_source(tmp_path / "mixed"),
-                as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
-                settings=DEFAULT_SETTINGS,
-            )
+            _reduction(backend, tmp_path / "mixed")
         # a GBK export with title lines, a quote left open and a quoted line break
         awkward = tmp_path / "awkward.csv"
         awkward.write_bytes(SPARK_CSV.encode("gb18030"))
         duck = DuckBackend()
         try:
-            want = reduce_orders(
-                duck,
-                parse_source(awkward),
-                as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
-                settings=DEFAULT_SETTINGS,
-            )
+            want = _reduction(duck, awkward)
         finally:
             duck.close()
-        found = reduce_orders(
-            backend,
-            parse_source(awkward),
-            as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
-            settings=DEFAULT_SETTINGS,
-        )
+        found = _reduction(backend, awkward)
         assert_frame_equal(found.reduced.to_frame(), want.reduced.to_frame())
         assert found.counts == want.counts
         assert found.quality["reason"].tolist() == want.quality["reason"].tolist()
@@ -554,12 +536,7 @@ def test_spark_local_mode_gives_what_duckdb_gives(tmp_path: Path) -> None:
         assert backend._csv(parse_source(broken_line))[2] is True  # whole files, not lines
         # a shop export: closed orders, subtotal and total rows, order lines
         pd.DataFrame(SHOP, columns=SHOP_HEADER).to_csv(tmp_path / "shop.csv", index=False)
-        found = reduce_orders(
-            backend,
-            parse_source(tmp_path / "shop.csv"),
-            as_of_day=rfm.day_number(pd.Timestamp(AS_OF)),
-            settings=DEFAULT_SETTINGS,
-        )
+        found = _reduction(backend, tmp_path / "shop.csv")
         assert_frame_equal(found.reduced.to_frame(), _duck_reduce(tmp_path / "shop.csv"))
         assert found.counts.left_out == 4
     finally:
