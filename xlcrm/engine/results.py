@@ -194,11 +194,7 @@ class _Keeper:
         columns = {}
         for column in list(self._lean[0].columns):  # a column at a time, the pieces let go
             pieces = [piece.pop(column) for piece in self._lean]
-            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
-                # categories differ between slices: united, the column stays categorical
-                columns[column] = pd.Series(union_categoricals(pieces, ignore_order=True))
-            else:
-                columns[column] = pd.concat(pieces, ignore_index=True)
+            columns[column] = _stack(pieces)
             del pieces
         lean = pd.DataFrame(columns)
         self._lean = [lean]
@@ -213,16 +209,16 @@ class _Keeper:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """``frames`` one under the other; a categorical column stays one (the categories of
-    the slices united), as the slices give it."""
-    out = pd.concat(frames, ignore_index=True)
-    for column in frames[0].columns:
-        pieces = [f[column] for f in frames]
-        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces) and not isinstance(
-            out[column].dtype, pd.CategoricalDtype
-        ):
-            out[column] = union_categoricals(pieces, ignore_order=True)
-    return out
+    """``frames`` one under the other, a column at a time (:func:`_stack`)."""
+    return pd.DataFrame({c: _stack([f[c] for f in frames]) for c in frames[0].columns})
+
+
+def _stack(pieces: list[pd.Series]) -> pd.Series:
+    """A column's pieces one under the other. Categorical in every piece, it stays
+    categorical, the slices' categories united (they differ between slices)."""
+    if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+        return pd.Series(union_categoricals(pieces, ignore_order=True))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _top_rows(frame: pd.DataFrame) -> pd.DataFrame:
